@@ -1,0 +1,41 @@
+# One entry point for people and CI. `make run` starts the demo, `make test` runs the full suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test check browser clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## Install, migrate a SQLite database under ./data, seed the demo deployment, start server and app.
+run: $(STAMP)
+	$(VENV)/bin/fieldlog demo
+
+## Install everything the suite needs (including Debian's Chromium) and run the whole suite.
+test: $(STAMP) browser
+	$(PY) -m pytest
+
+## Debian's Chromium and a CJK font for the browser tests (never Playwright's own browser download).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+## ruff, mypy and pytest: the same as CI, plus the linters.
+check: $(STAMP) browser
+	$(VENV)/bin/ruff check app server shared tests bench
+	$(VENV)/bin/mypy
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(PY) -m bench.sync_push
+	$(PY) -m bench.summary
+
+clean:
+	rm -rf $(VENV) data test-artifacts

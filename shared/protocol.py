@@ -1,0 +1,134 @@
+"""The sync protocol between the phone and the server, in one documented place.
+
+Version: `PROTOCOL_VERSION`. Every message is JSON; these TypedDicts are its shapes.
+
+The algorithm
+=============
+
+Records (visits, opinions, feedback) get their id on the phone (a UUID) and are written to the phone's
+SQLite store, together with an *outbox* operation, in one transaction, before anything else happens.
+Nothing ever exists only in memory or only on the wire.
+
+Push (phone -> server), ``POST /api/sync/push``::
+
+    {device_id, ops: [{op_id, kind, id, base_version, data}]}
+    -> {server_time, results: [{op_id, status, version, error, original}]}
+
+* ``op_id`` is made on the phone when the operation is queued and never changes, so an operation that is
+  re-sent after a lost answer, a crash or a killed server is recognised: the server keeps every applied
+  ``op_id`` and answers ``duplicate`` (with the first outcome in ``original``) without changing anything.
+* ``base_version`` is the server version the edit was made on: 0 creates the record. If the record has
+  moved on (stale base), or the record is locked (a confirmed visit), the operation is a ``conflict``:
+  the server stores it for a person to resolve and never merges it silently.
+* Invalid data is ``rejected`` with an ``error`` that names the field; nothing of it is stored, so the
+  same ``op_id`` may be sent again once the planner has fixed the record.
+* Each operation is judged on its own: one bad operation never sinks the rest of the batch. The server
+  commits a batch in one transaction, so a server killed mid-batch has applied all of it or none.
+* The record's owner is the signed-in user, never a field of ``data``.
+
+Media: records carry photo digests (SHA-256 hex). After pushing, the phone asks
+``POST /api/attachments/missing`` which digests the server lacks and ``PUT``s only those. An upload
+is checked against its digest, so a resumed or repeated upload is harmless. The phone deletes a
+photo only after the server has confirmed its digest.
+
+Pull (server -> phone), ``GET /api/sync/pull?cursor=&limit=``::
+
+    -> {changes: [{kind, id, version, deleted, data, state}], cursor, has_more}
+
+* Every write on the server takes the next number of one server-wide change sequence and stores it on the
+  record. Writers take that number under a lock held until commit, so numbers become visible in order:
+  a reader can never pass a number whose transaction commits later. The cursor is that number, opaque
+  to the phone (`encode_cursor` / `decode_cursor`) and monotonic.
+* ``state`` carries what only the server sets: the review (pending, confirmed, rejected and its reason),
+  computed hours and flags.
+* The phone applies a pulled batch and saves the new cursor in the same local transaction, then asks
+  again while ``has_more``. A pulled change never overwrites a record that has an unsynced local edit;
+  server-set ``state`` is still recorded, and the edit is resolved by push (applied, or a conflict).
+
+Clock: the phone records ``server_time - local midpoint of the request`` as its clock offset, which the
+server uses to flag visits whose times came from a skewed clock.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Final, Literal, NotRequired, TypedDict
+
+PROTOCOL_VERSION: Final = 1
+
+APPLIED: Final = "applied"
+DUPLICATE: Final = "duplicate"
+CONFLICT: Final = "conflict"
+REJECTED: Final = "rejected"
+OpStatus = Literal["applied", "duplicate", "conflict", "rejected"]
+
+MAX_OPS_PER_PUSH: Final = 1000
+MAX_PULL_LIMIT: Final = 1000
+DEFAULT_PULL_LIMIT: Final = 500
+
+
+class Op(TypedDict):
+    op_id: str
+    kind: str
+    id: str
+    base_version: int
+    data: dict[str, Any]
+
+
+class PushRequest(TypedDict):
+    device_id: str
+    ops: list[Op]
+
+
+class OpResult(TypedDict):
+    op_id: str
+    status: OpStatus
+    version: int | None
+    error: str | None
+    #: For ``duplicate``: what the first delivery of this op_id came to (``applied`` or ``conflict``).
+    original: NotRequired[str | None]
+
+
+class PushResponse(TypedDict):
+    server_time: str
+    results: list[OpResult]
+
+
+class Change(TypedDict):
+    kind: str
+    id: str
+    version: int
+    deleted: bool
+    data: dict[str, Any] | None
+    #: Server-set fields: review, reject_reason, hours, flags...
+    state: NotRequired[dict[str, Any]]
+
+
+class PullResponse(TypedDict):
+    changes: list[Change]
+    cursor: str
+    has_more: bool
+
+
+_CURSOR_PREFIX: Final = "c1:"
+
+
+def encode_cursor(seq: int) -> str:
+    """Make the opaque cursor for a position in the server's change sequence."""
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """Read a cursor back; an empty cursor is the start. Raises ValueError("cursor: ...") when malformed."""
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith(_CURSOR_PREFIX):
+            raise ValueError
+        seq = int(raw[len(_CURSOR_PREFIX) :])
+        if seq < 0:
+            raise ValueError
+        return seq
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("cursor: is not a cursor this server gave out") from None

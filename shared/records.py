@@ -1,0 +1,251 @@
+"""The record kinds a planner makes on the phone, their fields, and one validator used by app and server.
+
+`validate(kind, data)` returns the cleaned record or raises `RecordError` whose message names the
+field, so the phone refuses bad input before saving and the server rejects it with the same words.
+Times are ISO 8601 strings *with* an offset; photos are lists of SHA-256 hex digests.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+VISIT: Final = "visit"
+OPINION: Final = "opinion"
+FEEDBACK: Final = "feedback"
+KINDS: Final = (VISIT, OPINION, FEEDBACK)
+
+#: Opinion kinds (PDS-2b review, CQ-5 written opinion on plans and designs).
+OPINION_KINDS: Final = ("plan_review", "design_review", "consultation", "other")
+#: Feedback categories (PDS-2c residents' opinions and needs).
+FEEDBACK_CATEGORIES: Final = ("planning", "environment", "traffic", "public_facilities", "housing", "other")
+
+MAX_TEXT: Final = 20_000
+MAX_SHORT: Final = 200
+MAX_PHOTOS: Final = 30
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
+class RecordError(ValueError):
+    """Invalid record data; ``field`` names the offending field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def new_id() -> str:
+    """A client-made record id (UUID), which is also the record's idempotency key."""
+    return str(uuid.uuid4())
+
+
+def parse_time(value: str) -> datetime:
+    """Parse ISO 8601 with an offset; a naive time is refused because its instant is unknown."""
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError("needs an offset such as +08:00")
+    return dt
+
+
+# --- field checkers: each returns the cleaned value or raises ValueError(message) ---
+
+def _text(max_len: int, *, required: bool) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            if required:
+                raise ValueError("is required")
+            return None if v is None else ""
+        if not isinstance(v, str):
+            raise ValueError("must be text")
+        v = v.strip()
+        if len(v) > max_len:
+            raise ValueError(f"is longer than {max_len} characters")
+        return v
+
+    return check
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(v: Any) -> str:
+        if v not in options:
+            raise ValueError(f"must be one of {', '.join(options)}")
+        return str(v)
+
+    return check
+
+
+def _time(*, required: bool) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        if v is None:
+            if required:
+                raise ValueError("is required")
+            return None
+        if not isinstance(v, str):
+            raise ValueError("must be an ISO 8601 time with an offset")
+        try:
+            return parse_time(v).isoformat()
+        except ValueError as exc:
+            raise ValueError(f"must be an ISO 8601 time with an offset ({exc})") from None
+
+    return check
+
+
+def _number(lo: float, hi: float, *, required: bool) -> Callable[[Any], float | None]:
+    def check(v: Any) -> float | None:
+        if v is None:
+            if required:
+                raise ValueError("is required")
+            return None
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise ValueError("must be a number")
+        if not lo <= v <= hi:
+            raise ValueError(f"must be between {lo:g} and {hi:g}")
+        return float(v)
+
+    return check
+
+
+def _int(lo: int, hi: int) -> Callable[[Any], int]:
+    def check(v: Any) -> int:
+        if v is None:
+            return 0
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError("must be a whole number")
+        if not lo <= v <= hi:
+            raise ValueError(f"must be between {lo} and {hi}")
+        return v
+
+    return check
+
+
+def _uuid(*, required: bool) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        if v is None or v == "":
+            if required:
+                raise ValueError("is required")
+            return None
+        try:
+            return str(uuid.UUID(str(v)))
+        except ValueError:
+            raise ValueError("must be a UUID") from None
+
+    return check
+
+
+def _district(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+        raise ValueError("must be a district id (a positive whole number)")
+    return v
+
+
+def _photos(v: Any) -> list[str]:
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise ValueError("must be a list of SHA-256 hex digests")
+    if len(v) > MAX_PHOTOS:
+        raise ValueError(f"has more than {MAX_PHOTOS} photos")
+    out: list[str] = []
+    for item in v:
+        if not isinstance(item, str) or not _SHA256.match(item):
+            raise ValueError("must be a list of SHA-256 hex digests (64 lowercase hex characters)")
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def _bool(v: Any) -> bool:
+    if v is None:
+        return False
+    if not isinstance(v, bool):
+        raise ValueError("must be true or false")
+    return v
+
+
+Checker = Callable[[Any], Any]
+
+#: Field checkers per kind. Unknown fields are refused so a typo never silently drops data.
+SCHEMAS: Final[dict[str, dict[str, Checker]]] = {
+    VISIT: {
+        "district_id": _district,
+        "site": _text(MAX_SHORT, required=True),
+        "purpose": _text(MAX_SHORT, required=True),
+        "started_at": _time(required=True),
+        "ended_at": _time(required=False),
+        "lat": _number(-90, 90, required=False),
+        "lon": _number(-180, 180, required=False),
+        "accuracy_m": _number(0, 100_000, required=False),
+        "participants": _text(MAX_SHORT * 5, required=False),
+        "notes": _text(MAX_TEXT, required=False),
+        "photos": _photos,
+        "created_at": _time(required=False),
+    },
+    OPINION: {
+        "district_id": _district,
+        "subject": _text(MAX_SHORT, required=True),
+        "opinion_kind": _choice(OPINION_KINDS),
+        "body": _text(MAX_TEXT, required=True),
+        "suggestions": _text(MAX_TEXT, required=False),
+        "required_changes": _text(MAX_TEXT, required=False),
+        "visit_id": _uuid(required=False),
+        "dissent": _text(MAX_TEXT, required=False),
+        "issued_at": _time(required=True),
+    },
+    FEEDBACK: {
+        "district_id": _district,
+        "place": _text(MAX_SHORT, required=True),
+        "category": _choice(FEEDBACK_CATEGORIES),
+        "content": _text(MAX_TEXT, required=True),
+        "photos": _photos,
+        "contact": _text(MAX_SHORT, required=False),
+        "contact_consent": _bool,
+        "lat": _number(-90, 90, required=False),
+        "lon": _number(-180, 180, required=False),
+        "collected_at": _time(required=True),
+    },
+}
+
+
+def validate(kind: str, data: Any) -> dict[str, Any]:
+    """Return a cleaned copy of ``data`` for ``kind`` or raise `RecordError` naming the field."""
+    schema = SCHEMAS.get(kind)
+    if schema is None:
+        raise RecordError("kind", f"must be one of {', '.join(KINDS)}")
+    if not isinstance(data, Mapping):
+        raise RecordError("data", "must be an object")
+    unknown = sorted(set(data) - set(schema))
+    if unknown:
+        raise RecordError(unknown[0], "is not a field of a " + kind)
+    clean: dict[str, Any] = {}
+    for name, check in schema.items():
+        try:
+            clean[name] = check(data.get(name))
+        except ValueError as exc:
+            raise RecordError(name, str(exc)) from None
+    _cross_checks(kind, clean)
+    return clean
+
+
+def _cross_checks(kind: str, d: dict[str, Any]) -> None:
+    if kind == VISIT:
+        if d["ended_at"] is not None and parse_time(d["ended_at"]) < parse_time(d["started_at"]):
+            raise RecordError("ended_at", "is before started_at")
+        if (d["lat"] is None) != (d["lon"] is None):
+            raise RecordError("lon" if d["lon"] is None else "lat", "lat and lon go together")
+    if kind == FEEDBACK:
+        if d["contact"] and not d["contact_consent"]:
+            # A resident's contact is personal data: kept only with their consent.
+            raise RecordError("contact", "is stored only with the resident's consent (contact_consent)")
+        if (d["lat"] is None) != (d["lon"] is None):
+            raise RecordError("lon" if d["lon"] is None else "lat", "lat and lon go together")
+
+
+def occurred_at(kind: str, data: Mapping[str, Any]) -> str:
+    """The time that places a record in a year: a visit's start, an opinion's issue, feedback's collection."""
+    key = {VISIT: "started_at", OPINION: "issued_at", FEEDBACK: "collected_at"}[kind]
+    return str(data[key])
