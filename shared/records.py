@@ -218,9 +218,10 @@ def validate(kind: str, data: Any) -> dict[str, Any]:
         raise RecordError("kind", f"must be one of {', '.join(KINDS)}")
     if not isinstance(data, Mapping):
         raise RecordError("data", "must be an object")
-    unknown = sorted(set(data) - set(schema))
+    unknown = sorted(str(k) for k in set(data) - set(schema))
     if unknown:
-        raise RecordError(unknown[0], "is not a field of a " + kind)
+        # An empty key still needs a name the planner can act on.
+        raise RecordError(unknown[0] or "data", f"{unknown[0]!r} is not a field of a {kind}")
     clean: dict[str, Any] = {}
     for name, check in schema.items():
         try:

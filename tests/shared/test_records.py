@@ -1,0 +1,108 @@
+"""Record validation: the phone and the server refuse bad input with a message that names the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shared.records import FEEDBACK, OPINION, VISIT, RecordError, validate
+
+VISIT_OK: dict[str, Any] = {
+    "district_id": 1,
+    "site": "建设路片区",
+    "purpose": "实地指导",
+    "started_at": "2026-03-01T09:00:00+08:00",
+    "ended_at": "2026-03-01T11:00:00+08:00",
+    "lat": 33.73,
+    "lon": 113.19,
+    "accuracy_m": 8.0,
+    "photos": ["a" * 64],
+}
+
+
+def test_a_complete_visit_is_accepted_and_normalised() -> None:
+    clean = validate(VISIT, VISIT_OK)
+    assert clean["site"] == "建设路片区"
+    assert clean["photos"] == ["a" * 64]
+    assert clean["notes"] is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("district_id", None),
+        ("district_id", "1"),
+        ("site", ""),
+        ("purpose", None),
+        ("started_at", "2026-03-01T09:00:00"),  # no offset: the instant is unknown
+        ("started_at", "yesterday"),
+        ("ended_at", "2026-03-01T08:00:00+08:00"),  # before check-in
+        ("lat", 91),
+        ("lon", "113"),
+        ("accuracy_m", -1),
+        ("photos", ["not-a-digest"]),
+        ("photos", "a" * 64),
+        ("planner_id", 7),  # the owner is the signed-in user, never a field
+    ],
+)
+def test_each_bad_visit_field_is_refused_by_name(field: str, value: Any) -> None:
+    data = dict(VISIT_OK, **{field: value})
+    with pytest.raises(RecordError) as exc:
+        validate(VISIT, data)
+    assert exc.value.field == field
+    assert str(exc.value).startswith(field)
+
+
+def test_a_position_needs_both_coordinates() -> None:
+    with pytest.raises(RecordError) as exc:
+        validate(VISIT, dict(VISIT_OK, lon=None))
+    assert exc.value.field == "lon"
+
+
+def test_cq6_an_opinion_keeps_its_dissent_on_record() -> None:
+    clean = validate(
+        OPINION,
+        {
+            "district_id": 1,
+            "subject": "某地块控制性详细规划调整",
+            "opinion_kind": "plan_review",
+            "body": "建议降低容积率。",
+            "dissent": "对限高调整保留意见。",
+            "issued_at": "2026-03-02T10:00:00+08:00",
+        },
+    )
+    assert clean["dissent"] == "对限高调整保留意见。"
+
+
+def test_a_resident_contact_is_refused_without_consent() -> None:
+    data = {
+        "district_id": 1,
+        "place": "幸福小区",
+        "category": "traffic",
+        "content": "路口缺少人行横道",
+        "contact": "13800000000",
+        "collected_at": "2026-03-02T10:00:00+08:00",
+    }
+    with pytest.raises(RecordError) as exc:
+        validate(FEEDBACK, data)
+    assert exc.value.field == "contact"
+    assert validate(FEEDBACK, dict(data, contact_consent=True))["contact"] == "13800000000"
+
+
+def test_unknown_kind_is_refused_by_name() -> None:
+    with pytest.raises(RecordError) as exc:
+        validate("meeting", {})
+    assert exc.value.field == "kind"
+
+
+@given(st.dictionaries(st.text(max_size=12), st.none() | st.integers() | st.text(max_size=30), max_size=8))
+def test_any_garbage_either_validates_or_names_a_field(data: dict[str, Any]) -> None:
+    for kind in (VISIT, OPINION, FEEDBACK):
+        try:
+            validate(kind, data)
+        except RecordError as exc:
+            assert exc.field
+            assert str(exc).startswith(exc.field)
