@@ -1,0 +1,1 @@
+"""fieldlog phone app: the planner's Flet app (visits, opinions, residents' feedback), offline first."""
