@@ -65,7 +65,7 @@ def _distance_to_polygon_m(point: LatLon, vertices: Sequence[LatLon]) -> float:
     best = math.inf
     for i, (x1, y1) in enumerate(xy):
         x2, y2 = xy[(i + 1) % len(xy)]
-        if (y1 > 0) != (y2 > 0) and 0 < x1 + (0 - y1) * (x2 - x1) / (y2 - y1):
+        if (y1 > 0) != (y2 > 0) and x1 - y1 * (x2 - x1) / (y2 - y1) > 0:
             inside = not inside
         best = min(best, _segment_distance(x1, y1, x2, y2))
     return 0.0 if inside or best == 0.0 else best
@@ -84,8 +84,9 @@ def _wrap(dlon: float) -> float:
 
 
 def area_from_json(value: Any) -> Area:
-    """Read an area stored as JSON: ``{"center": [lat, lon], "radius_m": r}`` or ``{"polygon": [[lat, lon], ...]}``.
+    """Read an area stored as JSON.
 
+    Accepts ``{"center": [lat, lon], "radius_m": r}`` or ``{"polygon": [[lat, lon], ...]}``.
     Raises ``ValueError`` whose message starts with the offending field.
     """
     if not isinstance(value, Mapping):
@@ -121,7 +122,7 @@ def _latlon(p: Any, field: str) -> LatLon:
     return (float(p[0]), float(p[1]))
 
 
-# --- GCJ-02 ("Mars coordinates"): the published transform, as in the widely used eviltransform/coordtransform ---
+# --- GCJ-02 ("Mars coordinates"): the published transform, as in eviltransform and coordtransform ---
 
 _GCJ_A: Final = 6_378_245.0  # Krasovsky 1940 semi-major axis
 _GCJ_EE: Final = 0.00669342162296594323  # its first eccentricity squared

@@ -25,29 +25,31 @@ points = st.tuples(lats, lons)
 # Where the two deployments lie (Chongqing 29.6N 106.5E, Pingdingshan 33.7N 113.2E) and the rest of
 # eastern and central China.
 china_points = st.tuples(
-    st.floats(min_value=20, max_value=42, allow_nan=False), st.floats(min_value=105, max_value=122, allow_nan=False)
+    st.floats(min_value=20, max_value=42, allow_nan=False),
+    st.floats(min_value=105, max_value=122, allow_nan=False),
 )
 
 PINGDINGSHAN = (33.7453, 113.1925)
+P = tuple[float, float]
 
 
 @given(points, points)
-def test_distance_is_symmetric(a: tuple[float, float], b: tuple[float, float]) -> None:
+def test_distance_is_symmetric(a: P, b: P) -> None:
     assert haversine_m(a, b) == haversine_m(b, a)
 
 
 @given(points, points)
-def test_distance_is_non_negative_and_at_most_half_the_circumference(a: tuple[float, float], b: tuple[float, float]) -> None:
+def test_distance_is_non_negative_and_at_most_half_the_circumference(a: P, b: P) -> None:
     assert 0 <= haversine_m(a, b) <= math.pi * 6_371_008.8 + 1e-6
 
 
 @given(points)
-def test_distance_from_a_point_to_itself_is_zero(a: tuple[float, float]) -> None:
+def test_distance_from_a_point_to_itself_is_zero(a: P) -> None:
     assert haversine_m(a, a) == 0
 
 
 @given(points, points, points)
-def test_distance_obeys_the_triangle_inequality(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> None:
+def test_distance_obeys_the_triangle_inequality(a: P, b: P, c: P) -> None:
     assert haversine_m(a, c) <= haversine_m(a, b) + haversine_m(b, c) + 1e-6
 
 
@@ -80,26 +82,41 @@ def test_a_point_outside_a_polygon_area_measures_to_the_nearest_edge() -> None:
     assert distance_to_area_m(point, SQUARE) == pytest.approx(haversine_m(point, (33.74, 113.25)), rel=1e-3)
     # Beyond a corner the nearest point is the corner itself.
     corner_out = (33.80, 113.27)
-    assert distance_to_area_m(corner_out, SQUARE) == pytest.approx(haversine_m(corner_out, (33.78, 113.25)), rel=1e-3)
+    assert distance_to_area_m(corner_out, SQUARE) == pytest.approx(
+        haversine_m(corner_out, (33.78, 113.25)), rel=1e-3
+    )
 
 
 def test_a_concave_polygon_leaves_its_notch_outside() -> None:
     # A "U" open to the north: the notch centre is outside, the arms are inside.
-    u = Polygon(((0.0, 0.0), (0.0, 0.03), (0.03, 0.03), (0.03, 0.02), (0.01, 0.02), (0.01, 0.01), (0.03, 0.01), (0.03, 0.0)))
-    assert distance_to_area_m((0.02, 0.015), u) == pytest.approx(haversine_m((0.02, 0.015), (0.02, 0.01)), rel=1e-3)
+    u = Polygon(
+        (
+            (0.0, 0.0),
+            (0.0, 0.03),
+            (0.03, 0.03),
+            (0.03, 0.02),
+            (0.01, 0.02),
+            (0.01, 0.01),
+            (0.03, 0.01),
+            (0.03, 0.0),
+        )
+    )
+    assert distance_to_area_m((0.02, 0.015), u) == pytest.approx(
+        haversine_m((0.02, 0.015), (0.02, 0.01)), rel=1e-3
+    )
     assert distance_to_area_m((0.02, 0.005), u) == 0
     assert distance_to_area_m((0.005, 0.015), u) == 0
 
 
 @given(china_points, st.floats(min_value=0, max_value=20_000))
-def test_distance_to_a_circle_is_zero_at_its_centre_and_never_negative(c: tuple[float, float], r: float) -> None:
+def test_distance_to_a_circle_is_zero_at_its_centre_and_never_negative(c: P, r: float) -> None:
     area = Circle(c, r)
     assert distance_to_area_m(c, area) == 0
     assert distance_to_area_m(PINGDINGSHAN, area) >= 0
 
 
 @given(st.lists(china_points, min_size=3, max_size=8))
-def test_a_polygons_own_vertices_are_at_distance_zero(vertices: list[tuple[float, float]]) -> None:
+def test_a_polygons_own_vertices_are_at_distance_zero(vertices: list[P]) -> None:
     area = Polygon(tuple(vertices))
     for v in vertices:
         assert distance_to_area_m(v, area) == pytest.approx(0, abs=1e-6)
@@ -124,19 +141,20 @@ def test_gcj02_matches_the_published_reference_point() -> None:
 
 
 @given(china_points)
-def test_gcj02_offset_inside_china_is_between_100_and_700_m(p: tuple[float, float]) -> None:
+def test_gcj02_offset_inside_china_is_between_100_and_700_m(p: P) -> None:
     assert 100 <= haversine_m(p, wgs84_to_gcj02(*p)) <= 700
 
 
 @given(
-    st.floats(min_value=0.83, max_value=55.82, allow_nan=False), st.floats(min_value=72.01, max_value=137.83, allow_nan=False)
+    st.floats(min_value=0.83, max_value=55.82, allow_nan=False),
+    st.floats(min_value=72.01, max_value=137.83, allow_nan=False),
 )
 def test_gcj02_offset_anywhere_in_its_box_stays_under_750_m(lat: float, lon: float) -> None:
     assert 0 < haversine_m((lat, lon), wgs84_to_gcj02(lat, lon)) < 750
 
 
 @given(points.filter(lambda p: out_of_china(*p)))
-def test_gcj02_leaves_points_outside_china_unchanged(p: tuple[float, float]) -> None:
+def test_gcj02_leaves_points_outside_china_unchanged(p: P) -> None:
     assert wgs84_to_gcj02(*p) == p
 
 
