@@ -1,0 +1,850 @@
+"""The phone's local store: records, their outbox, conflicts, photos and sync metadata in one SQLite file.
+
+Every save writes the record and its outbox operation in one transaction before anything else happens
+(shared/protocol.py describes the algorithm). The schema carries its own ordered migrations, each a list
+of SQL steps run in one transaction, so an older phone database upgrades in place without losing data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Connection, create_engine, event, text
+from sqlalchemy.engine import Engine
+
+from shared.records import KINDS, RecordError, new_id, occurred_at, parse_time, validate
+from shared.rules import CONFIRMED, REJECTED, VisitFacts, counted_visits, local_year, visit_hours, year_bounds
+
+#: Outbox operation states. ``sent`` means the request may have reached the server (outcome unknown).
+PENDING: Final = "pending"
+SENT: Final = "sent"
+CONFLICT: Final = "conflict"
+OP_REJECTED: Final = "rejected"
+
+INVITATION: Final = "invitation"
+
+# Ordered migrations: index i upgrades schema version i to i + 1. Never edit a shipped step; append.
+MIGRATIONS: Final[list[list[str]]] = [
+    [
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+        """CREATE TABLE records (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL,
+            server_version INTEGER NOT NULL DEFAULT 0,
+            server_data TEXT,
+            server_seen_version INTEGER NOT NULL DEFAULT 0,
+            review TEXT,
+            reject_reason TEXT,
+            state TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX records_kind ON records (kind)",
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            op_id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            base_version INTEGER,
+            data TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )""",
+        "CREATE INDEX outbox_record ON outbox (record_id, seq)",
+        """CREATE TABLE conflicts (
+            record_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            op_id TEXT NOT NULL,
+            mine TEXT NOT NULL,
+            server_version INTEGER,
+            error TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE photos (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            has_thumb INTEGER NOT NULL DEFAULT 0,
+            uploaded_at TEXT,
+            created_at TEXT NOT NULL
+        )""",
+    ],
+    [
+        # v2: a sortable UTC time of the work itself, tombstones, invitations and unknown pulled kinds.
+        "ALTER TABLE records ADD COLUMN occurred_at TEXT",
+        "ALTER TABLE records ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0",
+        """UPDATE records SET occurred_at = strftime('%Y-%m-%dT%H:%M:%fZ', json_extract(data,
+            CASE kind WHEN 'visit' THEN '$.started_at' WHEN 'opinion' THEN '$.issued_at'
+                      ELSE '$.collected_at' END))""",
+        "CREATE INDEX records_occurred ON records (occurred_at)",
+        """CREATE TABLE invitations (
+            id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            data TEXT,
+            state TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE foreign_changes (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            data TEXT,
+            state TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (kind, id)
+        )""",
+    ],
+]
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class LocalRecord:
+    kind: str
+    id: str
+    data: dict[str, Any]
+    server_version: int
+    review: str | None
+    reject_reason: str | None
+    state: dict[str, Any]
+    dirty: bool
+    op_state: str | None
+    op_error: str | None
+    photos_total: int
+    photos_uploaded: int
+    created_at: datetime
+    updated_at: datetime
+    #: True when the server deleted the record while this phone still had an unsynced edit of it.
+    deleted_on_server: bool = False
+
+
+@dataclass(frozen=True)
+class LocalConflict:
+    record_id: str
+    kind: str
+    op_id: str
+    #: The edit the server refused to merge (the phone's latest data for the record).
+    mine: dict[str, Any]
+    #: The server's copy as last pulled; None until a pull has brought it.
+    theirs: dict[str, Any] | None
+    server_version: int | None
+    error: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class YearProgress:
+    year: int
+    visits_confirmed: int
+    visits_pending: int
+    hours_confirmed: float
+    hours_pending: float
+
+
+@dataclass(frozen=True)
+class OutgoingOp:
+    """An outbox operation as it goes on the wire (base_version already fixed)."""
+
+    seq: int
+    op_id: str
+    kind: str
+    record_id: str
+    base_version: int
+    data: dict[str, Any]
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "op_id": self.op_id,
+            "kind": self.kind,
+            "id": self.record_id,
+            "base_version": self.base_version,
+            "data": self.data,
+        }
+
+
+@dataclass
+class PushOutcome:
+    applied: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _now() -> str:
+    return _utc(datetime.now(UTC))
+
+
+def _utc(dt: datetime) -> str:
+    # One fixed UTC format so that text order is time order in SQL.
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_stamp(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _occurred_utc(kind: str, data: Mapping[str, Any]) -> str | None:
+    try:
+        return _utc(parse_time(occurred_at(kind, data)))
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _chunks(seq: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]
+
+
+def migrate(conn: Connection, upto: int = SCHEMA_VERSION) -> int:
+    """Bring the schema to version ``upto`` inside the caller's transaction; returns the old version."""
+    conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.exec_driver_sql("SELECT version FROM schema_version").first()
+    current = int(row[0]) if row else 0
+    if row is None:
+        conn.exec_driver_sql("INSERT INTO schema_version (version) VALUES (0)")
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(f"local database has schema {current}, newer than this app ({SCHEMA_VERSION})")
+    for version in range(current, upto):
+        for step in MIGRATIONS[version]:
+            conn.exec_driver_sql(step)
+        conn.exec_driver_sql("UPDATE schema_version SET version = ?", (version + 1,))
+    return current
+
+
+def make_engine(path: Path | str) -> Engine:
+    """A SQLAlchemy engine on a SQLite file whose transactions are real (DDL included) and durable."""
+    engine = create_engine(f"sqlite:///{Path(path)}", connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # A writer takes the write lock up front, so two writers never deadlock on a lock upgrade.
+        immediate = conn.get_execution_options().get("fieldlog_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class LocalStore:
+    """The phone's SQLite store. Thread-safe: the UI saves while the sync engine runs in a thread."""
+
+    def __init__(self, path: Path | str, *, photo_dir: Path | None = None) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.photo_dir = Path(photo_dir) if photo_dir is not None else self.path.parent / "photos"
+        self._lock = threading.RLock()
+        self._engine = make_engine(self.path)
+        with self._tx() as c:
+            migrate(c)
+        self._device_id: str | None = None
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transactions ---
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self._lock, self._engine.connect() as conn:
+            conn.execution_options(fieldlog_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self._engine.connect() as conn, conn.begin():
+            yield conn
+
+    # --- metadata ---
+
+    @property
+    def device_id(self) -> str:
+        if self._device_id is None:
+            with self._tx() as c:
+                row = c.exec_driver_sql("SELECT value FROM meta WHERE key = 'device_id'").first()
+                if row is None:
+                    value = str(uuid.uuid4())
+                    c.exec_driver_sql("INSERT INTO meta (key, value) VALUES ('device_id', ?)", (value,))
+                else:
+                    value = str(row[0])
+            self._device_id = value
+        return self._device_id
+
+    def get_meta(self, key: str) -> str | None:
+        with self._read() as c:
+            row = c.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (key,)).first()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self._tx() as c:
+            _set_meta(c, key, value)
+
+    def last_sync_at(self) -> datetime | None:
+        value = self.get_meta("last_sync_at")
+        return None if value is None else _parse_stamp(value)
+
+    def clock_offset_s(self) -> float | None:
+        value = self.get_meta("clock_offset_s")
+        return None if value is None else float(value)
+
+    # --- records ---
+
+    def save(self, kind: str, data: dict[str, Any], record_id: str | None = None) -> str:
+        """Validate and store a record with its outbox operation in one transaction; returns its id."""
+        clean = validate(kind, data)
+        if record_id is not None:
+            record_id = str(uuid.UUID(record_id)) if _is_uuid(record_id) else record_id
+        with self._tx() as c:
+            return self._save(c, kind, clean, record_id, _now())
+
+    def save_many(self, kind: str, items: Iterable[dict[str, Any]]) -> list[str]:
+        """Save many new records in one transaction (imports, tests, benchmarks); all or none."""
+        cleaned = [validate(kind, d) for d in items]
+        now = _now()
+        ids = [new_id() for _ in cleaned]
+        rec_rows = [
+            {"id": i, "kind": kind, "data": _dumps(d), "now": now, "occ": _occurred_utc(kind, d)}
+            for i, d in zip(ids, cleaned, strict=True)
+        ]
+        op_rows = [
+            {"op_id": new_id(), "kind": kind, "rid": i, "data": r["data"], "now": now}
+            for i, r in zip(ids, rec_rows, strict=True)
+        ]
+        with self._tx() as c:
+            if rec_rows:
+                c.execute(_INSERT_RECORD, rec_rows)
+                c.execute(_INSERT_OP, op_rows)
+        return ids
+
+    def _save(self, c: Connection, kind: str, clean: dict[str, Any], record_id: str | None, now: str) -> str:
+        data = _dumps(clean)
+        occ = _occurred_utc(kind, clean)
+        row = None
+        if record_id is not None:
+            row = c.exec_driver_sql("SELECT kind FROM records WHERE id = ?", (record_id,)).first()
+        if row is None:
+            rid = record_id or new_id()
+            c.execute(_INSERT_RECORD, {"id": rid, "kind": kind, "data": data, "now": now, "occ": occ})
+            c.execute(_INSERT_OP, {"op_id": new_id(), "kind": kind, "rid": rid, "data": data, "now": now})
+            return rid
+        if row[0] != kind:
+            raise RecordError("kind", f"record {record_id} is a {row[0]}, not a {kind}")
+        assert record_id is not None
+        c.exec_driver_sql(
+            "UPDATE records SET data = ?, occurred_at = ?, updated_at = ? WHERE id = ?",
+            (data, occ, now, record_id),
+        )
+        last = c.exec_driver_sql(
+            "SELECT seq, state, sent_at FROM outbox WHERE record_id = ? ORDER BY seq DESC LIMIT 1", (record_id,)
+        ).first()
+        if last is not None and ((last[1] == PENDING and last[2] is None) or last[1] == OP_REJECTED):
+            # Never sent, or sent and refused with nothing stored: the same op may carry the new data.
+            c.exec_driver_sql(
+                "UPDATE outbox SET data = ?, state = ?, error = NULL, sent_at = NULL WHERE seq = ?",
+                (data, PENDING, last[0]),
+            )
+        else:
+            c.execute(_INSERT_OP, {"op_id": new_id(), "kind": kind, "rid": record_id, "data": data, "now": now})
+        return record_id
+
+    def get(self, kind: str, record_id: str) -> LocalRecord | None:
+        found = self._load("WHERE r.kind = ? AND r.id = ?", (kind, record_id))
+        return found[0] if found else None
+
+    def records(self, kind: str | None = None) -> list[LocalRecord]:
+        """Records newest first (by the time of the work, then by when they were made)."""
+        if kind is None:
+            return self._load("", ())
+        return self._load("WHERE r.kind = ?", (kind,))
+
+    def _load(self, where: str, params: tuple[Any, ...]) -> list[LocalRecord]:
+        with self._read() as c:
+            rows = c.exec_driver_sql(
+                "SELECT r.kind, r.id, r.data, r.server_version, r.review, r.reject_reason, r.state,"
+                " r.created_at, r.updated_at, r.deleted FROM records r "
+                + where
+                + " ORDER BY r.occurred_at DESC, r.created_at DESC, r.id",
+                params,
+            ).all()
+            ids = {r[1] for r in rows}
+            ops: dict[str, list[tuple[str, str | None]]] = {}
+            op_rows = (
+                c.exec_driver_sql("SELECT record_id, state, error FROM outbox ORDER BY seq").all() if rows else []
+            )
+            for rid, st, err in op_rows:
+                if rid in ids:
+                    ops.setdefault(rid, []).append((st, err))
+            waiting = {
+                r[0] for r in c.exec_driver_sql("SELECT sha256 FROM photos WHERE uploaded_at IS NULL").all()
+            }
+        out: list[LocalRecord] = []
+        for kind, rid, data, version, review, reason, state, created, updated, deleted in rows:
+            d = json.loads(data)
+            photos = d.get("photos") or []
+            op_state, op_error = _op_summary(ops.get(rid, []))
+            out.append(
+                LocalRecord(
+                    kind=kind,
+                    id=rid,
+                    data=d,
+                    server_version=int(version),
+                    review=review,
+                    reject_reason=reason,
+                    state=json.loads(state or "{}"),
+                    dirty=rid in ops,
+                    op_state=op_state,
+                    op_error=op_error,
+                    photos_total=len(photos),
+                    photos_uploaded=sum(1 for p in photos if p not in waiting),
+                    created_at=_parse_stamp(created),
+                    updated_at=_parse_stamp(updated),
+                    deleted_on_server=bool(deleted),
+                )
+            )
+        return out
+
+    def outbox_count(self) -> int:
+        """Operations not yet accepted by the server (waiting, in flight, in conflict or refused)."""
+        with self._read() as c:
+            return int(c.exec_driver_sql("SELECT count(*) FROM outbox").scalar_one())
+
+    def sendable_count(self) -> int:
+        """Operations a sync would send now (not held by a conflict or a refusal)."""
+        with self._read() as c:
+            return int(
+                c.exec_driver_sql("SELECT count(*) FROM outbox WHERE state IN ('pending', 'sent')").scalar_one()
+            )
+
+    def invitations(self) -> list[dict[str, Any]]:
+        with self._read() as c:
+            rows = c.exec_driver_sql(
+                "SELECT id, version, data, state FROM invitations WHERE deleted = 0 ORDER BY updated_at DESC"
+            ).all()
+        return [
+            {"id": r[0], "version": r[1], "data": json.loads(r[2] or "null"), "state": json.loads(r[3])}
+            for r in rows
+        ]
+
+    # --- conflicts ---
+
+    def conflicts(self) -> list[LocalConflict]:
+        with self._read() as c:
+            rows = c.exec_driver_sql(
+                "SELECT k.record_id, k.kind, k.op_id, r.data, r.server_data, k.server_version,"
+                " r.server_seen_version, k.error, k.created_at"
+                " FROM conflicts k JOIN records r ON r.id = k.record_id ORDER BY k.created_at"
+            ).all()
+        return [
+            LocalConflict(
+                record_id=r[0],
+                kind=r[1],
+                op_id=r[2],
+                mine=json.loads(r[3]),
+                theirs=None if r[4] is None else json.loads(r[4]),
+                server_version=max(int(r[5] or 0), int(r[6] or 0)) or None,
+                error=r[7],
+                created_at=_parse_stamp(r[8]),
+            )
+            for r in rows
+        ]
+
+    def resolve_conflict(self, record_id: str, *, keep_mine: bool) -> None:
+        """Keep the phone's edit (re-queued on the server's current version) or take the server's copy."""
+        with self._tx() as c:
+            k = c.exec_driver_sql(
+                "SELECT k.kind, k.server_version, r.server_seen_version, r.server_data, r.data"
+                " FROM conflicts k JOIN records r ON r.id = k.record_id WHERE k.record_id = ?",
+                (record_id,),
+            ).first()
+            if k is None:
+                raise KeyError(f"no conflict for record {record_id}")
+            kind, k_version, seen, server_data, data = k
+            server_version = max(int(k_version or 0), int(seen or 0))
+            c.exec_driver_sql("DELETE FROM outbox WHERE record_id = ?", (record_id,))
+            c.exec_driver_sql("DELETE FROM conflicts WHERE record_id = ?", (record_id,))
+            now = _now()
+            if keep_mine:
+                c.exec_driver_sql("UPDATE records SET server_version = ? WHERE id = ?", (server_version, record_id))
+                c.execute(_INSERT_OP, {"op_id": new_id(), "kind": kind, "rid": record_id, "data": data, "now": now})
+                c.exec_driver_sql(
+                    "UPDATE outbox SET base_version = ? WHERE record_id = ?", (server_version, record_id)
+                )
+            elif server_data is not None:
+                theirs = json.loads(server_data)
+                c.exec_driver_sql(
+                    "UPDATE records SET data = ?, server_version = ?, occurred_at = ?, updated_at = ?"
+                    " WHERE id = ?",
+                    (server_data, server_version, _occurred_utc(kind, theirs), now, record_id),
+                )
+            else:
+                # The server's copy has not been pulled yet: drop the edit, keep the data until the next pull.
+                c.exec_driver_sql("UPDATE records SET server_version = ? WHERE id = ?", (server_version, record_id))
+
+    # --- photos ---
+
+    def add_photo(self, jpeg: bytes, thumb: bytes | None = None) -> str:
+        digest = hashlib.sha256(jpeg).hexdigest()
+        _atomic_write(self._photo_file(digest), jpeg)
+        if thumb is not None:
+            _atomic_write(self._thumb_file(digest), thumb)
+        with self._tx() as c:
+            c.exec_driver_sql(
+                "INSERT INTO photos (sha256, size, has_thumb, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (sha256) DO UPDATE SET has_thumb = max(has_thumb, excluded.has_thumb)",
+                (digest, len(jpeg), int(thumb is not None), _now()),
+            )
+        return digest
+
+    def photo_path(self, sha256: str) -> Path | None:
+        p = self._photo_file(sha256)
+        return p if p.exists() else None
+
+    def thumb_path(self, sha256: str) -> Path | None:
+        p = self._thumb_file(sha256)
+        return p if p.exists() else None
+
+    def _photo_file(self, sha256: str) -> Path:
+        _check_digest(sha256)
+        return self.photo_dir / sha256[:2] / f"{sha256}.jpg"
+
+    def _thumb_file(self, sha256: str) -> Path:
+        _check_digest(sha256)
+        return self.photo_dir / sha256[:2] / f"{sha256}.thumb.jpg"
+
+    def photos_to_upload(self) -> list[str]:
+        """Local photos not yet confirmed by the server, referenced by a record the server already has."""
+        with self._read() as c:
+            rows = c.exec_driver_sql(
+                "SELECT DISTINCT p.sha256 FROM records r, json_each(r.server_data, '$.photos') j"
+                " JOIN photos p ON p.sha256 = j.value"
+                " WHERE r.server_data IS NOT NULL AND p.uploaded_at IS NULL ORDER BY p.created_at"
+            ).all()
+        return [r[0] for r in rows]
+
+    def mark_photos_uploaded(self, digests: Iterable[str]) -> None:
+        now = _now()
+        rows = [(now, d) for d in digests]
+        if rows:
+            with self._tx() as c:
+                c.exec_driver_sql("UPDATE photos SET uploaded_at = ? WHERE sha256 = ?", rows)
+
+    # --- sync support (used by app.sync) ---
+
+    def take_push_batch(self, limit: int) -> list[OutgoingOp]:
+        """The next ops to send: the oldest op of each record, its base_version fixed, marked sent.
+
+        Marking happens (and is committed) before the request leaves, so after a crash the phone knows the
+        op may have arrived. A record's later op waits until the earlier one's outcome is known, so its
+        base is the version that outcome produced.
+        """
+        with self._tx() as c:
+            rows = c.exec_driver_sql(
+                "SELECT o.seq, o.op_id, o.kind, o.record_id, o.base_version, o.data FROM outbox o"
+                " WHERE o.state IN ('pending', 'sent')"
+                " AND o.seq = (SELECT min(seq) FROM outbox x WHERE x.record_id = o.record_id)"
+                " ORDER BY o.seq LIMIT ?",
+                (limit,),
+            ).all()
+            if not rows:
+                return []
+            versions: dict[str, int] = {}
+            need = [r[3] for r in rows if r[4] is None]
+            for chunk in _chunks(need):
+                q = "SELECT id, server_version FROM records WHERE id IN (%s)" % ",".join("?" * len(chunk))
+                versions.update({rid: int(v) for rid, v in c.exec_driver_sql(q, tuple(chunk)).all()})
+            now = _now()
+            out: list[OutgoingOp] = []
+            updates: list[tuple[int, str, int]] = []
+            for seq, op_id, kind, rid, base, data in rows:
+                fixed = int(base) if base is not None else versions.get(rid, 0)
+                updates.append((fixed, now, seq))
+                out.append(OutgoingOp(seq, op_id, kind, rid, fixed, json.loads(data)))
+            c.exec_driver_sql("UPDATE outbox SET base_version = ?, state = 'sent', sent_at = ? WHERE seq = ?", updates)
+        return out
+
+    def apply_push_results(self, ops: Sequence[OutgoingOp], results: Sequence[Mapping[str, Any]]) -> PushOutcome:
+        """Apply one push answer in one transaction (applied/duplicate, conflict, rejected)."""
+        by_id = {op.op_id: op for op in ops}
+        outcome = PushOutcome()
+        applied: list[dict[str, Any]] = []
+        conflicts: list[dict[str, Any]] = []
+        rejected: list[dict[str, Any]] = []
+        now = _now()
+        for res in results:
+            op = by_id.get(str(res.get("op_id")))
+            if op is None:
+                continue
+            status = res.get("status")
+            if status == "duplicate":
+                outcome.duplicates += 1
+                original = res.get("original")
+                status = "applied" if original in (None, "applied") else original
+            version = res.get("version")
+            error = res.get("error")
+            if status == "applied":
+                if status == res.get("status"):
+                    outcome.applied += 1
+                applied.append(
+                    {"v": int(version or 0), "data": _dumps(op.data), "rid": op.record_id, "seq": op.seq}
+                )
+            elif status == "conflict":
+                outcome.conflicts += 1
+                conflicts.append(
+                    {"seq": op.seq, "rid": op.record_id, "kind": op.kind, "op_id": op.op_id,
+                     "mine": _dumps(op.data), "v": version, "error": error, "now": now}
+                )
+            else:
+                outcome.rejected += 1
+                outcome.errors.append(f"{op.kind} {op.record_id}: {error}")
+                rejected.append({"seq": op.seq, "rid": op.record_id, "error": error or "rejected"})
+        with self._tx() as c:
+            if applied:
+                c.execute(
+                    text(
+                        "UPDATE records SET server_version = :v,"
+                        " server_data = CASE WHEN :v >= server_seen_version THEN :data ELSE server_data END,"
+                        " server_seen_version = max(server_seen_version, :v) WHERE id = :rid"
+                    ),
+                    applied,
+                )
+                c.execute(text("DELETE FROM outbox WHERE seq = :seq"), applied)
+            if conflicts:
+                c.execute(text("UPDATE outbox SET state = 'conflict', error = :error WHERE seq = :seq"), conflicts)
+                c.execute(
+                    text(
+                        "INSERT OR REPLACE INTO conflicts"
+                        " (record_id, kind, op_id, mine, server_version, error, created_at)"
+                        " VALUES (:rid, :kind, :op_id, :mine, :v, :error, :now)"
+                    ),
+                    conflicts,
+                )
+            for r in rejected:
+                # The server stored nothing, so the same op_id may carry the record's latest data again.
+                later = c.exec_driver_sql(
+                    "SELECT seq, data FROM outbox WHERE record_id = ? AND seq > ? ORDER BY seq DESC LIMIT 1",
+                    (r["rid"], r["seq"]),
+                ).first()
+                if later is None:
+                    c.exec_driver_sql(
+                        "UPDATE outbox SET state = 'rejected', error = ? WHERE seq = ?", (r["error"], r["seq"])
+                    )
+                else:
+                    c.exec_driver_sql("DELETE FROM outbox WHERE record_id = ? AND seq > ?", (r["rid"], r["seq"]))
+                    c.exec_driver_sql(
+                        "UPDATE outbox SET state = 'pending', error = NULL, sent_at = NULL, data = ? WHERE seq = ?",
+                        (later[1], r["seq"]),
+                    )
+        return outcome
+
+    def pull_cursor(self) -> str | None:
+        return self.get_meta("pull_cursor")
+
+    def apply_pull(self, changes: Sequence[Mapping[str, Any]], cursor: str) -> int:
+        """Apply a pulled batch and save its cursor in one transaction; returns how many changes it held.
+
+        A record with an unsynced local edit keeps its data and base version; only what the server sets
+        (review, state) and the server's copy are recorded.
+        """
+        now = _now()
+        upserts: list[dict[str, Any]] = []
+        tombstones: list[dict[str, Any]] = []
+        invitations: list[dict[str, Any]] = []
+        foreign: list[dict[str, Any]] = []
+        for ch in changes:
+            kind = ch.get("kind")
+            state = ch.get("state") or {}
+            data = ch.get("data")
+            row = {
+                "id": ch.get("id"),
+                "kind": kind,
+                "v": int(ch.get("version") or 0),
+                "deleted": int(bool(ch.get("deleted"))),
+                "data": None if data is None else _dumps(data),
+                "state": _dumps(state),
+                "now": now,
+            }
+            if kind in KINDS:
+                row["review"] = state.get("review")
+                row["reason"] = state.get("reject_reason")
+                if row["deleted"] or data is None:
+                    tombstones.append(row)
+                else:
+                    row["occ"] = _occurred_utc(str(kind), data)
+                    upserts.append(row)
+            elif kind == INVITATION:
+                invitations.append(row)
+            else:
+                foreign.append(row)
+        with self._tx() as c:
+            if upserts:
+                c.execute(_UPSERT_PULLED, upserts)
+            if tombstones:
+                c.execute(
+                    text(
+                        "DELETE FROM records WHERE id = :id"
+                        " AND NOT EXISTS (SELECT 1 FROM outbox WHERE record_id = :id)"
+                    ),
+                    tombstones,
+                )
+                c.execute(
+                    text(
+                        "UPDATE records SET deleted = 1, server_data = NULL, state = :state, review = :review,"
+                        " reject_reason = :reason, server_seen_version = :v WHERE id = :id"
+                    ),
+                    tombstones,
+                )
+            if invitations:
+                c.execute(
+                    text(
+                        "INSERT INTO invitations (id, version, deleted, data, state, updated_at)"
+                        " VALUES (:id, :v, :deleted, :data, :state, :now) ON CONFLICT (id) DO UPDATE SET"
+                        " version = excluded.version, deleted = excluded.deleted, data = excluded.data,"
+                        " state = excluded.state, updated_at = excluded.updated_at"
+                        " WHERE excluded.version >= invitations.version"
+                    ),
+                    invitations,
+                )
+            if foreign:
+                c.execute(
+                    text(
+                        "INSERT INTO foreign_changes (kind, id, version, deleted, data, state, updated_at)"
+                        " VALUES (:kind, :id, :v, :deleted, :data, :state, :now) ON CONFLICT (kind, id)"
+                        " DO UPDATE SET version = excluded.version, deleted = excluded.deleted,"
+                        " data = excluded.data, state = excluded.state, updated_at = excluded.updated_at"
+                    ),
+                    foreign,
+                )
+            _set_meta(c, "pull_cursor", cursor)
+        return len(changes)
+
+    def record_sync(self, *, clock_offset_s: float | None) -> None:
+        with self._tx() as c:
+            _set_meta(c, "last_sync_at", _now())
+            if clock_offset_s is not None:
+                _set_meta(c, "clock_offset_s", repr(clock_offset_s))
+
+    # --- progress ---
+
+    def year_progress(self, year: int, tz: str = "Asia/Shanghai") -> YearProgress:
+        """This phone's view of a year's visits: confirmed ones count, the rest are pending (shared.rules)."""
+        start, end = year_bounds(year, tz)
+        with self._read() as c:
+            rows = c.exec_driver_sql(
+                "SELECT data, review FROM records WHERE kind = 'visit' AND deleted = 0"
+                " AND occurred_at >= ? AND occurred_at < ?",
+                (_utc(start), _utc(end)),
+            ).all()
+        facts: list[VisitFacts] = []
+        for data, review in rows:
+            d = json.loads(data)
+            if local_year(d["started_at"], tz) == year:
+                facts.append(VisitFacts(d["started_at"], d.get("ended_at"), review or "pending"))
+        confirmed = counted_visits(facts, year, tz)
+        pending = [f for f in facts if f.review not in (CONFIRMED, REJECTED)]
+        return YearProgress(
+            year=year,
+            visits_confirmed=len(confirmed),
+            visits_pending=len(pending),
+            hours_confirmed=round(sum(visit_hours(f.started_at, f.ended_at) for f in confirmed), 2),
+            hours_pending=round(sum(visit_hours(f.started_at, f.ended_at) for f in pending), 2),
+        )
+
+
+_INSERT_RECORD = text(
+    "INSERT INTO records (id, kind, data, created_at, updated_at, occurred_at)"
+    " VALUES (:id, :kind, :data, :now, :now, :occ)"
+)
+_INSERT_OP = text(
+    "INSERT INTO outbox (op_id, kind, record_id, data, state, created_at)"
+    " VALUES (:op_id, :kind, :rid, :data, 'pending', :now)"
+)
+_DIRTY = "EXISTS (SELECT 1 FROM outbox WHERE record_id = records.id)"
+_UPSERT_PULLED = text(
+    "INSERT INTO records (id, kind, data, server_version, server_data, server_seen_version, review,"
+    " reject_reason, state, created_at, updated_at, occurred_at)"
+    " VALUES (:id, :kind, :data, :v, :data, :v, :review, :reason, :state, :now, :now, :occ)"
+    " ON CONFLICT (id) DO UPDATE SET"
+    " server_data = excluded.server_data, server_seen_version = excluded.server_seen_version,"
+    " review = excluded.review, reject_reason = excluded.reject_reason, state = excluded.state, deleted = 0,"
+    f" data = CASE WHEN {_DIRTY} THEN records.data ELSE excluded.data END,"
+    f" server_version = CASE WHEN {_DIRTY} THEN records.server_version ELSE excluded.server_version END,"
+    f" occurred_at = CASE WHEN {_DIRTY} THEN records.occurred_at ELSE excluded.occurred_at END,"
+    " updated_at = excluded.updated_at"
+    " WHERE excluded.server_seen_version >= records.server_seen_version"
+)
+
+
+def _set_meta(c: Connection, key: str, value: str | None) -> None:
+    if value is None:
+        c.exec_driver_sql("DELETE FROM meta WHERE key = ?", (key,))
+    else:
+        c.exec_driver_sql(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def _op_summary(ops: list[tuple[str, str | None]]) -> tuple[str | None, str | None]:
+    # The state that most needs a person wins: a conflict, then a refusal, then in flight, then waiting.
+    for wanted in (CONFLICT, OP_REJECTED, SENT, PENDING):
+        for st, err in ops:
+            if st == wanted:
+                return st, err
+    return None, None
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_digest(sha256: str) -> None:
+    if len(sha256) != 64 or any(ch not in "0123456789abcdef" for ch in sha256):
+        raise ValueError("sha256: must be 64 lowercase hex characters")
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
