@@ -36,9 +36,9 @@ INVITATION: Final = "invitation"
 # Ordered migrations: index i upgrades schema version i to i + 1. Never edit a shipped step; append.
 MIGRATIONS: Final[list[list[str]]] = [
     [
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT)",
         """CREATE TABLE records (
-            id TEXT PRIMARY KEY,
+            id TEXT PRIMARY KEY NOT NULL,
             kind TEXT NOT NULL,
             data TEXT NOT NULL,
             server_version INTEGER NOT NULL DEFAULT 0,
@@ -65,7 +65,7 @@ MIGRATIONS: Final[list[list[str]]] = [
         )""",
         "CREATE INDEX outbox_record ON outbox (record_id, seq)",
         """CREATE TABLE conflicts (
-            record_id TEXT PRIMARY KEY,
+            record_id TEXT PRIMARY KEY NOT NULL,
             kind TEXT NOT NULL,
             op_id TEXT NOT NULL,
             mine TEXT NOT NULL,
@@ -74,7 +74,7 @@ MIGRATIONS: Final[list[list[str]]] = [
             created_at TEXT NOT NULL
         )""",
         """CREATE TABLE photos (
-            sha256 TEXT PRIMARY KEY,
+            sha256 TEXT PRIMARY KEY NOT NULL,
             size INTEGER NOT NULL,
             has_thumb INTEGER NOT NULL DEFAULT 0,
             uploaded_at TEXT,
@@ -90,7 +90,7 @@ MIGRATIONS: Final[list[list[str]]] = [
                       ELSE '$.collected_at' END))""",
         "CREATE INDEX records_occurred ON records (occurred_at)",
         """CREATE TABLE invitations (
-            id TEXT PRIMARY KEY,
+            id TEXT PRIMARY KEY NOT NULL,
             version INTEGER NOT NULL,
             deleted INTEGER NOT NULL DEFAULT 0,
             data TEXT,

@@ -1,0 +1,301 @@
+"""The phone's sync engine over httpx: push the outbox, upload missing photos, pull changes.
+
+The algorithm is the one in shared/protocol.py. Network errors and 5xx answers are retried with
+exponential backoff and jitter; every op carries a fixed op_id, so a re-send after a lost answer is
+answered ``duplicate`` and nothing is counted twice. Each push answer, and each pulled batch with its
+cursor, is applied in one local transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, Final, Literal
+
+import httpx
+
+from app.store import LocalStore
+from shared.protocol import MAX_OPS_PER_PUSH, MAX_PULL_LIMIT
+
+DEFAULT_TIMEOUT_S: Final = 60.0
+Phase = Literal["push", "photos", "pull"]
+
+
+class SyncError(Exception):
+    """Sync could not finish; the message is plain words for the planner. Nothing local is lost."""
+
+
+class AuthError(SyncError):
+    """The server refused the sign-in or the token (sign in again)."""
+
+
+@dataclass(frozen=True)
+class Session:
+    token: str
+    user: dict[str, Any]
+    base_url: str
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    phase: Phase
+    done: int
+    total: int
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
+    photos_uploaded: int = 0
+    pulled: int = 0
+    clock_offset_s: float | None = None
+    errors: list[str] = field(default_factory=list)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+def _client(base_url: str, transport: httpx.BaseTransport | None, token: str | None = None) -> httpx.Client:
+    headers = {"Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.Client(
+        base_url=base_url.rstrip("/"), transport=transport, headers=headers, timeout=DEFAULT_TIMEOUT_S
+    )
+
+
+def _server_message(resp: httpx.Response) -> str:
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text.strip()[:500] or resp.reason_phrase
+    if isinstance(body, dict):
+        detail = body.get("detail") or body.get("message") or body.get("error")
+        if detail:
+            return str(detail)
+    return str(body)[:500]
+
+
+def login(
+    base_url: str, username: str, password: str, *, transport: httpx.BaseTransport | None = None
+) -> Session:
+    """Sign in; raises `AuthError` for wrong credentials and `SyncError` when the server is unreachable."""
+    with _client(base_url, transport) as client:
+        try:
+            resp = client.post("/api/auth/login", json={"username": username, "password": password})
+        except httpx.TransportError as exc:
+            raise SyncError(f"cannot reach server {base_url}: {exc}") from exc
+    if resp.status_code == 401:
+        raise AuthError(_server_message(resp) or "wrong username or password")
+    if resp.status_code >= 400:
+        raise SyncError(f"sign-in failed: {_server_message(resp)}")
+    body = resp.json()
+    token = body.get("access_token") or body.get("token")
+    if not token:
+        raise SyncError("sign-in failed: the server sent no token")
+    return Session(token=str(token), user=dict(body.get("user") or {}), base_url=base_url.rstrip("/"))
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        store: LocalStore,
+        base_url: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        batch_size: int = 500,
+        max_attempts: int = 5,
+        backoff_s: float = 0.5,
+        progress: Callable[[SyncProgress], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.store = store
+        self.base_url = base_url.rstrip("/")
+        self.batch_size = max(1, min(batch_size, MAX_OPS_PER_PUSH))
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_s = backoff_s
+        self.progress = progress
+        self.sleep = sleep
+        self._client = _client(self.base_url, transport, token)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> SyncEngine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- HTTP with retries ---
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send with retries on network errors and 5xx; every request we send is safe to repeat."""
+        last = ""
+        for attempt in range(self.max_attempts):
+            if attempt:
+                delay = self.backoff_s * (2 ** (attempt - 1))
+                self.sleep(delay + random.uniform(0, delay / 2))
+            try:
+                resp = self._client.request(method, url, **kwargs)
+            except httpx.TransportError as exc:
+                last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                continue
+            if resp.status_code >= 500:
+                last = f"server error {resp.status_code}: {_server_message(resp)}"
+                continue
+            if resp.status_code == 401:
+                raise AuthError(f"the server no longer accepts this sign-in, please sign in again ({_server_message(resp)})")
+            if resp.status_code >= 400:
+                raise SyncError(f"the server refused the request: {_server_message(resp)}")
+            return resp
+        raise SyncError(
+            f"cannot reach server {self.base_url} after {self.max_attempts} attempts ({last}); "
+            "everything stays saved on the phone, try again later"
+        )
+
+    def _emit(self, phase: Phase, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(SyncProgress(phase, done, max(done, total)))
+
+    # --- the three phases ---
+
+    def sync(self) -> SyncReport:
+        """Push all outbox ops in batches, then upload missing photos, then pull until has_more is false."""
+        report = SyncReport(started_at=datetime.now(UTC))
+        self._push(report)
+        self._photos(report)
+        self._pull(report)
+        self.store.record_sync(clock_offset_s=report.clock_offset_s)
+        report.finished_at = datetime.now(UTC)
+        return report
+
+    def _push(self, report: SyncReport) -> None:
+        total = self.store.sendable_count()
+        done = 0
+        self._emit("push", 0, total)
+        while True:
+            ops = self.store.take_push_batch(self.batch_size)
+            if not ops:
+                break
+            body = {"device_id": self.store.device_id, "ops": [op.wire() for op in ops]}
+            t0 = time.time()
+            resp = self._request("POST", "/api/sync/push", json=body)
+            t1 = time.time()
+            answer = resp.json()
+            results = answer.get("results") or []
+            answered = {str(r.get("op_id")) for r in results}
+            missing = [op for op in ops if op.op_id not in answered]
+            outcome = self.store.apply_push_results(ops, results)
+            report.pushed += outcome.applied
+            report.duplicates += outcome.duplicates
+            report.conflicts += outcome.conflicts
+            report.rejected += outcome.rejected
+            report.errors.extend(outcome.errors)
+            offset = _offset(answer.get("server_time"), t0, t1)
+            if offset is not None:
+                report.clock_offset_s = offset
+            if missing:
+                # Left as "sent": the next sync sends them again and the server answers duplicate if needed.
+                raise SyncError(f"the server answered {len(results)} of {len(ops)} records; try again later")
+            done += len(ops)
+            self._emit("push", done, max(total, done + self.store.sendable_count()))
+
+    def _photos(self, report: SyncReport) -> None:
+        wanted = self.store.photos_to_upload()
+        if not wanted:
+            return
+        self._emit("photos", 0, len(wanted))
+        missing: list[str] = []
+        for i in range(0, len(wanted), MAX_OPS_PER_PUSH):
+            chunk = wanted[i : i + MAX_OPS_PER_PUSH]
+            answer = self._request("POST", "/api/attachments/missing", json={"sha256": chunk}).json()
+            server_lacks = set(answer.get("missing") or [])
+            # The server already holds these digests: that is its confirmation.
+            self.store.mark_photos_uploaded([d for d in chunk if d not in server_lacks])
+            missing.extend(d for d in chunk if d in server_lacks)
+        done = len(wanted) - len(missing)
+        self._emit("photos", done, len(wanted))
+        for digest in missing:
+            path = self.store.photo_path(digest)
+            if path is None:
+                report.errors.append(f"photo {digest}: the file is no longer on this phone")
+                continue
+            resp = self._request(
+                "PUT", f"/api/attachments/{digest}", content=path.read_bytes(), headers={"Content-Type": "image/jpeg"}
+            )
+            confirmed = _confirmed_digest(resp)
+            if confirmed != digest:
+                report.errors.append(f"photo {digest}: the server did not confirm it (got {confirmed})")
+                continue
+            self.store.mark_photos_uploaded([digest])
+            report.photos_uploaded += 1
+            done += 1
+            self._emit("photos", done, len(wanted))
+
+    def _pull(self, report: SyncReport) -> None:
+        limit = min(self.batch_size, MAX_PULL_LIMIT)
+        cursor = self.store.pull_cursor()
+        self._emit("pull", report.pulled, report.pulled)
+        while True:
+            params: dict[str, Any] = {"limit": limit}
+            if cursor:
+                params["cursor"] = cursor
+            resp = self._request("GET", "/api/sync/pull", params=params)
+            answer = resp.json()
+            changes = answer.get("changes") or []
+            new_cursor = str(answer.get("cursor") or cursor or "")
+            try:
+                self.store.apply_pull(changes, new_cursor)
+            except Exception as exc:
+                raise SyncError(f"could not store what the server sent ({type(exc).__name__}: {exc})") from exc
+            report.pulled += len(changes)
+            if report.clock_offset_s is None:
+                report.clock_offset_s = _date_offset(resp)
+            self._emit("pull", report.pulled, report.pulled + (limit if answer.get("has_more") else 0))
+            if not answer.get("has_more"):
+                break
+            if new_cursor == cursor and not changes:
+                raise SyncError("the server keeps sending the same position; try again later")
+            cursor = new_cursor
+
+
+def _offset(server_time: Any, t0: float, t1: float) -> float | None:
+    if not isinstance(server_time, str):
+        return None
+    try:
+        server = datetime.fromisoformat(server_time.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if server.tzinfo is None:
+        server = server.replace(tzinfo=UTC)
+    return server.timestamp() - (t0 + t1) / 2
+
+
+def _date_offset(resp: httpx.Response) -> float | None:
+    # Coarse (one second) fallback from the Date header when no push answer carried server_time.
+    value = resp.headers.get("date")
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).timestamp() - time.time()
+    except (TypeError, ValueError):
+        return None
+
+
+def _confirmed_digest(resp: httpx.Response) -> str | None:
+    try:
+        body = resp.json()
+    except ValueError:
+        return None
+    if isinstance(body, dict):
+        value = body.get("sha256") or body.get("digest")
+        return str(value) if value else None
+    return None
