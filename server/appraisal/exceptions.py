@@ -134,7 +134,7 @@ def visit_flags(visit: Visit, profile: Profile, area: Area | None = None) -> tup
 
 
 class ConfirmationError(ValueError):
-    """A confirmation the rules refuse; ``field`` names what to fix (``reason_code``, ``note``, ``ended_at``)."""
+    """A confirmation the rules refuse; ``field`` names what to fix (reason_code, note or ended_at)."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
