@@ -1,0 +1,1 @@
+"""The fieldlog server: sync, review and summaries for planners, district staff and coordinators."""

@@ -1,0 +1,75 @@
+"""The Litestar application: `create_app(settings)` wires the database, JWT auth and one controller per domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.exceptions import HTTPException
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.datastructures import State
+
+from shared.protocol import PROTOCOL_VERSION
+
+from .attachments import AttachmentController
+from .auth import AuthController, make_jwt_auth
+from .db import Database
+from .districts import DistrictController
+from .errors import http_error_handler
+from .migrate import check_migrated
+from .settings import Settings
+from .summary import SummaryController
+from .sync import SyncController
+from .visits import VisitController
+
+# A push of MAX_OPS_PER_PUSH long records is the largest JSON body we expect.
+MAX_JSON_BODY = 64 * 1024 * 1024
+
+
+@get("/health", summary="Liveness and database check", tags=["health"])
+async def health() -> dict[str, Any]:
+    return {"status": "ok", "protocol": PROTOCOL_VERSION}
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the app; the database must already be migrated (checked at startup)."""
+    settings = settings or Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    jwt_auth = make_jwt_auth(settings.signing_key(), settings.token_ttl_hours)
+
+    async def on_startup(app: Litestar) -> None:
+        await check_migrated(db)
+
+    async def on_shutdown(app: Litestar) -> None:
+        await db.dispose()
+
+    return Litestar(
+        route_handlers=[
+            health,
+            AuthController,
+            DistrictController,
+            SyncController,
+            AttachmentController,
+            VisitController,
+            SummaryController,
+        ],
+        on_app_init=[jwt_auth.on_app_init],
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        exception_handlers={HTTPException: http_error_handler},
+        request_max_body_size=max(MAX_JSON_BODY, settings.max_upload_bytes),
+        openapi_config=OpenAPIConfig(
+            title="fieldlog",
+            version="0.1.0",
+            description="Sync, review and summaries for planners' field records.",
+            path="/schema",
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+        ),
+        state=State({"db": db, "settings": settings, "jwt_auth": jwt_auth}),
+    )

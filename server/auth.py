@@ -1,0 +1,173 @@
+"""Sign-in and the current user: argon2 password hashes, Litestar's JWTAuth bearer tokens, four roles.
+
+Roles: ``planner`` (makes records), ``district`` (district staff: confirm or reject visits in their
+districts), ``coordinator`` (sees everything), ``admin``. ``user_districts`` links planners *and* staff to
+the districts they serve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import anyio.to_thread
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from litestar import Controller, Request, post
+from litestar.connection import ASGIConnection
+from litestar.security.jwt import JWTAuth, Token
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .audit import audit
+from .db import Database, utcnow
+from .errors import ApiError, bad_request
+from .models import ROLES, User, UserDistrict
+
+PLANNER, DISTRICT, COORDINATOR, ADMIN = ROLES
+STAFF_ROLES = (DISTRICT,)
+SEE_ALL_ROLES = (COORDINATOR, ADMIN)
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+_users = User.__table__
+_links = UserDistrict.__table__
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    username: str
+    role: str
+    display_name: str
+    district_ids: frozenset[int]
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role in SEE_ALL_ROLES
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "username": self.username, "role": self.role, "display_name": self.display_name}
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+async def load_user(conn: AsyncConnection, user_id: int) -> CurrentUser | None:
+    rows = (
+        await conn.execute(
+            sa.select(_users.c.id, _users.c.username, _users.c.role, _users.c.display_name, _links.c.district_id)
+            .select_from(_users.outerjoin(_links, _links.c.user_id == _users.c.id))
+            .where(_users.c.id == user_id, _users.c.active.is_(True))
+        )
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    districts = frozenset(r.district_id for r in rows if r.district_id is not None)
+    return CurrentUser(first.id, first.username, first.role, first.display_name, districts)
+
+
+async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
+    try:
+        user_id = int(token.sub)
+    except ValueError:
+        return None
+    db: Database = connection.app.state.db
+    async with db.read() as conn:
+        return await load_user(conn, user_id)
+
+
+def make_jwt_auth(secret: str, ttl_hours: int) -> JWTAuth[CurrentUser, Token]:
+    return JWTAuth[CurrentUser, Token](
+        retrieve_user_handler=retrieve_user,
+        token_secret=secret,
+        default_token_expiration=timedelta(hours=ttl_hours),
+        exclude=["^/health$", "^/api/auth/login$", "^/schema"],
+    )
+
+
+async def authenticate(db: Database, username: str, password: str) -> CurrentUser | None:
+    """The user for these credentials, or None; the hash check runs off the event loop."""
+    async with db.read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(_users.c.id, _users.c.password_hash).where(
+                    _users.c.username == username, _users.c.active.is_(True)
+                )
+            )
+        ).one_or_none()
+    stored = row.password_hash if row else _DUMMY_HASH  # same work for unknown names: no timing oracle
+    ok = await anyio.to_thread.run_sync(_verify, stored, password)
+    if not ok or row is None:
+        return None
+    async with db.read() as conn:
+        return await load_user(conn, row.id)
+
+
+async def create_user(
+    db: Database,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    display_name: str = "",
+    district_ids: tuple[int, ...] = (),
+) -> int:
+    """Add a user (linked to ``district_ids``) and return the new id; raises ValueError naming the field."""
+    if role not in ROLES:
+        raise ValueError(f"role: must be one of {', '.join(ROLES)}")
+    if not username.strip():
+        raise ValueError("username: is required")
+    if len(password) < 8:
+        raise ValueError("password: needs at least 8 characters")
+    pw_hash = await anyio.to_thread.run_sync(hash_password, password)
+    async with db.write() as conn:
+        taken = (await conn.execute(sa.select(_users.c.id).where(_users.c.username == username))).first()
+        if taken:
+            raise ValueError(f"username: {username!r} is taken")
+        user_id = (
+            await conn.execute(
+                _users.insert()
+                .values(
+                    username=username,
+                    password_hash=pw_hash,
+                    role=role,
+                    display_name=display_name or username,
+                    active=True,
+                    created_at=utcnow(),
+                )
+                .returning(_users.c.id)
+            )
+        ).scalar_one()
+        if district_ids:
+            await conn.execute(_links.insert(), [{"user_id": user_id, "district_id": d} for d in district_ids])
+        await audit(conn, None, "user.add", "user", str(user_id), None,
+                    {"username": username, "role": role, "districts": list(district_ids)})
+    return int(user_id)
+
+
+class AuthController(Controller):
+    path = "/api/auth"
+    tags = ["auth"]
+
+    @post("/login", status_code=200, summary="Sign in; returns a bearer token")
+    async def login(self, request: Request[Any, Any, Any], data: dict[str, Any]) -> dict[str, Any]:
+        for name in ("username", "password"):
+            if not isinstance(data.get(name), str) or not data[name]:
+                raise bad_request(name, "is required")
+        user = await authenticate(request.app.state.db, data["username"], data["password"])
+        if user is None:
+            raise ApiError(401, "password", "wrong username or password")
+        jwt_auth: JWTAuth[CurrentUser, Token] = request.app.state.jwt_auth
+        token = jwt_auth.create_token(identifier=str(user.id))
+        return {"access_token": token, "token_type": "bearer", "user": user.public()}

@@ -1,0 +1,188 @@
+"""The ``fieldlog`` command: serve, db upgrade, district add, user add, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from .db import Database
+from .settings import Settings
+
+DEMO_PASSWORD = "fieldlog-demo"
+DEMO_DISTRICT = "示范区"
+DEMO_USERS = (
+    ("planner1", "planner", "张规划"),
+    ("staff1", "district", "李审核"),
+    ("coord1", "coordinator", "王统筹"),
+    ("admin", "admin", "管理员"),
+)
+APP_PORT = 8550
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fieldlog", description="fieldlog server and administration")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="create or migrate the tables to the newest revision")
+
+    district = sub.add_parser("district", help="districts")
+    d_sub = district.add_subparsers(dest="district_command", required=True)
+    d_add = d_sub.add_parser("add", help="add a district and print its id")
+    d_add.add_argument("name")
+
+    user = sub.add_parser("user", help="users")
+    u_sub = user.add_subparsers(dest="user_command", required=True)
+    u_add = u_sub.add_parser("add", help="add a user; the password is read from stdin")
+    u_add.add_argument("username")
+    u_add.add_argument("--role", required=True, choices=["planner", "district", "coordinator", "admin"])
+    u_add.add_argument("--district", action="append", default=[], help="district name (repeatable)")
+    u_add.add_argument("--display-name", default="")
+
+    demo = sub.add_parser("demo", help="migrate, seed demo users and start server and phone app")
+    demo.add_argument("--no-app", action="store_true", help="start only the server")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    return p
+
+
+async def _with_db(settings: Settings, fn: object) -> object:
+    db = Database(settings.database_url)
+    try:
+        return await fn(db)  # type: ignore[operator]
+    finally:
+        await db.dispose()
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+async def _upgrade(settings: Settings) -> None:
+    from .migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+async def _seed_demo(settings: Settings) -> None:
+    """Idempotent: what exists already is left as it is."""
+    import sqlalchemy as sa
+
+    from .auth import create_user
+    from .districts import add_district
+    from .models import District, User
+
+    db = Database(settings.database_url)
+    try:
+        async with db.read() as conn:
+            district_id = (
+                await conn.execute(sa.select(District.id).where(District.name == DEMO_DISTRICT))
+            ).scalar_one_or_none()
+            existing = set((await conn.execute(sa.select(User.username))).scalars())
+        if district_id is None:
+            district_id = await add_district(db, DEMO_DISTRICT)
+        for username, role, display in DEMO_USERS:
+            if username not in existing:
+                links = (district_id,) if role in ("planner", "district") else ()
+                await create_user(db, username, role, DEMO_PASSWORD, display_name=display, district_ids=links)
+    finally:
+        await db.dispose()
+
+
+def serve(settings: Settings, host: str, port: int) -> int:
+    import uvicorn
+
+    from .app import create_app
+    from .migrate import NotMigratedError, check_migrated
+
+    try:
+        asyncio.run(_with_db(settings, check_migrated))
+    except NotMigratedError as exc:
+        print(f"fieldlog: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    return 0
+
+
+def demo(settings: Settings, host: str, port: int, with_app: bool) -> int:
+    asyncio.run(_upgrade(settings))
+    asyncio.run(_seed_demo(settings))
+    server_url = f"http://{host}:{port}"
+    app_proc: subprocess.Popen[bytes] | None = None
+    if with_app:
+        env = dict(os.environ, FIELDLOG_SERVER_URL=server_url)
+        app_proc = subprocess.Popen([sys.executable, "-m", "app"], env=env)
+    print(f"fieldlog demo\n  server:  {server_url}\n  OpenAPI: {server_url}/schema")
+    if app_proc is not None:
+        print(f"  app:     http://127.0.0.1:{APP_PORT}")
+    print(f"  logins:  {', '.join(u for u, _, _ in DEMO_USERS)} (password {DEMO_PASSWORD})\n  Ctrl-C stops.")
+    try:
+        return serve(settings, host, port)
+    finally:
+        if app_proc is not None and app_proc.poll() is None:
+            app_proc.send_signal(signal.SIGINT)
+            try:
+                app_proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                app_proc.kill()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"fieldlog: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "serve":
+            return serve(settings, args.host, args.port)
+        if args.command == "db":
+            asyncio.run(_upgrade(settings))
+            print("database is at the newest revision")
+            return 0
+        if args.command == "district":
+            from .districts import add_district
+
+            print(asyncio.run(_with_db(settings, lambda db: add_district(db, args.name))))
+            return 0
+        if args.command == "user":
+            from .auth import create_user
+            from .districts import district_ids_by_name
+
+            password = _read_password()
+
+            async def add(db: Database) -> int:
+                ids = tuple(await district_ids_by_name(db, args.district)) if args.district else ()
+                return await create_user(
+                    db, args.username, args.role, password, display_name=args.display_name, district_ids=ids
+                )
+
+            print(asyncio.run(_with_db(settings, add)))
+            return 0
+        if args.command == "demo":
+            return demo(settings, args.host, args.port, with_app=not args.no_app)
+    except ValueError as exc:
+        print(f"fieldlog: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2

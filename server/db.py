@@ -1,0 +1,94 @@
+"""The async engine, and the two ways in: `Database.read()` and `Database.write()`.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on. Its driver's own transaction handling is
+switched off so that we issue ``BEGIN`` ourselves: writers use ``BEGIN IMMEDIATE``, which takes the write
+lock up front, so two writers queue on the busy timeout instead of failing halfway with "database is locked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from .models import ChangeSeq
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_IMMEDIATE = "fieldlog_immediate"
+
+
+def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An engine for ``url``; on SQLite with the pragmas and the BEGIN handling described above."""
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get(_IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """Holds the engine; services ask it for a read or a write transaction."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        """One write transaction: committed when the block ends, rolled back when it raises."""
+        async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                await conn.execution_options(**{_IMMEDIATE: True})
+            async with conn.begin():
+                yield conn
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+_seq = ChangeSeq.__table__
+
+
+async def take_seq(conn: AsyncConnection, n: int = 1) -> int:
+    """Reserve ``n`` numbers of the change sequence; returns the *last* one (first = last - n + 1).
+
+    The UPDATE holds the counter row's lock until this transaction commits, so a later writer waits and
+    numbers become visible in commit order: a pull can never pass a number that commits later.
+    """
+    row = (
+        await conn.execute(
+            sa.update(_seq).where(_seq.c.id == 1).values(value=_seq.c.value + n).returning(_seq.c.value)
+        )
+    ).one()
+    return int(row[0])
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

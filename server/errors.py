@@ -1,0 +1,43 @@
+"""JSON errors that name the field: `ApiError` for our own, and one handler that shapes every HTTP error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+
+class ApiError(HTTPException):
+    """An HTTP error about one field; the message starts with the field's name."""
+
+    def __init__(self, status_code: int, field: str, message: str) -> None:
+        super().__init__(status_code=status_code, detail=f"{field}: {message}", extra={"field": field})
+        self.field = field
+
+
+def bad_request(field: str, message: str) -> ApiError:
+    return ApiError(400, field, message)
+
+
+def not_found(field: str, message: str = "not found") -> ApiError:
+    return ApiError(404, field, message)
+
+
+def forbidden(field: str, message: str) -> ApiError:
+    return ApiError(403, field, message)
+
+
+def http_error_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    """Every error as ``{status_code, detail, field}``; Litestar's validation errors get the field up front."""
+    detail = exc.detail
+    field = getattr(exc, "field", None)
+    if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
+        first = exc.extra[0]
+        if isinstance(first, dict) and first.get("key"):
+            field = str(first["key"])
+            detail = f"{field}: {first.get('message', 'is invalid')}"
+    body: dict[str, Any] = {"status_code": exc.status_code, "detail": detail}
+    if field:
+        body["field"] = field
+    return Response(body, status_code=exc.status_code, headers=exc.headers)

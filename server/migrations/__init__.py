@@ -1,0 +1,1 @@
+"""Alembic migrations, run programmatically by `server.migrate` (``fieldlog db upgrade``)."""

@@ -1,0 +1,236 @@
+"""Database tables: people and districts, the three record kinds, sync bookkeeping, review, audit, attendance.
+
+Records keep the phone's JSON as ``data`` plus typed copies of the fields that queries filter on.
+Datetimes are stored as UTC: timezone-aware on PostgreSQL, naive-UTC text on SQLite (`UTCDateTime`),
+so the same range query works on both engines.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """An instant: aware datetimes in, aware UTC datetimes out; naive datetimes are refused."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: the instant is unknown")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+
+
+ROLES = ("planner", "district", "coordinator", "admin")
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    display_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class District(Base):
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    created_at: Mapped[datetime]
+
+
+class UserDistrict(Base):
+    """Links planners *and* district staff to the districts they serve."""
+
+    __tablename__ = "user_districts"
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    district_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class _Record:
+    """Columns every record kind has: the phone's id, owner, district, version, change seq, tombstone."""
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    planner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"))
+    version: Mapped[int]
+    seq: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    data: Mapped[dict[str, Any]]
+    device_id: Mapped[str | None] = mapped_column(sa.String(200))
+    received_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Visit(_Record, Base):
+    __tablename__ = "visits"
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    duration_s: Mapped[int] = mapped_column(default=0)
+    review: Mapped[str] = mapped_column(sa.String(20), default="pending")
+    reject_reason: Mapped[str | None] = mapped_column(sa.Text)
+    review_note: Mapped[str | None] = mapped_column(sa.Text)
+    reason_code: Mapped[str | None] = mapped_column(sa.String(100))
+    reviewed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    clock_offset_s: Mapped[float | None]
+    __table_args__ = (
+        sa.Index("ix_visits_planner_seq", "planner_id", "seq"),
+        sa.Index("ix_visits_district_seq", "district_id", "seq"),
+        # Covers the yearly summary: range on started_at, everything else read from the index.
+        sa.Index("ix_visits_summary", "started_at", "planner_id", "review", "ended_at", "duration_s", "deleted"),
+    )
+
+
+class Opinion(_Record, Base):
+    __tablename__ = "opinions"
+    issued_at: Mapped[datetime]
+    __table_args__ = (
+        sa.Index("ix_opinions_planner_seq", "planner_id", "seq"),
+        sa.Index("ix_opinions_district_seq", "district_id", "seq"),
+        sa.Index("ix_opinions_summary", "issued_at", "planner_id", "deleted"),
+    )
+
+
+class Feedback(_Record, Base):
+    __tablename__ = "feedback"
+    collected_at: Mapped[datetime]
+    __table_args__ = (
+        sa.Index("ix_feedback_planner_seq", "planner_id", "seq"),
+        sa.Index("ix_feedback_district_seq", "district_id", "seq"),
+        sa.Index("ix_feedback_summary", "collected_at", "planner_id", "deleted"),
+    )
+
+
+class AppliedOp(Base):
+    """Every op_id a user's device has had applied (or stored as a conflict), so a re-send is a duplicate."""
+
+    __tablename__ = "applied_ops"
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    op_id: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    record_id: Mapped[str] = mapped_column(sa.String(36))
+    status: Mapped[str] = mapped_column(sa.String(20))
+    version: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    applied_at: Mapped[datetime]
+
+
+class Conflict(Base):
+    """An edit that could not be applied (stale base or locked record), kept for a person to resolve."""
+
+    __tablename__ = "conflicts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    op_id: Mapped[str] = mapped_column(sa.String(100))
+    device_id: Mapped[str | None] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    record_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    base_version: Mapped[int]
+    server_version: Mapped[int]
+    reason: Mapped[str] = mapped_column(sa.String(20))
+    data: Mapped[dict[str, Any] | None]
+    deleted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolution: Mapped[str | None] = mapped_column(sa.String(20))
+
+
+class Attachment(Base):
+    __tablename__ = "attachments"
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    content_type: Mapped[str] = mapped_column(sa.String(50))
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    uploaded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    stored_at: Mapped[datetime]
+
+
+class ChangeSeq(Base):
+    """One row: the server-wide change sequence. Writers bump it and hold its row lock until commit."""
+
+    __tablename__ = "change_seq"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(sa.String(50))
+    kind: Mapped[str | None] = mapped_column(sa.String(20))
+    record_id: Mapped[str | None] = mapped_column(sa.String(100), index=True)
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+
+
+class Activity(Base):
+    """A district activity planners are expected to attend (CQ-11 counts unexcused absences)."""
+
+    __tablename__ = "activities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    topic: Mapped[str] = mapped_column(sa.String(200))
+    place: Mapped[str] = mapped_column(sa.String(200), default="")
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
+    planner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True, index=True)
+    response: Mapped[str | None] = mapped_column(sa.String(20))
+    status: Mapped[str | None] = mapped_column(sa.String(20))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_at: Mapped[datetime | None]
+
+
+RECORD_MODELS: dict[str, type[Visit] | type[Opinion] | type[Feedback]] = {
+    "visit": Visit,
+    "opinion": Opinion,
+    "feedback": Feedback,
+}

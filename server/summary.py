@@ -1,0 +1,7 @@
+"""(in progress)"""
+
+from litestar import Controller
+
+
+class SummaryController(Controller):
+    path = "/api/summary"

@@ -1,0 +1,7 @@
+"""(in progress)"""
+
+from litestar import Controller
+
+
+class VisitController(Controller):
+    path = "/api/visits"
