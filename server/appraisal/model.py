@@ -7,13 +7,15 @@ phone made (UUIDs); activities use their server id.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Final
 
+from shared import rules
 from shared.geo import Area
 from shared.records import FEEDBACK_CATEGORIES, OPINION_KINDS
-from shared.rules import ATTENDANCE, PENDING, REVIEW_STATES
+from shared.rules import ATTENDANCE, DEFAULT_TZ, PENDING, REVIEW_STATES
 
 ADOPTED: Final = "adopted"
 PARTLY: Final = "partly"
@@ -164,3 +166,18 @@ class Indicator:
     value: float | int | None
     kind: str
     record_ids: tuple[str, ...] = field(default=())
+
+
+def counted_visits(visits: Iterable[Visit], year: int, tz: str = DEFAULT_TZ) -> list[Visit]:
+    """The visits that count toward ``year``, by shared.rules.counted_visits (confirmed, checked out, started
+    in that local year), in start order."""
+    chosen = [
+        v
+        for v in visits
+        if rules.counted_visits(
+            [rules.VisitFacts(v.started_at.isoformat(), v.ended_at and v.ended_at.isoformat(), v.review)],
+            year,
+            tz,
+        )
+    ]
+    return sorted(chosen, key=lambda v: (v.started_at, v.id))

@@ -1,0 +1,165 @@
+"""Alerts for coordinators: behind pace (CQ-5), absence warning (CQ-11), term ending (PDS-10), short exit
+notice (PDS-11). Each is an `Alert` with a code, the planner, the rule ID and the numbers for its message.
+
+Pace formula (`pace`): with target T visits a year and d the number of days of the local year elapsed
+*including today*, out of D days in the year, the visits expected by now are ``floor(T * d / D)``. A planner
+with C counted visits (confirmed, checked out, started this year) is "on track" when C >= expected and
+"behind by expected - C" otherwise. Flooring means nobody is behind before a whole visit is due: with
+T = 10, the first visit is due by 6 February (37/365 * 10 = 1.01), and all ten by 31 December.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Final, Literal
+
+from shared.profiles import Profile
+from shared.rules import DEFAULT_TZ
+
+from .attendance import planner_absence_warning
+from .model import Attendance, ExitRequest, Planner, Visit, counted_visits
+from .workdays import exit_notice_shortfall
+
+BEHIND_PACE: Final = "behind_pace"
+ABSENCE_WARNING: Final = "absence_warning"
+TERM_ENDING: Final = "term_ending"
+SHORT_EXIT_NOTICE: Final = "short_exit_notice"
+
+#: PDS-10 asks for the appraisal before the term ends; warn this many days ahead.
+TERM_WARNING_DAYS: Final = 30
+
+
+@dataclass(frozen=True)
+class Alert:
+    code: str
+    planner_id: int
+    rule_id: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pace:
+    year: int
+    target: int | None
+    confirmed: int
+    expected: int
+    status: Literal["on_track", "behind", "no_target"]
+    behind_by: int
+    visit_ids: tuple[str, ...]
+
+
+def pace(visits: Iterable[Visit], profile: Profile, today: date, tz: str = DEFAULT_TZ) -> Pace:
+    """Counted visits of ``today``'s year against the profile's target prorated to ``today`` (see module doc)."""
+    counted = counted_visits(visits, today.year, tz)
+    ids = tuple(v.id for v in counted)
+    target = profile.visit_target
+    if target is None:
+        return Pace(today.year, None, len(counted), 0, "no_target", 0, ids)
+    elapsed = (today - date(today.year, 1, 1)).days + 1
+    in_year = (date(today.year + 1, 1, 1) - date(today.year, 1, 1)).days
+    expected = target * elapsed // in_year
+    behind = max(0, expected - len(counted))
+    return Pace(today.year, target, len(counted), expected, "behind" if behind else "on_track", behind, ids)
+
+
+def term_last_day(start: date, years: int) -> date:
+    """The last day of a term of ``years`` starting ``start`` (one from 29 February ends on 28 February)."""
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:
+        anniversary = date(start.year + years, 3, 1)
+    return anniversary - timedelta(days=1)
+
+
+def planner_alerts(
+    planner: Planner,
+    profile: Profile,
+    today: date,
+    visits: Iterable[Visit] = (),
+    attendance: Iterable[Attendance] = (),
+    exit_requests: Iterable[ExitRequest] = (),
+    tz: str = DEFAULT_TZ,
+) -> list[Alert]:
+    """Every alert for one planner on ``today``; inputs of other planners are ignored."""
+    alerts: list[Alert] = []
+    p = pace((v for v in visits if v.planner_id == planner.id), profile, today, tz)
+    if p.status == "behind":
+        alerts.append(
+            Alert(
+                BEHIND_PACE,
+                planner.id,
+                "CQ-5",
+                {
+                    "year": p.year,
+                    "confirmed": p.confirmed,
+                    "expected": p.expected,
+                    "target": p.target,
+                    "behind_by": p.behind_by,
+                },
+            )
+        )
+    warning = planner_absence_warning(
+        (a for a in attendance if a.planner_id == planner.id), today.year, profile
+    )
+    if warning is not None:
+        alerts.append(
+            Alert(
+                ABSENCE_WARNING,
+                planner.id,
+                "CQ-11",
+                {
+                    "year": today.year,
+                    "reason": warning.reason,
+                    "count": warning.count,
+                    "limit": warning.limit,
+                },
+            )
+        )
+    if profile.term_years is not None and planner.term_start is not None:
+        last = term_last_day(planner.term_start, profile.term_years)
+        days_left = (last - today).days
+        if 0 <= days_left <= TERM_WARNING_DAYS:
+            alerts.append(
+                Alert(
+                    TERM_ENDING, planner.id, "PDS-10", {"term_end": last.isoformat(), "days_left": days_left}
+                )
+            )
+    for request in exit_requests:
+        if request.planner_id != planner.id:
+            continue
+        short = exit_notice_shortfall(request, profile)
+        if short is not None:
+            alerts.append(
+                Alert(
+                    SHORT_EXIT_NOTICE,
+                    planner.id,
+                    "PDS-11",
+                    {
+                        "request_id": request.id,
+                        "filed_on": request.filed_on.isoformat(),
+                        "leave_on": request.leave_on.isoformat(),
+                        "notice_working_days": short.notice_working_days,
+                        "required_working_days": short.required_working_days,
+                        "earliest_leave_on": short.earliest_leave_on.isoformat(),
+                    },
+                )
+            )
+    return alerts
+
+
+def all_alerts(
+    planners: Iterable[Planner],
+    profile: Profile,
+    today: date,
+    visits: Iterable[Visit] = (),
+    attendance: Iterable[Attendance] = (),
+    exit_requests: Iterable[ExitRequest] = (),
+    tz: str = DEFAULT_TZ,
+) -> list[Alert]:
+    """`planner_alerts` for each planner, in planner order."""
+    visits, attendance, exit_requests = list(visits), list(attendance), list(exit_requests)
+    return [
+        a for p in planners for a in planner_alerts(p, profile, today, visits, attendance, exit_requests, tz)
+    ]
