@@ -51,7 +51,7 @@ class Pace:
 
 
 def pace(visits: Iterable[Visit], profile: Profile, today: date, tz: str = DEFAULT_TZ) -> Pace:
-    """Counted visits of ``today``'s year against the profile's target prorated to ``today`` (see module doc)."""
+    """Counted visits of ``today``'s year against the target prorated to ``today`` (see module doc)."""
     counted = counted_visits(visits, today.year, tz)
     ids = tuple(v.id for v in counted)
     target = profile.visit_target

@@ -181,3 +181,7 @@ def counted_visits(visits: Iterable[Visit], year: int, tz: str = DEFAULT_TZ) -> 
         )
     ]
     return sorted(chosen, key=lambda v: (v.started_at, v.id))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

@@ -99,7 +99,7 @@ def test_pds10_chongqing_sets_no_term_so_no_term_alert(chongqing: Profile) -> No
 
 
 def test_pds11_short_exit_notice_is_an_alert_in_pingdingshan_only(profile: Profile) -> None:
-    # 14 working days across Mid-Autumn, National Day and the adjusted Saturday 10 October (see test_workdays).
+    # 14 working days across Mid-Autumn, National Day and Saturday 10 October (see test_workdays).
     request = ExitRequest("req-1", 1, date(2026, 9, 22), date(2026, 10, 19))
     alerts = planner_alerts(PLANNER, profile, date(2026, 9, 22), exit_requests=[request])
     alerts = [a for a in alerts if a.code == SHORT_EXIT_NOTICE]
