@@ -169,13 +169,15 @@ class Indicator:
 
 
 def counted_visits(visits: Iterable[Visit], year: int, tz: str = DEFAULT_TZ) -> list[Visit]:
-    """The visits that count toward ``year``, by shared.rules.counted_visits (confirmed, checked out, started
-    in that local year), in start order."""
+    """The visits that count toward ``year``, in start order.
+
+    Decided by shared.rules.counted_visits: confirmed, checked out, started in that local year.
+    """
     chosen = [
         v
         for v in visits
         if rules.counted_visits(
-            [rules.VisitFacts(v.started_at.isoformat(), v.ended_at and v.ended_at.isoformat(), v.review)],
+            [rules.VisitFacts(v.started_at.isoformat(), _iso(v.ended_at), v.review)],
             year,
             tz,
         )
