@@ -2,7 +2,8 @@
 
 Codes: ``saved`` (only on the phone, waiting to sync), ``photos`` (synced, photos done/total uploaded),
 ``synced``, ``confirmed``, ``rejected`` (by district staff, with their reason), ``conflict`` (the server
-kept its copy and a person must choose), ``invalid`` (the server refused the data; ``reason`` names the field).
+kept its copy and a person must choose), ``invalid`` (the server refused the data; ``reason`` names
+the field).
 """
 
 from __future__ import annotations

@@ -232,7 +232,9 @@ def migrate(conn: Connection, upto: int = SCHEMA_VERSION) -> int:
 
 def make_engine(path: Path | str) -> Engine:
     """A SQLAlchemy engine on a SQLite file whose transactions are real (DDL included) and durable."""
-    engine = create_engine(f"sqlite:///{Path(path)}", connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(
+        f"sqlite:///{Path(path)}", connect_args={"timeout": 30, "check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
@@ -369,7 +371,8 @@ class LocalStore:
             (data, occ, now, record_id),
         )
         last = c.exec_driver_sql(
-            "SELECT seq, state, sent_at FROM outbox WHERE record_id = ? ORDER BY seq DESC LIMIT 1", (record_id,)
+            "SELECT seq, state, sent_at FROM outbox WHERE record_id = ? ORDER BY seq DESC LIMIT 1",
+            (record_id,),
         ).first()
         if last is not None and ((last[1] == PENDING and last[2] is None) or last[1] == OP_REJECTED):
             # Never sent, or sent and refused with nothing stored: the same op may carry the new data.
@@ -378,7 +381,9 @@ class LocalStore:
                 (data, PENDING, last[0]),
             )
         else:
-            c.execute(_INSERT_OP, {"op_id": new_id(), "kind": kind, "rid": record_id, "data": data, "now": now})
+            c.execute(
+                _INSERT_OP, {"op_id": new_id(), "kind": kind, "rid": record_id, "data": data, "now": now}
+            )
         return record_id
 
     def get(self, kind: str, record_id: str) -> LocalRecord | None:
@@ -403,7 +408,9 @@ class LocalStore:
             ids = {r[1] for r in rows}
             ops: dict[str, list[tuple[str, str | None]]] = {}
             op_rows = (
-                c.exec_driver_sql("SELECT record_id, state, error FROM outbox ORDER BY seq").all() if rows else []
+                c.exec_driver_sql("SELECT record_id, state, error FROM outbox ORDER BY seq").all()
+                if rows
+                else []
             )
             for rid, st, err in op_rows:
                 if rid in ids:
@@ -446,7 +453,9 @@ class LocalStore:
         """Operations a sync would send now (not held by a conflict or a refusal)."""
         with self._read() as c:
             return int(
-                c.exec_driver_sql("SELECT count(*) FROM outbox WHERE state IN ('pending', 'sent')").scalar_one()
+                c.exec_driver_sql(
+                    "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sent')"
+                ).scalar_one()
             )
 
     def invitations(self) -> list[dict[str, Any]]:
@@ -498,8 +507,12 @@ class LocalStore:
             c.exec_driver_sql("DELETE FROM conflicts WHERE record_id = ?", (record_id,))
             now = _now()
             if keep_mine:
-                c.exec_driver_sql("UPDATE records SET server_version = ? WHERE id = ?", (server_version, record_id))
-                c.execute(_INSERT_OP, {"op_id": new_id(), "kind": kind, "rid": record_id, "data": data, "now": now})
+                c.exec_driver_sql(
+                    "UPDATE records SET server_version = ? WHERE id = ?", (server_version, record_id)
+                )
+                c.execute(
+                    _INSERT_OP, {"op_id": new_id(), "kind": kind, "rid": record_id, "data": data, "now": now}
+                )
                 c.exec_driver_sql(
                     "UPDATE outbox SET base_version = ? WHERE record_id = ?", (server_version, record_id)
                 )
@@ -512,7 +525,9 @@ class LocalStore:
                 )
             else:
                 # The server's copy has not been pulled yet: drop the edit, keep the data until the next pull.
-                c.exec_driver_sql("UPDATE records SET server_version = ? WHERE id = ?", (server_version, record_id))
+                c.exec_driver_sql(
+                    "UPDATE records SET server_version = ? WHERE id = ?", (server_version, record_id)
+                )
 
     # --- photos ---
 
@@ -584,7 +599,7 @@ class LocalStore:
             versions: dict[str, int] = {}
             need = [r[3] for r in rows if r[4] is None]
             for chunk in _chunks(need):
-                q = "SELECT id, server_version FROM records WHERE id IN (%s)" % ",".join("?" * len(chunk))
+                q = f"SELECT id, server_version FROM records WHERE id IN ({','.join('?' * len(chunk))})"
                 versions.update({rid: int(v) for rid, v in c.exec_driver_sql(q, tuple(chunk)).all()})
             now = _now()
             out: list[OutgoingOp] = []
@@ -593,10 +608,14 @@ class LocalStore:
                 fixed = int(base) if base is not None else versions.get(rid, 0)
                 updates.append((fixed, now, seq))
                 out.append(OutgoingOp(seq, op_id, kind, rid, fixed, json.loads(data)))
-            c.exec_driver_sql("UPDATE outbox SET base_version = ?, state = 'sent', sent_at = ? WHERE seq = ?", updates)
+            c.exec_driver_sql(
+                "UPDATE outbox SET base_version = ?, state = 'sent', sent_at = ? WHERE seq = ?", updates
+            )
         return out
 
-    def apply_push_results(self, ops: Sequence[OutgoingOp], results: Sequence[Mapping[str, Any]]) -> PushOutcome:
+    def apply_push_results(
+        self, ops: Sequence[OutgoingOp], results: Sequence[Mapping[str, Any]]
+    ) -> PushOutcome:
         """Apply one push answer in one transaction (applied/duplicate, conflict, rejected)."""
         by_id = {op.op_id: op for op in ops}
         outcome = PushOutcome()
@@ -624,8 +643,16 @@ class LocalStore:
             elif status == "conflict":
                 outcome.conflicts += 1
                 conflicts.append(
-                    {"seq": op.seq, "rid": op.record_id, "kind": op.kind, "op_id": op.op_id,
-                     "mine": _dumps(op.data), "v": version, "error": error, "now": now}
+                    {
+                        "seq": op.seq,
+                        "rid": op.record_id,
+                        "kind": op.kind,
+                        "op_id": op.op_id,
+                        "mine": _dumps(op.data),
+                        "v": version,
+                        "error": error,
+                        "now": now,
+                    }
                 )
             else:
                 outcome.rejected += 1
@@ -643,7 +670,9 @@ class LocalStore:
                 )
                 c.execute(text("DELETE FROM outbox WHERE seq = :seq"), applied)
             if conflicts:
-                c.execute(text("UPDATE outbox SET state = 'conflict', error = :error WHERE seq = :seq"), conflicts)
+                c.execute(
+                    text("UPDATE outbox SET state = 'conflict', error = :error WHERE seq = :seq"), conflicts
+                )
                 c.execute(
                     text(
                         "INSERT OR REPLACE INTO conflicts"
@@ -660,12 +689,16 @@ class LocalStore:
                 ).first()
                 if later is None:
                     c.exec_driver_sql(
-                        "UPDATE outbox SET state = 'rejected', error = ? WHERE seq = ?", (r["error"], r["seq"])
+                        "UPDATE outbox SET state = 'rejected', error = ? WHERE seq = ?",
+                        (r["error"], r["seq"]),
                     )
                 else:
-                    c.exec_driver_sql("DELETE FROM outbox WHERE record_id = ? AND seq > ?", (r["rid"], r["seq"]))
                     c.exec_driver_sql(
-                        "UPDATE outbox SET state = 'pending', error = NULL, sent_at = NULL, data = ? WHERE seq = ?",
+                        "DELETE FROM outbox WHERE record_id = ? AND seq > ?", (r["rid"], r["seq"])
+                    )
+                    c.exec_driver_sql(
+                        "UPDATE outbox SET state = 'pending', error = NULL, sent_at = NULL, data = ?"
+                        " WHERE seq = ?",
                         (later[1], r["seq"]),
                     )
         return outcome
@@ -722,7 +755,8 @@ class LocalStore:
                 )
                 c.execute(
                     text(
-                        "UPDATE records SET deleted = 1, server_data = NULL, state = :state, review = :review,"
+                        "UPDATE records SET deleted = 1, server_data = NULL, state = :state,"
+                        " review = :review,"
                         " reject_reason = :reason, server_seen_version = :v WHERE id = :id"
                     ),
                     tombstones,
@@ -813,7 +847,8 @@ def _set_meta(c: Connection, key: str, value: str | None) -> None:
         c.exec_driver_sql("DELETE FROM meta WHERE key = ?", (key,))
     else:
         c.exec_driver_sql(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
 

@@ -152,7 +152,10 @@ class SyncEngine:
                 last = f"server error {resp.status_code}: {_server_message(resp)}"
                 continue
             if resp.status_code == 401:
-                raise AuthError(f"the server no longer accepts this sign-in, please sign in again ({_server_message(resp)})")
+                raise AuthError(
+                    "the server no longer accepts this sign-in, please sign in again"
+                    f" ({_server_message(resp)})"
+                )
             if resp.status_code >= 400:
                 raise SyncError(f"the server refused the request: {_server_message(resp)}")
             return resp
@@ -229,7 +232,10 @@ class SyncEngine:
                 report.errors.append(f"photo {digest}: the file is no longer on this phone")
                 continue
             resp = self._request(
-                "PUT", f"/api/attachments/{digest}", content=path.read_bytes(), headers={"Content-Type": "image/jpeg"}
+                "PUT",
+                f"/api/attachments/{digest}",
+                content=path.read_bytes(),
+                headers={"Content-Type": "image/jpeg"},
             )
             confirmed = _confirmed_digest(resp)
             if confirmed != digest:
@@ -255,7 +261,9 @@ class SyncEngine:
             try:
                 self.store.apply_pull(changes, new_cursor)
             except Exception as exc:
-                raise SyncError(f"could not store what the server sent ({type(exc).__name__}: {exc})") from exc
+                raise SyncError(
+                    f"could not store what the server sent ({type(exc).__name__}: {exc})"
+                ) from exc
             report.pulled += len(changes)
             if report.clock_offset_s is None:
                 report.clock_offset_s = _date_offset(resp)

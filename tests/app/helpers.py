@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
-def visit(district_id: int = 1, *, site: str = "老城片区", day: int = 1, hours: float = 2.0, **extra: Any) -> dict[str, Any]:
+def visit(
+    district_id: int = 1, *, site: str = "老城片区", day: int = 1, hours: float = 2.0, **extra: Any
+) -> dict[str, Any]:
     """A checked-out visit on 2026-03-<day> starting 09:00 Beijing time."""
-    start_h, end_min = 9, int(round(hours * 60))
+    start_h, end_min = 9, round(hours * 60)
     end_h, end_m = start_h + end_min // 60, end_min % 60
     data: dict[str, Any] = {
         "district_id": district_id,

@@ -66,7 +66,9 @@ def test_editing_an_unsynced_record_coalesces_into_its_waiting_op(store: LocalSt
     assert len(ops) == 1 and ops[0].data["site"] == "丙" and ops[0].base_version == 0
 
 
-def test_an_edit_after_the_op_was_sent_queues_a_new_op_sent_after_the_first_outcome(store: LocalStore) -> None:
+def test_an_edit_after_the_op_was_sent_queues_a_new_op_sent_after_the_first_outcome(
+    store: LocalStore,
+) -> None:
     rid = store.save("visit", visit(site="甲"))
     first = store.take_push_batch(10)  # sent, outcome unknown (say the answer was lost)
     store.save("visit", visit(site="乙"), rid)
@@ -74,8 +76,18 @@ def test_an_edit_after_the_op_was_sent_queues_a_new_op_sent_after_the_first_outc
     again = store.take_push_batch(10)
     # Only the first op goes again (same op_id); the edit waits for its outcome to learn its base.
     assert [o.op_id for o in again] == [first[0].op_id]
-    store.apply_push_results(again, [{"op_id": first[0].op_id, "status": "duplicate", "version": 1,
-                                      "error": None, "original": "applied"}])
+    store.apply_push_results(
+        again,
+        [
+            {
+                "op_id": first[0].op_id,
+                "status": "duplicate",
+                "version": 1,
+                "error": None,
+                "original": "applied",
+            }
+        ],
+    )
     second = store.take_push_batch(10)
     assert len(second) == 1 and second[0].data["site"] == "乙" and second[0].base_version == 1
     assert second[0].op_id != first[0].op_id
@@ -98,8 +110,17 @@ def test_a_conflict_is_stored_and_keep_mine_requeues_on_the_servers_version(stor
     store.apply_push_results(ops, [{"op_id": ops[0].op_id, "status": "applied", "version": 1}])
     store.save("visit", visit(site="乙"), rid)
     ops = store.take_push_batch(10)
-    store.apply_push_results(ops, [{"op_id": ops[0].op_id, "status": "conflict", "version": 3,
-                                    "error": "id: the visit is confirmed and locked"}])
+    store.apply_push_results(
+        ops,
+        [
+            {
+                "op_id": ops[0].op_id,
+                "status": "conflict",
+                "version": 3,
+                "error": "id: the visit is confirmed and locked",
+            }
+        ],
+    )
     rec = store.get("visit", rid)
     assert rec is not None and rec.op_state == "conflict" and record_status(rec).code == "conflict"
     [conflict] = store.conflicts()
@@ -119,8 +140,19 @@ def test_a_conflict_resolved_for_the_server_takes_the_pulled_copy(store: LocalSt
     ops = store.take_push_batch(10)
     store.apply_push_results(ops, [{"op_id": ops[0].op_id, "status": "conflict", "version": 2}])
     server_copy = {**visit(site="服务器"), "photos": []}
-    store.apply_pull([{"kind": "visit", "id": rid, "version": 2, "deleted": False, "data": server_copy,
-                       "state": {"review": "confirmed"}}], "c2")
+    store.apply_pull(
+        [
+            {
+                "kind": "visit",
+                "id": rid,
+                "version": 2,
+                "deleted": False,
+                "data": server_copy,
+                "state": {"review": "confirmed"},
+            }
+        ],
+        "c2",
+    )
     [conflict] = store.conflicts()
     assert conflict.theirs is not None and conflict.theirs["site"] == "服务器"
     store.resolve_conflict(rid, keep_mine=False)
@@ -132,8 +164,17 @@ def test_a_conflict_resolved_for_the_server_takes_the_pulled_copy(store: LocalSt
 def test_a_rejected_op_names_the_field_and_a_fix_resends_the_same_op(store: LocalStore) -> None:
     rid = store.save("visit", visit(district_id=99))
     ops = store.take_push_batch(10)
-    store.apply_push_results(ops, [{"op_id": ops[0].op_id, "status": "rejected", "version": None,
-                                    "error": "district_id: you do not serve this district"}])
+    store.apply_push_results(
+        ops,
+        [
+            {
+                "op_id": ops[0].op_id,
+                "status": "rejected",
+                "version": None,
+                "error": "district_id: you do not serve this district",
+            }
+        ],
+    )
     rec = store.get("visit", rid)
     assert rec is not None
     status = record_status(rec)
@@ -149,8 +190,19 @@ def test_a_pulled_change_never_overwrites_an_unsynced_edit_but_records_the_revie
     ops = store.take_push_batch(10)
     store.apply_push_results(ops, [{"op_id": ops[0].op_id, "status": "applied", "version": 1}])
     store.save("visit", visit(site="我的修改"), rid)
-    store.apply_pull([{"kind": "visit", "id": rid, "version": 2, "deleted": False,
-                       "data": visit(site="服务器"), "state": {"review": "confirmed", "hours": 2.0}}], "c1")
+    store.apply_pull(
+        [
+            {
+                "kind": "visit",
+                "id": rid,
+                "version": 2,
+                "deleted": False,
+                "data": visit(site="服务器"),
+                "state": {"review": "confirmed", "hours": 2.0},
+            }
+        ],
+        "c1",
+    )
     rec = store.get("visit", rid)
     assert rec is not None
     assert rec.data["site"] == "我的修改" and rec.server_version == 1 and rec.dirty
@@ -163,11 +215,27 @@ def test_a_pulled_change_updates_a_clean_record_and_adds_new_ones(store: LocalSt
     ops = store.take_push_batch(10)
     store.apply_push_results(ops, [{"op_id": ops[0].op_id, "status": "applied", "version": 1}])
     other = "7d1f3b0e-3c35-4a43-a0b1-0a1f4b5bb001"
-    store.apply_pull([
-        {"kind": "visit", "id": rid, "version": 2, "deleted": False, "data": visit(site="乙"),
-         "state": {"review": "rejected", "reject_reason": "no photo"}},
-        {"kind": "feedback", "id": other, "version": 1, "deleted": False, "data": feedback(), "state": {}},
-    ], "c9")
+    store.apply_pull(
+        [
+            {
+                "kind": "visit",
+                "id": rid,
+                "version": 2,
+                "deleted": False,
+                "data": visit(site="乙"),
+                "state": {"review": "rejected", "reject_reason": "no photo"},
+            },
+            {
+                "kind": "feedback",
+                "id": other,
+                "version": 1,
+                "deleted": False,
+                "data": feedback(),
+                "state": {},
+            },
+        ],
+        "c9",
+    )
     rec = store.get("visit", rid)
     assert rec is not None and rec.data["site"] == "乙" and rec.server_version == 2
     st = record_status(rec)
@@ -176,11 +244,20 @@ def test_a_pulled_change_updates_a_clean_record_and_adds_new_ones(store: LocalSt
 
 
 def test_pulled_invitations_and_unknown_kinds_are_kept_without_crashing(store: LocalStore) -> None:
-    store.apply_pull([
-        {"kind": "invitation", "id": "inv-1", "version": 4, "deleted": False,
-         "data": {"topic": "规划评审会"}, "state": {"response": None}},
-        {"kind": "hologram", "id": "h-1", "version": 1, "deleted": False, "data": {"x": 1}},
-    ], "c3")
+    store.apply_pull(
+        [
+            {
+                "kind": "invitation",
+                "id": "inv-1",
+                "version": 4,
+                "deleted": False,
+                "data": {"topic": "规划评审会"},
+                "state": {"response": None},
+            },
+            {"kind": "hologram", "id": "h-1", "version": 1, "deleted": False, "data": {"x": 1}},
+        ],
+        "c3",
+    )
     assert store.invitations()[0]["data"] == {"topic": "规划评审会"}
     assert _raw(store.path, "SELECT kind, id FROM foreign_changes") == [("hologram", "h-1")]
     assert store.records() == [] and store.pull_cursor() == "c3"
@@ -188,8 +265,14 @@ def test_pulled_invitations_and_unknown_kinds_are_kept_without_crashing(store: L
 
 def test_a_pulled_batch_that_fails_to_apply_keeps_nothing_and_not_the_cursor(store: LocalStore) -> None:
     store.apply_pull([], "c1")
-    good = {"kind": "visit", "id": "7d1f3b0e-3c35-4a43-a0b1-0a1f4b5bb002", "version": 1, "deleted": False,
-            "data": visit(), "state": {}}
+    good = {
+        "kind": "visit",
+        "id": "7d1f3b0e-3c35-4a43-a0b1-0a1f4b5bb002",
+        "version": 1,
+        "deleted": False,
+        "data": visit(),
+        "state": {},
+    }
     broken = {"kind": "visit", "id": None, "version": 1, "deleted": False, "data": visit(), "state": {}}
     with pytest.raises(Exception):  # noqa: B017 - any database error; what matters is what stayed
         store.apply_pull([good, broken], "c2")
@@ -210,11 +293,16 @@ def test_a_schema_migration_from_an_older_local_schema_keeps_data(tmp_path: Path
         migrate(c, upto=1)  # the first shipped schema
         c.exec_driver_sql(
             "INSERT INTO records (id, kind, data, created_at, updated_at) VALUES (?, 'visit', ?, ?, ?)",
-            ("7d1f3b0e-3c35-4a43-a0b1-0a1f4b5bb003", json.dumps(visit(site="旧数据")),
-             "2026-03-01T02:00:00.000000Z", "2026-03-01T02:00:00.000000Z"),
+            (
+                "7d1f3b0e-3c35-4a43-a0b1-0a1f4b5bb003",
+                json.dumps(visit(site="旧数据")),
+                "2026-03-01T02:00:00.000000Z",
+                "2026-03-01T02:00:00.000000Z",
+            ),
         )
         c.exec_driver_sql(
-            "INSERT INTO outbox (op_id, kind, record_id, data, created_at) VALUES ('op-1', 'visit', ?, '{}', ?)",
+            "INSERT INTO outbox (op_id, kind, record_id, data, created_at)"
+            " VALUES ('op-1', 'visit', ?, '{}', ?)",
             ("7d1f3b0e-3c35-4a43-a0b1-0a1f4b5bb003", "2026-03-01T02:00:00.000000Z"),
         )
     engine.dispose()
@@ -267,15 +355,33 @@ def test_year_progress_counts_confirmed_visits_and_their_hours(store: LocalStore
     b = store.save("visit", visit(day=2, hours=1.0))
     store.save("visit", visit(day=3, hours=3.0))
     # A visit starting at 2026-12-31 23:30 Beijing time is 2026 work, though it is 15:30 UTC.
-    store.save("visit", {**visit(), "started_at": "2026-12-31T23:30:00+08:00", "ended_at": "2027-01-01T00:30:00+08:00"})
+    store.save(
+        "visit",
+        {**visit(), "started_at": "2026-12-31T23:30:00+08:00", "ended_at": "2027-01-01T00:30:00+08:00"},
+    )
     ops = store.take_push_batch(10)
     store.apply_push_results(ops, [{"op_id": o.op_id, "status": "applied", "version": 1} for o in ops])
-    store.apply_pull([
-        {"kind": "visit", "id": a, "version": 2, "deleted": False, "data": visit(day=1, hours=2.5),
-         "state": {"review": "confirmed"}},
-        {"kind": "visit", "id": b, "version": 2, "deleted": False, "data": visit(day=2, hours=1.0),
-         "state": {"review": "rejected", "reject_reason": "x"}},
-    ], "c")
+    store.apply_pull(
+        [
+            {
+                "kind": "visit",
+                "id": a,
+                "version": 2,
+                "deleted": False,
+                "data": visit(day=1, hours=2.5),
+                "state": {"review": "confirmed"},
+            },
+            {
+                "kind": "visit",
+                "id": b,
+                "version": 2,
+                "deleted": False,
+                "data": visit(day=2, hours=1.0),
+                "state": {"review": "rejected", "reject_reason": "x"},
+            },
+        ],
+        "c",
+    )
     p = store.year_progress(2026)
     assert (p.visits_confirmed, p.hours_confirmed) == (1, 2.5)
     assert (p.visits_pending, p.hours_pending) == (2, 4.0)

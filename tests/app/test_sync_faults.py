@@ -30,8 +30,15 @@ def test_no_network_retries_with_growing_backoff_then_says_cannot_reach_and_keep
         raise httpx.ConnectError("connection refused", request=request)
 
     sleeps: list[float] = []
-    engine = SyncEngine(store, "http://server.invalid", "t", transport=httpx.MockTransport(drop),
-                        max_attempts=4, backoff_s=0.5, sleep=sleeps.append)
+    engine = SyncEngine(
+        store,
+        "http://server.invalid",
+        "t",
+        transport=httpx.MockTransport(drop),
+        max_attempts=4,
+        backoff_s=0.5,
+        sleep=sleeps.append,
+    )
     with pytest.raises(SyncError) as err:
         engine.sync()
     assert "cannot reach server" in str(err.value)
@@ -54,8 +61,9 @@ def test_server_errors_are_retried_like_network_errors(store: LocalStore) -> Non
         seen.append(1)
         return httpx.Response(503, json={"status_code": 503, "detail": "database is restarting"})
 
-    engine = SyncEngine(store, "http://s", "t", transport=httpx.MockTransport(broken), max_attempts=3,
-                        sleep=lambda _s: None)
+    engine = SyncEngine(
+        store, "http://s", "t", transport=httpx.MockTransport(broken), max_attempts=3, sleep=lambda _s: None
+    )
     with pytest.raises(SyncError) as err:
         engine.sync()
     assert len(seen) == 3 and "database is restarting" in str(err.value)
@@ -70,7 +78,9 @@ def test_an_expired_sign_in_raises_auth_error_without_retrying(store: LocalStore
         seen.append(1)
         return httpx.Response(401, json={"status_code": 401, "detail": "token expired"})
 
-    engine = SyncEngine(store, "http://s", "t", transport=httpx.MockTransport(unauthorized), sleep=lambda _s: None)
+    engine = SyncEngine(
+        store, "http://s", "t", transport=httpx.MockTransport(unauthorized), sleep=lambda _s: None
+    )
     with pytest.raises(AuthError):
         engine.sync()
     assert seen == [1] and store.outbox_count() == 1
@@ -80,7 +90,9 @@ def test_a_refused_request_raises_with_the_servers_message(store: LocalStore) ->
     store.save("visit", visit())
 
     def refuse(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(400, json={"status_code": 400, "detail": "device_id: is required", "field": "device_id"})
+        return httpx.Response(
+            400, json={"status_code": 400, "detail": "device_id: is required", "field": "device_id"}
+        )
 
     engine = SyncEngine(store, "http://s", "t", transport=httpx.MockTransport(refuse), sleep=lambda _s: None)
     with pytest.raises(SyncError) as err:
@@ -90,7 +102,9 @@ def test_a_refused_request_raises_with_the_servers_message(store: LocalStore) ->
 
 def test_wrong_password_at_sign_in_is_an_auth_error_and_no_server_is_a_sync_error() -> None:
     def wrong(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(401, json={"status_code": 401, "detail": "password: wrong username or password"})
+        return httpx.Response(
+            401, json={"status_code": 401, "detail": "password: wrong username or password"}
+        )
 
     with pytest.raises(AuthError) as err:
         login("http://s", "planner1", "nope", transport=httpx.MockTransport(wrong))
@@ -106,8 +120,14 @@ def test_wrong_password_at_sign_in_is_an_auth_error_and_no_server_is_a_sync_erro
 
 def test_a_pulled_batch_that_cannot_be_stored_does_not_move_the_cursor(store: LocalStore) -> None:
     store.apply_pull([], "start")
-    good = {"kind": "visit", "id": "7d1f3b0e-3c35-4a43-a0b1-0a1f4b5bb010", "version": 1, "deleted": False,
-            "data": visit(), "state": {"review": "pending"}}
+    good = {
+        "kind": "visit",
+        "id": "7d1f3b0e-3c35-4a43-a0b1-0a1f4b5bb010",
+        "version": 1,
+        "deleted": False,
+        "data": visit(),
+        "state": {"review": "pending"},
+    }
     broken = {"kind": "visit", "id": None, "version": 2, "deleted": False, "data": visit(), "state": {}}
 
     def pull(request: httpx.Request) -> httpx.Response:
@@ -130,8 +150,13 @@ def test_an_answer_missing_some_ops_leaves_them_to_be_sent_again(store: LocalSto
         import json
 
         ops = json.loads(request.content)["ops"]
-        return httpx.Response(200, json={"server_time": "2026-03-01T00:00:00+00:00", "results": [
-            {"op_id": ops[0]["op_id"], "status": "applied", "version": 1, "error": None}]})
+        return httpx.Response(
+            200,
+            json={
+                "server_time": "2026-03-01T00:00:00+00:00",
+                "results": [{"op_id": ops[0]["op_id"], "status": "applied", "version": 1, "error": None}],
+            },
+        )
 
     engine = SyncEngine(store, "http://s", "t", transport=httpx.MockTransport(half), sleep=lambda _s: None)
     with pytest.raises(SyncError):

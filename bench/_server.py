@@ -1,0 +1,109 @@
+"""A real fieldlog server subprocess on loopback with its own data directory, for the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+PASSWORD = "bench-password-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """``fieldlog serve`` in a subprocess; the SQLite file is ``db_path``."""
+
+    def __init__(self, data_dir: Path | None = None) -> None:
+        self._own_dir = data_dir is None
+        self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="fieldlog-bench-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(
+            os.environ,
+            FIELDLOG_DATA_DIR=str(self.data_dir),
+            FIELDLOG_SECRET_KEY="bench-secret-key-not-for-production-0123456789",
+        )
+        self.env.pop("FIELDLOG_DATABASE_URL", None)
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "fieldlog.sqlite3"
+
+    def cli(self, *args: str, stdin: str | None = None) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "server", *args],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"fieldlog {' '.join(args)} failed: {out.stderr.strip()}")
+        return out.stdout.strip()
+
+    def migrate(self) -> None:
+        self.cli("db", "upgrade")
+
+    def add_district(self, name: str) -> int:
+        return int(self.cli("district", "add", name).splitlines()[-1])
+
+    def add_user(self, username: str, role: str, districts: tuple[str, ...] = ()) -> int:
+        args = ["user", "add", username, "--role", role]
+        for d in districts:
+            args += ["--district", d]
+        return int(self.cli(*args, stdin=PASSWORD + "\n").splitlines()[-1])
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise RuntimeError(f"server exited: {err}")
+            try:
+                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server did not answer /health within 60 s")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+        if self._own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -1,0 +1,284 @@
+"""Push 10,000 records with the app's sync engine to a real server subprocess (loopback, SQLite).
+
+Measured in the same run, medians over ``BENCH_RUNS`` (default 5) runs:
+- ``engine_push_s``: the push phase of `SyncEngine.sync()` for 10,000 new visits (client + server);
+  ``engine_sync_s`` is the whole sync (push, photo check, and pulling the 10,000 records back);
+- ``repush_s``: the same 10,000 ops pushed again from a copy of the phone taken before the first sync
+  (every answer ``duplicate``; the server's row count is asserted to stay 10,000, every version 1);
+- ``raw_insert_s``: the same 10,000 rows inserted with sqlite3 ``executemany`` into a migrated server
+  database in one transaction (the floor; ``raw_insert_with_oplog_s`` also writes the op log rows);
+- ``naive_per_record_s``: one POST per record (the ODK-style peer) for ``NAIVE_N`` records, scaled to
+  10,000 and said so in ``naive_scaled_from``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from app.store import LocalStore
+from app.sync import SyncEngine, SyncProgress, login
+from bench._server import PASSWORD, ServerProcess
+from shared.records import validate
+
+N = int(os.environ.get("BENCH_N", "10000"))
+NAIVE_N = int(os.environ.get("BENCH_NAIVE_N", "1000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+DISTRICT = "基准区"
+
+
+def visits(n: int, district_id: int) -> list[dict[str, Any]]:
+    base = datetime(2026, 3, 1, 9, 0, tzinfo=UTC) + timedelta(hours=-8)
+    out = []
+    for i in range(n):
+        start = base + timedelta(minutes=37 * i)
+        out.append(
+            {
+                "district_id": district_id,
+                "site": f"片区 {i % 97}",
+                "purpose": "现场指导",
+                "started_at": start.isoformat(),
+                "ended_at": (start + timedelta(minutes=90 + i % 60)).isoformat(),
+                "lat": 33.7 + (i % 100) / 1000,
+                "lon": 113.2 + (i % 100) / 1000,
+                "accuracy_m": 12.0,
+                "notes": f"第 {i} 次指导记录",
+            }
+        )
+    return out
+
+
+def _sql_time(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def raw_insert(
+    template: Path, records: list[dict[str, Any]], planner_id: int, district_id: int, with_oplog: bool
+) -> float:
+    """Insert the records as server rows with plain sqlite3 (WAL, synchronous=NORMAL like the server)."""
+    work = Path(tempfile.mkdtemp(prefix="fieldlog-raw-")) / "raw.sqlite3"
+    shutil.copy(template, work)
+    conn = sqlite3.connect(work, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    now = _sql_time(datetime.now(UTC).isoformat())
+    t0 = time.perf_counter()
+    rows = []
+    ops = []
+    for i, d in enumerate(records, start=1):
+        clean = validate("visit", d)
+        rid = str(uuid.uuid4())
+        dur = int(
+            (
+                datetime.fromisoformat(clean["ended_at"]) - datetime.fromisoformat(clean["started_at"])
+            ).total_seconds()
+        )
+        rows.append(
+            (
+                rid,
+                planner_id,
+                district_id,
+                1,
+                i,
+                0,
+                json.dumps(clean, ensure_ascii=False),
+                "dev",
+                now,
+                now,
+                _sql_time(clean["started_at"]),
+                _sql_time(clean["ended_at"]),
+                dur,
+                "pending",
+            )
+        )
+        ops.append((planner_id, str(uuid.uuid4()), "dev", "visit", rid, "applied", 1, None, now))
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(
+        "INSERT INTO visits (id, planner_id, district_id, version, seq, deleted, data, device_id,"
+        " received_at,"
+        " updated_at, started_at, ended_at, duration_s, review) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+    if with_oplog:
+        conn.executemany(
+            "INSERT INTO applied_ops (user_id, op_id, device_id, kind, record_id, status, version, error,"
+            " applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            ops,
+        )
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    shutil.rmtree(work.parent, ignore_errors=True)
+    return elapsed
+
+
+def server_rows(db: Path, planner_id: int) -> tuple[int, int, int]:
+    with sqlite3.connect(db) as c:
+        n, distinct, max_v = c.execute(
+            "SELECT count(*), count(DISTINCT id), coalesce(max(version), 0) FROM visits WHERE planner_id = ?",
+            (planner_id,),
+        ).fetchone()
+    return int(n), int(distinct), int(max_v)
+
+
+def timed_sync(store: LocalStore, url: str, token: str) -> dict[str, Any]:
+    marks: dict[str, float] = {}
+
+    def progress(p: SyncProgress) -> None:
+        marks.setdefault(p.phase, time.perf_counter())
+
+    client_s = 0.0
+
+    def timing(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*a: Any, **k: Any) -> Any:
+            nonlocal client_s
+            t = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                client_s += time.perf_counter() - t
+
+        return wrapped
+
+    store.take_push_batch = timing(store.take_push_batch)  # type: ignore[method-assign]
+    store.apply_push_results = timing(store.apply_push_results)  # type: ignore[method-assign]
+    engine = SyncEngine(store, url, token, batch_size=1000, progress=progress)
+    t0 = time.perf_counter()
+    report = engine.sync()
+    t1 = time.perf_counter()
+    engine.close()
+    push_end = marks.get("photos", marks.get("pull", t1))
+    return {
+        "sync_s": t1 - t0,
+        "push_s": push_end - t0,
+        "push_client_s": client_s,
+        "pull_s": t1 - marks.get("pull", t1),
+        "report": report,
+    }
+
+
+def naive(url: str, token: str, records: list[dict[str, Any]]) -> float:
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        t0 = time.perf_counter()
+        for d in records:
+            clean = validate("visit", d)
+            body = {
+                "device_id": "naive",
+                "ops": [
+                    {
+                        "op_id": str(uuid.uuid4()),
+                        "kind": "visit",
+                        "id": str(uuid.uuid4()),
+                        "base_version": 0,
+                        "data": clean,
+                    }
+                ],
+            }
+            r = client.post("/api/sync/push", json=body)
+            r.raise_for_status()
+            assert r.json()["results"][0]["status"] == "applied"
+        return time.perf_counter() - t0
+
+
+def main() -> int:
+    results: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "engine_push_s",
+            "engine_push_client_s",
+            "engine_sync_s",
+            "engine_pull_s",
+            "repush_s",
+            "raw_insert_s",
+            "raw_insert_with_oplog_s",
+            "naive_per_record_s",
+        )
+    }
+    with ServerProcess() as srv, ServerProcess() as template_srv:
+        srv.migrate()
+        template_srv.migrate()
+        district_id = srv.add_district(DISTRICT)
+        srv.start()
+        data = visits(N, district_id)
+        for run in range(RUNS):
+            planner = f"bench{run}"
+            planner_id = srv.add_user(planner, "planner", (DISTRICT,))
+            session = login(srv.url, planner, PASSWORD)
+            work = Path(tempfile.mkdtemp(prefix="fieldlog-phone-"))
+            store = LocalStore(work / "phone.sqlite3")
+            store.save_many("visit", data)
+            store.close()
+            shutil.copytree(work, work.with_name(work.name + "-copy"))  # the phone before the sync
+            store = LocalStore(work / "phone.sqlite3")
+            first = timed_sync(store, srv.url, session.token)
+            store.close()
+            rep = first["report"]
+            assert rep.pushed == N and rep.duplicates == 0, rep
+            assert server_rows(srv.db_path, planner_id) == (N, N, 1)
+
+            copy = LocalStore(work.with_name(work.name + "-copy") / "phone.sqlite3")
+            again = timed_sync(copy, srv.url, session.token)
+            assert again["report"].duplicates == N and again["report"].pushed == 0, again["report"]
+            assert copy.outbox_count() == 0
+            copy.close()
+            assert server_rows(srv.db_path, planner_id) == (N, N, 1), "re-push changed the server's rows"
+
+            results["engine_push_s"].append(first["push_s"])
+            results["engine_push_client_s"].append(first["push_client_s"])
+            results["engine_sync_s"].append(first["sync_s"])
+            results["engine_pull_s"].append(first["pull_s"])
+            results["repush_s"].append(again["push_s"])
+            results["raw_insert_s"].append(raw_insert(template_srv.db_path, data, 1, district_id, False))
+            results["raw_insert_with_oplog_s"].append(
+                raw_insert(template_srv.db_path, data, 1, district_id, True)
+            )
+
+            naive_user = f"naive{run}"
+            srv.add_user(naive_user, "planner", (DISTRICT,))
+            naive_session = login(srv.url, naive_user, PASSWORD)
+            results["naive_per_record_s"].append(
+                naive(srv.url, naive_session.token, data[:NAIVE_N]) * N / NAIVE_N
+            )
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(work.with_name(work.name + "-copy"), ignore_errors=True)
+            print(f"run {run + 1}/{RUNS}: push {first['push_s']:.3f} s", file=sys.stderr)
+
+    med = {k: round(statistics.median(v), 4) for k, v in results.items()}
+    out: dict[str, Any] = {
+        "benchmark": "sync_push",
+        "records": N,
+        "runs": RUNS,
+        "database": "SQLite (server subprocess on 127.0.0.1)",
+        "batch_size": 1000,
+        "median": med,
+        "all_runs": {k: [round(x, 4) for x in v] for k, v in results.items()},
+        "naive_scaled_from": f"{NAIVE_N} one-record POSTs timed, scaled x{N / NAIVE_N:g} to {N}",
+        "ratio_push_vs_raw": round(med["engine_push_s"] / med["raw_insert_s"], 2),
+        "ratio_push_vs_raw_with_oplog": round(med["engine_push_s"] / med["raw_insert_with_oplog_s"], 2),
+        "speedup_vs_naive": round(med["naive_per_record_s"] / med["engine_push_s"], 1),
+        "targets": {
+            "push_10k_le_3s": med["engine_push_s"] <= 3.0,
+            "push_le_5x_raw": med["engine_push_s"] <= 5 * med["raw_insert_s"],
+            "ge_20x_naive": med["naive_per_record_s"] >= 20 * med["engine_push_s"],
+            "repush_le_1s": med["repush_s"] <= 1.0,
+        },
+    }
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
