@@ -1,0 +1,206 @@
+"""Every string the phone app shows, in one catalogue: zh-CN first, English second, and the formatters.
+
+Each key holds its Chinese and English text side by side so a new string cannot exist in one language only.
+Placeholders use ``str.format`` names and must match in both languages (a unit test checks).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo
+
+LANGS: Final = ("zh", "en")
+DEFAULT_LANG: Final = "zh"
+
+_T: Final[dict[str, tuple[str, str]]] = {
+    # app and navigation
+    "app.title": ("实地指导记录", "Field log"),
+    "nav.home": ("首页", "Home"),
+    "nav.records": ("记录", "Records"),
+    "nav.sync": ("同步", "Sync"),
+    "lang.switch": ("English", "中文"),
+    "back": ("返回", "Back"),
+    "save": ("保存", "Save"),
+    "cancel": ("取消", "Cancel"),
+    # sign in
+    "signin.title": ("登录", "Sign in"),
+    "signin.server": ("服务器地址", "Server address"),
+    "signin.username": ("用户名", "Username"),
+    "signin.password": ("密码", "Password"),
+    "signin.submit": ("登录", "Sign in"),
+    "signin.offline": ("服务器暂时连不上：已用本机保存的登录信息离线打开。", "Server not reachable: opened offline with the sign-in saved on this phone."),
+    "signin.bad_password": ("用户名或密码不正确。", "Wrong username or password."),
+    "signin.unreachable_new": ("连不上服务器，且本机没有保存过这个账号的登录，请联网后再试。", "Cannot reach the server and this account has never signed in on this phone. Try again when online."),
+    "signin.remembered": ("本机记住的账号：{user} @ {server}", "Remembered on this phone: {user} @ {server}"),
+    "signin.no_district": ("该账号没有分配片区，不能记录。", "This account has no district, so it cannot record."),
+    "signout": ("退出登录", "Sign out"),
+    # home
+    "home.greeting": ("{name}，你好", "Hello, {name}"),
+    "home.progress_title": ("{year} 年实地指导", "On-site visits in {year}"),
+    "home.progress": ("{confirmed} / {target} 已确认", "{confirmed} / {target} confirmed"),
+    "home.progress_no_target": ("{confirmed} 次已确认", "{confirmed} confirmed"),
+    "home.pending": ("另有 {pending} 次待确认", "{pending} more awaiting confirmation"),
+    "home.hours": ("工作时长：已确认 {confirmed} 小时，待确认 {pending} 小时", "Working hours: {confirmed} h confirmed, {pending} h pending"),
+    "home.invitations": ("待处理邀请", "Open invitations"),
+    "home.no_invitations": ("暂无邀请", "No open invitations"),
+    "home.outbox": ("待上传：{count} 项", "Waiting to upload: {count}"),
+    "home.outbox_empty": ("全部已上传", "Everything uploaded"),
+    "home.last_sync": ("上次同步：{when}", "Last sync: {when}"),
+    "home.never_synced": ("尚未同步", "Not synced yet"),
+    "home.check_in": ("签到 · 开始实地指导", "Check in · start a visit"),
+    "home.open_visit": ("继续进行中的指导（{site}）", "Continue the open visit ({site})"),
+    "home.new_opinion": ("书面意见", "Written opinion"),
+    "home.new_feedback": ("居民意见", "Resident feedback"),
+    "home.conflicts": ("有 {count} 项冲突需要处理", "{count} conflicts need you"),
+    # visit
+    "visit.title": ("实地指导", "On-site visit"),
+    "visit.locating": ("正在定位…", "Getting a GPS fix…"),
+    "visit.no_fix": ("没有取得定位，请写下地点后签到。", "No GPS fix. Name the place, then check in."),
+    "visit.no_fix_badge": ("未定位（地点由本人填写）", "No GPS fix (place named by the planner)"),
+    "visit.fix": ("定位 {lat}, {lon}（±{acc} 米）", "GPS {lat}, {lon} (±{acc} m)"),
+    "visit.check_in_here": ("在此地点签到", "Check in here"),
+    "visit.started": ("签到时间：{time}", "Checked in: {time}"),
+    "visit.ended": ("签退时间：{time}", "Checked out: {time}"),
+    "visit.hours": ("工作时长：{hours} 小时", "Working hours: {hours} h"),
+    "visit.running": ("进行中", "In progress"),
+    "visit.overnight": ("此次指导跨夜未签退，需要人工核对，不会自动计入。", "Left open overnight: a person must check it; it is not counted silently."),
+    "visit.check_out": ("签退", "Check out"),
+    "visit.add_photo": ("添加照片", "Add photo"),
+    "visit.photos": ("照片 {count} 张", "{count} photos"),
+    "visit.photo_added": ("照片已保存到本机", "Photo saved on the phone"),
+    "visit.photo_uploading": ("正在接收照片…", "Receiving the photo…"),
+    "visit.saved": ("已保存到本机", "Saved on the phone"),
+    "visit.write_opinion": ("为此次指导写书面意见", "Write an opinion for this visit"),
+    "field.site": ("地点", "Place"),
+    "field.purpose": ("事由", "Purpose"),
+    "field.notes": ("记录", "Notes"),
+    "field.participants": ("参加人员", "Participants"),
+    "field.started_at": ("签到时间", "Check-in time"),
+    "field.ended_at": ("签退时间", "Check-out time"),
+    "field.lat": ("纬度", "Latitude"),
+    "field.lon": ("经度", "Longitude"),
+    "field.accuracy_m": ("定位精度", "GPS accuracy"),
+    "field.photos": ("照片", "Photos"),
+    "field.photo": ("照片", "Photo"),
+    "field.district_id": ("片区", "District"),
+    "field.created_at": ("创建时间", "Created"),
+    "visit.default_purpose": ("实地指导", "On-site guidance"),
+    # opinion
+    "opinion.title": ("书面意见", "Written opinion"),
+    "opinion.linked": ("关联实地指导：{site}", "For the visit: {site}"),
+    "opinion.standalone": ("不关联实地指导", "Not linked to a visit"),
+    "field.subject": ("事项", "Subject"),
+    "field.opinion_kind": ("意见类型", "Kind of opinion"),
+    "field.body": ("意见正文", "Opinion"),
+    "field.suggestions": ("建议", "Suggestions"),
+    "field.required_changes": ("需修改内容", "Required changes"),
+    "field.dissent": ("不同意见（存档）", "Dissent (kept on record)"),
+    "field.visit_id": ("关联指导", "Linked visit"),
+    "field.issued_at": ("出具时间", "Issued"),
+    "opinion_kind.plan_review": ("规划方案审查", "Plan review"),
+    "opinion_kind.design_review": ("设计方案审查", "Design review"),
+    "opinion_kind.consultation": ("咨询", "Consultation"),
+    "opinion_kind.other": ("其他", "Other"),
+    # feedback
+    "feedback.title": ("居民意见", "Resident feedback"),
+    "field.place": ("地点", "Place"),
+    "field.category": ("类别", "Category"),
+    "field.content": ("意见内容", "What the resident said"),
+    "field.contact": ("联系方式", "Contact"),
+    "field.contact_consent": ("居民同意留下联系方式", "The resident agrees to leave a contact"),
+    "field.collected_at": ("收集时间", "Collected"),
+    "feedback.contact_hint": ("仅在居民同意时填写", "Only with the resident's consent"),
+    "category.planning": ("规划", "Planning"),
+    "category.environment": ("环境", "Environment"),
+    "category.traffic": ("交通", "Traffic"),
+    "category.public_facilities": ("公共设施", "Public facilities"),
+    "category.housing": ("住房", "Housing"),
+    "category.other": ("其他", "Other"),
+    # records
+    "records.title": ("我的记录", "My records"),
+    "records.empty": ("还没有记录", "No records yet"),
+    "records.fix": ("修改后重新提交", "Fix and resend"),
+    "records.reason": ("退回原因：{reason}", "Reason: {reason}"),
+    "kind.visit": ("实地指导", "Visit"),
+    "kind.opinion": ("书面意见", "Opinion"),
+    "kind.feedback": ("居民意见", "Feedback"),
+    "status.saved": ("已保存在本机", "Saved on the phone"),
+    "status.photos": ("照片 {done}/{total}", "Photos {done}/{total}"),
+    "status.synced": ("已同步", "Synced"),
+    "status.confirmed": ("已确认", "Confirmed"),
+    "status.rejected": ("已退回", "Rejected"),
+    "status.conflict": ("有冲突", "Conflict"),
+    "status.invalid": ("服务器拒收", "Refused by the server"),
+    # sync
+    "sync.title": ("同步", "Sync"),
+    "sync.now": ("立即同步", "Sync now"),
+    "sync.running": ("正在同步…", "Syncing…"),
+    "sync.phase.push": ("上传记录 {done}/{total}", "Uploading records {done}/{total}"),
+    "sync.phase.photos": ("上传照片 {done}/{total}", "Uploading photos {done}/{total}"),
+    "sync.phase.pull": ("下载更新 {done}/{total}", "Downloading updates {done}/{total}"),
+    "sync.phase.other": ("{phase} {done}/{total}", "{phase} {done}/{total}"),
+    "sync.waiting": ("等待上传：{count} 项", "Waiting to upload: {count}"),
+    "sync.done": ("同步完成", "Sync finished"),
+    "sync.last_error": ("上次出错：{error}", "Last error: {error}"),
+    "sync.no_error": ("没有错误", "No errors"),
+    "sync.conflicts": ("冲突", "Conflicts"),
+    "sync.no_conflicts": ("没有冲突", "No conflicts"),
+    "sync.keep_mine": ("保留我的", "Keep mine"),
+    "sync.keep_server": ("采用服务器的", "Use the server's"),
+    "sync.auto": ("能连上服务器时自动同步", "Syncs by itself when the server can be reached"),
+    "sync.clock": ("本机时钟与服务器相差 {seconds} 秒", "Phone clock differs from the server by {seconds} s"),
+    # errors in plain words
+    "error.unreachable": ("连不上服务器，记录都保存在本机，联网后会自动上传。", "Cannot reach the server. Everything is saved on the phone and will upload when online."),
+    "error.auth": ("登录已过期，请重新登录。", "Your sign-in has expired. Please sign in again."),
+    "error.server": ("服务器出错：{detail}", "Server error: {detail}"),
+    "error.field": ("{field}：{message}", "{field}: {message}"),
+    "error.required": ("必填", "is required"),
+    "error.photo": ("无法读取这张照片", "This photo cannot be read"),
+    "error.no_open_visit": ("没有进行中的实地指导", "No visit is open"),
+    "time.never": ("从未", "never"),
+}
+
+CATALOGUE: Final[dict[str, dict[str, str]]] = {
+    lang: {key: pair[i] for key, pair in _T.items()} for i, lang in enumerate(LANGS)
+}
+
+# validate() speaks English; these are the messages a planner can cause by hand, in Chinese.
+_MESSAGES_ZH: Final = {
+    "is required": "必填",
+    "is before started_at": "早于签到时间",
+    "lat and lon go together": "经纬度必须同时填写",
+    "is stored only with the resident's consent (contact_consent)": "只有居民同意才能保存联系方式",
+    "must be a district id (a positive whole number)": "账号没有片区",
+}
+
+
+def t(lang: str, key: str, **values: object) -> str:
+    """The text for ``key`` in ``lang``; an unknown key shows itself so a gap is visible, never blank."""
+    table = CATALOGUE.get(lang, CATALOGUE[DEFAULT_LANG])
+    text = table.get(key, key)
+    return text.format(**values) if values else text
+
+
+def field_error(lang: str, field: str, message: str) -> str:
+    """A validation error in plain words with the field's own label, e.g. ``地点：必填``."""
+    label = t(lang, f"field.{field}") if f"field.{field}" in _T else field
+    if lang == "zh":
+        message = _MESSAGES_ZH.get(message, message)
+    return t(lang, "error.field", field=label, message=message)
+
+
+def fmt_hours(hours: float) -> str:
+    return f"{hours:.2f}"
+
+
+def fmt_time(value: str | datetime | None, lang: str, tz: str = "Asia/Shanghai") -> str:
+    """Local wall-clock time, e.g. ``11月22日 09:30`` / ``22 Nov 09:30``."""
+    if value is None:
+        return t(lang, "time.never")
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(ZoneInfo(tz))
+    if lang == "zh":
+        return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+    return f"{moment.day} {moment:%b} {moment:%H:%M}"

@@ -1,0 +1,109 @@
+"""Entry point of the phone app: `python -m app` serves it as a Flet web app on http://127.0.0.1:8550.
+
+Each browser session is one phone with its own `AppState`; once signed in it has its own local store
+(keyed by server and username). A background task syncs by itself whenever the server can be reached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+from pathlib import Path
+
+import flet as ft
+import flet_geolocator as ftg
+
+from app.ui.screens import App, Services, handle_picked, handle_uploaded, run_sync
+from app.ui.state import AppState
+
+log = logging.getLogger(__name__)
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
+FONT = "fonts/DroidSansFallbackFull.ttf"
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("FIELDLOG_DATA_DIR", "data")).resolve()
+
+
+def upload_dir() -> Path:
+    return data_dir() / "phone" / "uploads"
+
+
+def sync_interval_s() -> float:
+    return float(os.environ.get("FIELDLOG_SYNC_INTERVAL", "20"))
+
+
+def setup_page(page: ft.Page) -> None:
+    page.title = "实地指导记录 · Field log"
+    # Offline web mode bundles only Roboto: without this font every Chinese character is a box.
+    page.fonts = {"cjk": FONT}
+    page.theme = ft.Theme(font_family="cjk", color_scheme_seed="#0b4f9c")
+    page.theme_mode = ft.ThemeMode.LIGHT
+
+
+async def main(page: ft.Page) -> None:
+    setup_page(page)
+    state = AppState(
+        data_dir=data_dir(),
+        default_server=os.environ.get("FIELDLOG_SERVER_URL", "http://127.0.0.1:8000"),
+        tz=os.environ.get("FIELDLOG_TZ", "Asia/Shanghai"),
+    )
+    services: Services
+
+    async def on_result(e: ft.FilePickerResultEvent) -> None:
+        await handle_picked(state, services, e)
+
+    def on_upload(e: ft.FilePickerUploadEvent) -> None:
+        handle_uploaded(state, services, e)
+
+    geolocator = ftg.Geolocator()
+    picker = ft.FilePicker(on_result=on_result, on_upload=on_upload)
+    page.services.extend([geolocator, picker])
+    services = Services(page=page, geolocator=geolocator, picker=picker, upload_dir=upload_dir())
+    closed = asyncio.Event()
+    page.on_disconnect = lambda _: closed.set()
+    page.on_close = lambda _: closed.set()
+    page.render_views(App, state, services)
+
+    async def auto_sync() -> None:
+        # Syncs by itself: now and then, and soon after something was saved while the outbox waits.
+        while not closed.is_set():
+            with_work = state.store is not None and state.store.outbox_count() > 0
+            delay = sync_interval_s() / (4 if with_work else 1)
+            try:
+                await asyncio.wait_for(closed.wait(), timeout=delay)
+                return
+            except TimeoutError:
+                pass
+            if state.store is not None and state.token:
+                try:
+                    await run_sync(state, services)
+                except Exception:
+                    log.exception("background sync failed")
+
+    page.run_task(auto_sync)
+
+
+def run() -> None:
+    """Serve the web app (phone builds use `flet build`, which calls `main` directly)."""
+    os.environ.setdefault("FLET_WEB_NO_CDN", "true")
+    os.environ.setdefault("FLET_FORCE_WEB_SERVER", "true")
+    # Uploads in web mode need a signing key; a random one per process is enough for one device.
+    os.environ.setdefault("FLET_SECRET_KEY", secrets.token_hex(32))
+    upload_dir().mkdir(parents=True, exist_ok=True)
+    ft.run(
+        main,
+        host=os.environ.get("FLET_SERVER_IP", "127.0.0.1"),
+        port=int(os.environ.get("FLET_SERVER_PORT", "8550")),
+        view=ft.AppView.WEB_BROWSER,
+        assets_dir=str(ASSETS_DIR),
+        upload_dir=str(upload_dir()),
+        no_cdn=True,
+    )
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,106 @@
+"""Drive the Flet web app like a thumb on a 390×844 phone, counting taps and inputs (Playwright, Debian chromium)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Page, Playwright, expect
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+CHONGQING = {"latitude": 29.5630, "longitude": 106.5516, "accuracy": 12}
+
+
+def launch(p: Playwright) -> Browser:
+    return p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+
+@dataclass
+class Phone:
+    """One phone (browser context) on the app; ``taps`` counts every tap and text input the planner makes."""
+
+    browser: Browser
+    url: str
+    shots: Path
+    geolocation: dict[str, float] | None = field(default_factory=lambda: dict(CHONGQING))
+    taps: int = 0
+    log: list[str] = field(default_factory=list)
+    page: Page = field(init=False)
+
+    def __post_init__(self) -> None:
+        kwargs: dict[str, Any] = {"viewport": PHONE, "device_scale_factor": 2}
+        if self.geolocation is not None:
+            kwargs.update(geolocation=self.geolocation, permissions=["geolocation"])
+        self.context = self.browser.new_context(**kwargs)
+        self.page = self.context.new_page()
+        self.page.route("**/*", _local_only)
+        self.open()
+
+    def open(self) -> None:
+        self.page.goto(self.url)
+        self.page.wait_for_function("() => !document.getElementById('loading')", timeout=60_000)
+        # Flutter builds its accessibility tree only once asked to; roles and names come from it.
+        placeholder = self.page.locator("flt-semantics-placeholder")
+        placeholder.wait_for(state="attached", timeout=60_000)
+        placeholder.dispatch_event("click")
+        self.page.locator("flt-semantics").first.wait_for(state="attached", timeout=60_000)
+
+    def close(self) -> None:
+        self.context.close()
+
+    # --- the planner's actions (counted) ---
+
+    def tap(self, name: str, role: str = "button", *, exact: bool = False) -> None:
+        target = self.page.get_by_role(role, name=name, exact=exact).first  # type: ignore[arg-type]
+        target.wait_for(state="visible", timeout=30_000)
+        target.scroll_into_view_if_needed()
+        target.click()
+        self.taps += 1
+        self.log.append(f"tap {role} {name!r}")
+
+    def type_into(self, label: str, text: str) -> None:
+        """One input: tap the field and type (counted once, like one dictation or one typed note)."""
+        box = self.page.get_by_role("textbox", name=label).first
+        box.wait_for(state="visible", timeout=30_000)
+        box.scroll_into_view_if_needed()
+        box.click()
+        expect(box).to_be_focused(timeout=10_000)
+        box.fill(text)
+        self.taps += 1
+        self.log.append(f"input {label!r}")
+
+    def choose_photo(self, button: str, path: Path) -> None:
+        """Tap 'add photo' and pick one file in the chooser: two taps on a phone."""
+        with self.page.expect_file_chooser(timeout=30_000) as chooser:
+            self.tap(button)
+        chooser.value.set_files(str(path))
+        self.taps += 1
+        self.log.append(f"pick {path.name}")
+
+    # --- looking (not counted) ---
+
+    def see(self, text: str, timeout: float = 30_000) -> None:
+        expect(self.page.get_by_text(text).first).to_be_visible(timeout=timeout)
+
+    def shot(self, name: str) -> Path:
+        self.shots.mkdir(parents=True, exist_ok=True)
+        # The accessibility tree can be ahead of the painted canvas: let a few frames paint.
+        time.sleep(0.6)
+        path = self.shots / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+def _local_only(route: Any) -> None:
+    url = route.request.url
+    if url.startswith(("http://127.0.0.1", "http://localhost", "blob:", "data:")):
+        route.continue_()
+    else:
+        route.abort()
