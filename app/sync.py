@@ -188,7 +188,11 @@ class SyncEngine:
             ops = self.store.take_push_batch(self.batch_size)
             if not ops:
                 break
-            body = {"device_id": self.store.device_id, "ops": [op.wire() for op in ops]}
+            body: dict[str, Any] = {"device_id": self.store.device_id, "ops": [op.wire() for op in ops]}
+            offset_known = report.clock_offset_s if report.clock_offset_s is not None else self.store.clock_offset_s()
+            if offset_known is not None:
+                # The server stores it on the visits of this batch, to flag times from a skewed clock.
+                body["clock_offset_s"] = round(offset_known, 3)
             t0 = time.time()
             resp = self._request("POST", "/api/sync/push", json=body)
             t1 = time.time()

@@ -1,8 +1,12 @@
-"""Record factories shared by the app and end-to-end tests."""
+"""Record factories, a faulty transport and server row counts shared by the app and end-to-end tests."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
+
+import httpx
 
 
 def visit(
@@ -32,3 +36,47 @@ def feedback(district_id: int = 1, **extra: Any) -> dict[str, Any]:
     }
     data.update(extra)
     return data
+
+
+class FaultyTransport(httpx.BaseTransport):
+    """A real HTTP transport with faults injected on purpose, one per upcoming request or all while down.
+
+    Faults: ``"drop"`` (connection refused before sending), ``"503"`` (a server error answer),
+    ``"lose_answer"`` (the request reaches the server and is applied, then the answer is lost).
+    """
+
+    def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
+        self.inner = inner or httpx.HTTPTransport()
+        self.plan: list[str | None] = []
+        self.down = False
+        self.requests: list[tuple[str, str]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append((request.method, request.url.path))
+        fault = self.plan.pop(0) if self.plan else None
+        if self.down or fault == "drop":
+            raise httpx.ConnectError("injected: network down", request=request)
+        if fault == "503":
+            return httpx.Response(503, json={"status_code": 503, "detail": "injected: server busy"})
+        resp = self.inner.handle_request(request)
+        if fault == "lose_answer":
+            resp.read()
+            resp.close()
+            raise httpx.ReadError("injected: answer lost", request=request)
+        return resp
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def server_counts(db_path: Path, planner_id: int | None = None) -> dict[str, int]:
+    """Rows on the server (read straight from its SQLite file): records, distinct ids, versions, op log."""
+    where = "" if planner_id is None else f" WHERE planner_id = {int(planner_id)}"
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as c:
+        out: dict[str, int] = {}
+        for table in ("visits", "opinions", "feedback"):
+            n, distinct = c.execute(f"SELECT count(*), count(DISTINCT id) FROM {table}{where}").fetchone()
+            out[table] = int(n)
+            out[f"{table}_distinct"] = int(distinct)
+        out["applied_ops"] = int(c.execute("SELECT count(*) FROM applied_ops").fetchone()[0])
+    return out

@@ -1,0 +1,140 @@
+"""The sync engine against a real server process, with network faults injected on purpose."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from app.status import record_status
+from app.store import LocalStore
+from app.sync import SyncEngine, SyncError, SyncProgress, login
+from tests.app.helpers import FaultyTransport, server_counts, visit
+from tests.conftest import DEFAULT_PASSWORD, LiveServer
+
+
+@dataclass
+class Planner:
+    server: LiveServer
+    district_id: int
+    user_id: int
+    token: str
+    db_path: Path
+
+
+@pytest.fixture
+def planner(live_server: LiveServer) -> Planner:
+    district_id = live_server.add_district("甲区")
+    user_id = live_server.add_user("planner1", "planner", ["甲区"])
+    session = login(live_server.url, "planner1", DEFAULT_PASSWORD)
+    assert session.user["username"] == "planner1"
+    return Planner(
+        live_server, district_id, user_id, session.token, live_server.data_dir / "fieldlog.sqlite3"
+    )
+
+
+@pytest.fixture
+def phone(tmp_path: Path) -> Iterator[LocalStore]:
+    store = LocalStore(tmp_path / "phone" / "store.sqlite3")
+    yield store
+    store.close()
+
+
+def engine(store: LocalStore, p: Planner, transport: FaultyTransport, **kw: object) -> SyncEngine:
+    return SyncEngine(store, p.server.url, p.token, transport=transport, sleep=lambda _s: None, **kw)  # type: ignore[arg-type]
+
+
+def jpeg(color: str) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def test_a_clean_sync_pushes_pulls_and_records_time_and_clock_offset(
+    planner: Planner, phone: LocalStore
+) -> None:
+    ids = phone.save_many("visit", [visit(planner.district_id, day=d) for d in range(1, 8)])
+    seen: list[SyncProgress] = []
+    report = engine(phone, planner, FaultyTransport(), progress=seen.append, batch_size=3).sync()
+    assert report.pushed == 7 and report.duplicates == 0 and report.pulled >= 7
+    assert phone.outbox_count() == 0
+    assert {r.id for r in phone.records()} == set(ids)
+    assert all(record_status(r).code == "synced" for r in phone.records())
+    assert phone.last_sync_at() is not None
+    offset = phone.clock_offset_s()
+    assert offset is not None and abs(offset) < 5  # same machine: the clocks agree
+    assert [p.phase for p in seen][0] == "push" and seen[-1].phase == "pull"
+    push_done = [p.done for p in seen if p.phase == "push"]
+    assert push_done == sorted(push_done) and push_done[-1] == 7
+    assert server_counts(planner.db_path)["visits"] == 7
+
+
+def test_a_lost_answer_after_the_server_applied_is_resent_and_counted_once(
+    planner: Planner, phone: LocalStore
+) -> None:
+    phone.save_many("visit", [visit(planner.district_id, day=d) for d in range(1, 6)])
+    transport = FaultyTransport()
+    transport.plan = ["lose_answer"]
+    report = engine(phone, planner, transport).sync()
+    # The retry re-sent the same op_ids: the server answered duplicate and applied nothing twice.
+    assert report.duplicates == 5 and report.pushed == 0
+    assert transport.requests[:2] == [("POST", "/api/sync/push")] * 2
+    counts = server_counts(planner.db_path)
+    assert counts["visits"] == counts["visits_distinct"] == 5 and counts["applied_ops"] == 5
+    assert phone.outbox_count() == 0
+    assert all(r.server_version == 1 for r in phone.records())
+
+
+def test_server_errors_then_success_sync_everything_once(planner: Planner, phone: LocalStore) -> None:
+    phone.save_many("visit", [visit(planner.district_id, day=d) for d in range(1, 4)])
+    transport = FaultyTransport()
+    transport.plan = ["503", "drop", "503"]
+    report = engine(phone, planner, transport, max_attempts=5).sync()
+    assert report.pushed == 3 and phone.outbox_count() == 0
+    assert server_counts(planner.db_path)["visits"] == 3
+
+
+def test_a_sync_that_cannot_reach_the_server_keeps_everything_for_the_next_one(
+    planner: Planner, phone: LocalStore
+) -> None:
+    rid = phone.save("visit", visit(planner.district_id))
+    transport = FaultyTransport()
+    transport.down = True
+    with pytest.raises(SyncError, match="cannot reach server"):
+        engine(phone, planner, transport, max_attempts=3).sync()
+    rec = phone.get("visit", rid)
+    assert rec is not None and record_status(rec).code == "saved"
+    transport.down = False
+    engine(phone, planner, transport).sync()
+    rec = phone.get("visit", rid)
+    assert rec is not None and record_status(rec).code == "synced"
+    assert server_counts(planner.db_path)["visits"] == 1
+
+
+def test_photos_upload_only_what_the_server_lacks_and_count_after_it_confirmed(
+    planner: Planner, phone: LocalStore
+) -> None:
+    a, b, c = (phone.add_photo(jpeg(col), b"thumb") for col in ("red", "green", "blue"))
+    rid = phone.save("visit", visit(planner.district_id, photos=[a, b, c]))
+    transport = FaultyTransport()
+    # Push answers, the missing-list answers, the first upload goes through, then the network fails.
+    transport.plan = [None, None, None, "drop", "drop"]
+    with pytest.raises(SyncError):
+        engine(phone, planner, transport, max_attempts=2).sync()
+    rec = phone.get("visit", rid)
+    assert rec is not None and (rec.photos_uploaded, rec.photos_total) == (1, 3)
+    st = record_status(rec)
+    assert (st.code, st.done, st.total) == ("photos", 1, 3)
+    transport.requests.clear()
+    report = engine(phone, planner, transport).sync()
+    puts = [path for method, path in transport.requests if method == "PUT"]
+    assert len(puts) == 2 and f"/api/attachments/{a}" not in puts  # resumed, not restarted
+    assert report.photos_uploaded == 2
+    rec = phone.get("visit", rid)
+    assert rec is not None and record_status(rec).code == "synced"
+    assert hashlib.sha256(jpeg("red")).hexdigest() == a
