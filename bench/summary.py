@@ -1,0 +1,190 @@
+"""Time ``GET /api/summary/planners`` over 1,000,000 visits of 2,000 planners on a real server (SQLite).
+
+Rows are generated straight into a database migrated by ``fieldlog db upgrade`` (server/models.py's layout:
+UTC times as naive text, JSON data), with ``executemany``. Every visit lies in the year asked for, the worst
+case for the yearly range scan. The generated file is cached under ``BENCH_CACHE`` (default
+``/tmp/fieldlog-bench-cache``) and copied per run. Prints JSON: medians over ``BENCH_RUNS`` (default 7)
+HTTP requests after one warm-up, and the same SQL timed in-process (no HTTP, no JSON) to show where
+time goes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from app.sync import login
+from bench._server import PASSWORD, ServerProcess
+
+VISITS = int(os.environ.get("BENCH_VISITS", "1000000"))
+PLANNERS = int(os.environ.get("BENCH_PLANNERS", "2000"))
+DISTRICTS = 20
+YEAR = 2026
+RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+CACHE = Path(os.environ.get("BENCH_CACHE", "/tmp/fieldlog-bench-cache"))
+SCHEMA_TAG = "v1"
+
+
+def _t(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def generate(db: Path) -> None:
+    rnd = random.Random(20261122)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    now = _t(datetime.now(UTC))
+    conn.execute("BEGIN")
+    first_district = int(conn.execute("SELECT coalesce(max(id), 0) FROM districts").fetchone()[0]) + 1
+    conn.executemany(
+        "INSERT INTO districts (id, name, created_at) VALUES (?, ?, ?)",
+        [(first_district + i, f"区{i:02d}", now) for i in range(DISTRICTS)],
+    )
+    first_user = int(conn.execute("SELECT coalesce(max(id), 0) FROM users").fetchone()[0]) + 1
+    planners = list(range(first_user, first_user + PLANNERS))
+    conn.executemany(
+        "INSERT INTO users (id, username, password_hash, role, display_name, active, created_at)"
+        " VALUES (?, ?, 'not-a-login', 'planner', ?, 1, ?)",
+        [(u, f"planner{u}", f"规划师{u}", now) for u in planners],
+    )
+    home = {u: first_district + (u % DISTRICTS) for u in planners}
+    conn.executemany("INSERT INTO user_districts (user_id, district_id) VALUES (?, ?)", list(home.items()))
+    year_start = datetime(YEAR, 1, 1, tzinfo=UTC) - timedelta(hours=8)
+    seconds_in_year = 365 * 24 * 3600 - 6 * 3600
+    batch: list[tuple[Any, ...]] = []
+    for seq in range(1, VISITS + 1):
+        planner = planners[seq % PLANNERS]
+        start = year_start + timedelta(seconds=rnd.randrange(seconds_in_year))
+        roll = rnd.random()
+        review = "confirmed" if roll < 0.7 else "pending" if roll < 0.9 else "rejected"
+        dur = rnd.randrange(1800, 5 * 3600) if rnd.random() < 0.95 else None
+        end = None if dur is None else start + timedelta(seconds=dur)
+        data = json.dumps(
+            {"district_id": home[planner], "site": f"片区{seq % 500}", "purpose": "现场指导",
+             "started_at": start.isoformat(), "ended_at": None if end is None else end.isoformat(),
+             "photos": []},
+            ensure_ascii=False, separators=(",", ":"),
+        )
+        batch.append((
+            str(uuid.UUID(int=rnd.getrandbits(128), version=4)), planner, home[planner], 1, seq, 0, data, "gen",
+            now, now, _t(start), None if end is None else _t(end), dur or 0, review,
+        ))
+        if len(batch) == 50_000:
+            _insert(conn, batch)
+            batch.clear()
+    _insert(conn, batch)
+    conn.execute("UPDATE change_seq SET value = ?", (VISITS,))
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    conn.executemany(
+        "INSERT INTO visits (id, planner_id, district_id, version, seq, deleted, data, device_id, received_at,"
+        " updated_at, started_at, ended_at, duration_s, review) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        rows,
+    )
+
+
+def prepared_db() -> tuple[Path, float]:
+    """A migrated database with the generated rows (cached); returns it and the seconds spent making it."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cached = CACHE / f"summary-{SCHEMA_TAG}-{VISITS}-{PLANNERS}.sqlite3"
+    if cached.exists():
+        return cached, 0.0
+    t0 = time.perf_counter()
+    with ServerProcess() as maker:
+        maker.migrate()
+        maker.add_district("基准区")
+        maker.add_user("coord", "coordinator")
+        generate(maker.db_path)
+        shutil.copy(maker.db_path, cached.with_suffix(".tmp"))
+    os.replace(cached.with_suffix(".tmp"), cached)
+    return cached, time.perf_counter() - t0
+
+
+def sql_only(db: Path) -> list[float]:
+    from server.auth import CurrentUser
+    from server.summary import summary_query
+
+    engine = sa.create_engine(f"sqlite:///{db}")
+    captured: list[tuple[str, Any]] = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
+        captured.append((statement, params))
+
+    query = summary_query(YEAR, "Asia/Shanghai", CurrentUser(0, "coord", "coordinator", "", frozenset()))
+    times = []
+    with engine.connect() as c:
+        c.execute(query).all()
+        statement, params = captured[-1]
+        for _ in range(RUNS):
+            t0 = time.perf_counter()
+            rows = c.execute(query).all()
+            times.append(time.perf_counter() - t0)
+        plan = c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+    engine.dispose()
+    assert len(rows) == PLANNERS
+    print("query plan:\n  " + "\n  ".join(str(p[-1]) for p in plan), file=sys.stderr)
+    return times
+
+
+def main() -> int:
+    cached, gen_s = prepared_db()
+    with ServerProcess() as srv:
+        srv.data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(cached, srv.db_path)
+        sql_times = sql_only(srv.db_path)
+        srv.start()
+        session = login(srv.url, "coord", PASSWORD)
+        with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {session.token}"}, timeout=120) as c:
+            warm = c.get("/api/summary/planners", params={"year": YEAR})
+            warm.raise_for_status()
+            body = warm.json()
+            assert len(body["planners"]) == PLANNERS, len(body["planners"])
+            total = sum(p["visits_confirmed"] + p["visits_pending"] for p in body["planners"])
+            http_times = []
+            for _ in range(RUNS):
+                t0 = time.perf_counter()
+                r = c.get("/api/summary/planners", params={"year": YEAR})
+                r.raise_for_status()
+                r.json()
+                http_times.append(time.perf_counter() - t0)
+    med_http = statistics.median(http_times)
+    out = {
+        "benchmark": "summary",
+        "visits": VISITS,
+        "planners": PLANNERS,
+        "year": YEAR,
+        "database": "SQLite (server subprocess on 127.0.0.1), no ANALYZE",
+        "runs": RUNS,
+        "median_http_s": round(med_http, 4),
+        "median_sql_only_s": round(statistics.median(sql_times), 4),
+        "all_http_s": [round(x, 4) for x in http_times],
+        "all_sql_s": [round(x, 4) for x in sql_times],
+        "visits_confirmed_or_pending_in_answer": total,
+        "generate_s": round(gen_s, 1) if gen_s else "cached",
+        "target_le_150ms": med_http <= 0.150,
+    }
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
