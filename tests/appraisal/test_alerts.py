@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.appraisal.alerts import (
     ABSENCE_WARNING,
@@ -15,7 +18,7 @@ from server.appraisal.alerts import (
     term_last_day,
 )
 from server.appraisal.model import ExitRequest, Planner
-from shared.profiles import Profile
+from shared.profiles import Profile, load_profile
 
 from .factories import at, attendance, confirmed_visits, visit
 
@@ -122,3 +125,13 @@ def test_alerts_are_given_to_the_right_planner(chongqing: Profile) -> None:
         attendance=attendance(1, "UUU"),
     )
     assert [(a.planner_id, a.code) for a in alerts] == [(1, ABSENCE_WARNING), (2, BEHIND_PACE)]
+
+
+@given(st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 30)))
+def test_cq5_expected_visits_never_drop_from_one_day_to_the_next_within_a_year(day: date) -> None:
+    chongqing = load_profile("chongqing")
+    following = day + timedelta(days=1)
+    if following.year == day.year:
+        assert pace([], chongqing, day).expected <= pace([], chongqing, following).expected
+    else:
+        assert pace([], chongqing, day).expected == chongqing.visit_target

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from server.appraisal.grading import (
     ABSENCE_WARNING,
@@ -18,7 +20,7 @@ from server.appraisal.grading import (
     suggest_grades,
 )
 from server.appraisal.model import GradeRecord, Opinion, Planner
-from shared.profiles import Profile
+from shared.profiles import Profile, load_profile
 
 from .factories import at, attendance, confirmed_visits, feedback, opinion, visit
 
@@ -288,3 +290,20 @@ def test_a_history_with_a_grade_of_another_profile_is_refused(pingdingshan: Prof
     with pytest.raises(GradeError) as err:
         consequences(_history(3, {2026: "称职"}), 2026, pingdingshan)
     assert err.value.planner_id == 3
+
+
+@given(st.lists(st.sampled_from(["优秀", "称职", "不称职", None]), min_size=1, max_size=40))
+def test_cq9_final_grades_are_accepted_exactly_when_excellent_is_at_most_30_percent(
+    grades: list[str | None],
+) -> None:
+    chongqing = load_profile("chongqing")
+    mapping = dict(enumerate(grades, start=1))
+    excellent = grades.count("优秀")
+    allowed = excellent * 10 <= len(grades) * 3  # 30%, in whole numbers
+    try:
+        set_final_grades(mapping, chongqing)
+        accepted = True
+    except GradeError as err:
+        accepted = False
+        assert err.grade == "优秀"
+    assert accepted is allowed
