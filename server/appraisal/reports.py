@@ -292,7 +292,9 @@ def write_consultation_record_xlsx(record: ConsultationRecord, profile: Profile,
     )
     ws.append(_bold_row(ws, _RECORD_HEADER))
     for i, r in enumerate(record.rows, start=1):
-        ws.append([i, r.on, r.planner_name, r.kind, r.subject, r.detail, r.hours, r.record_id])
+        day = WriteOnlyCell(ws, value=r.on)
+        day.number_format = "yyyy-mm-dd"
+        ws.append([i, day, r.planner_name, r.kind, r.subject, r.detail, r.hours, r.record_id])
     summary = wb.create_sheet("汇总")
     _widths(summary, (14, 12, 14, 12, 14, 18, 10, 14))
     _title(

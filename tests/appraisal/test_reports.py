@@ -84,6 +84,7 @@ def test_cq8_quarterly_record_lists_the_districts_services_and_totals(profile: P
         (datetime(2026, 7, 15), "王规划", "技术咨询活动"),
     ]
     assert data[1][4:7] == ("体育路片区", "控规调整踏勘", 1.5)
+    assert ws.cell(row=3, column=2).number_format == "yyyy-mm-dd"
     assert data[3][2:6] == ("李规划", "技术咨询活动", "城市更新专题会", "无故缺席")
     assert ("王规划", "书面意见", "体育路片区控规", "规划方案审查（部分采纳）") in [r[2:6] for r in data]
 
