@@ -27,7 +27,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from shared.profiles import Profile
-from shared.rules import ATTENDED, DEFAULT_TZ, EXCUSED, UNEXCUSED, hours, visit_seconds
+from shared.rules import ATTENDED, DEFAULT_TZ, EXCUSED, UNEXCUSED, visit_hours
 
 from .grading import Dossier
 from .model import ADOPTED, NOT_ADOPTED, PARTLY, Attendance, Feedback, Opinion, Planner, Visit, counted_visits
@@ -66,6 +66,11 @@ KIND_ACTIVITY: Final = "技术咨询活动"
 
 def _local(at: datetime, tz: str) -> date:
     return at.astimezone(ZoneInfo(tz)).date()
+
+
+def _hours(v: Visit) -> float:
+    """A visit's hours as shown everywhere (shared.rules.visit_hours)."""
+    return visit_hours(v.started_at.isoformat(), v.ended_at.isoformat() if v.ended_at else None)
 
 
 def _cn_date(d: date) -> str:
@@ -151,10 +156,9 @@ def consultation_record(
     ops = [o for o in opinions if here(o.planner_id, o.district_id, _local(o.issued_at, tz))]
     att = [a for a in attendance if here(a.planner_id, a.district_id, a.on)]
     rows: list[ServiceRow] = []
-    visit_hours: dict[str, float] = {}
+    hours_by_visit: dict[str, float] = {}
     for v in vs:
-        h = hours(visit_seconds(v.started_at.isoformat(), v.ended_at.isoformat() if v.ended_at else None))
-        visit_hours[v.id] = h
+        h = hours_by_visit[v.id] = _hours(v)
         rows.append(
             ServiceRow(
                 _local(v.started_at, tz),
@@ -208,7 +212,7 @@ def consultation_record(
                 pid,
                 name,
                 len(mine),
-                round(sum(visit_hours[v.id] for v in mine), 2),
+                round(sum(hours_by_visit[v.id] for v in mine), 2),
                 len(my_ops),
                 sum(a.status == ATTENDED for a in my_att),
                 sum(a.status == EXCUSED for a in my_att),
@@ -395,8 +399,7 @@ def write_annual_report_docx(
     visit_rows: list[tuple[Any, ...]] = []
     for i, vid in enumerate(d.confirmed_visits.record_ids, start=1):
         v = vs[vid]
-        h = hours(visit_seconds(v.started_at.isoformat(), v.ended_at.isoformat() if v.ended_at else None))
-        visit_rows.append((i, _local(v.started_at, tz).isoformat(), v.site, v.purpose, h))
+        visit_rows.append((i, _local(v.started_at, tz).isoformat(), v.site, v.purpose, _hours(v)))
     visit_rows.append(("合计", "", "", f"{d.confirmed_visits.value}次", d.hours.value))
     _table(doc, ("序号", "日期", "地点", "事由", "时长（小时）"), visit_rows)
 
