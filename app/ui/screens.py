@@ -104,12 +104,12 @@ def _button(label: str, on_click: Any = None, *, icon: Any = None, action: Any =
 
 
 def _field(label: str, value: str | None, on_change: Any, *, multiline: bool = False,
-           password: bool = False, disabled: bool = False, hint: str | None = None,
+           password: bool = False, disabled: bool = False, read_only: bool = False, hint: str | None = None,
            on_blur: Any = None) -> ft.TextField:
     return ft.TextField(
         label=label, value=value or "", on_change=on_change, on_blur=on_blur, multiline=multiline,
         min_lines=3 if multiline else None, max_lines=8 if multiline else 1, password=password,
-        can_reveal_password=password, disabled=disabled, hint_text=hint, text_size=18,
+        can_reveal_password=password, disabled=disabled, read_only=read_only, hint_text=hint, text_size=18,
         label_style=ft.TextStyle(size=16, color=MUTED, font_family=FONT), border_color=MUTED, border_width=1.5,
         content_padding=ft.Padding.symmetric(horizontal=14, vertical=16),
     )
@@ -325,12 +325,12 @@ def VisitScreen(state: AppState, services: Services, revision: int) -> ft.Contro
         _banner(state.notice),
         _banner(state.tr("visit.overnight"), error=True) if state.visit_overnight(visit) else None,
         _card(*times, where),
-        _field(state.tr("field.site"), edits.get("site", d.get("site")), setter("site"), disabled=not open_,
+        _field(state.tr("field.site"), edits.get("site", d.get("site")), setter("site"), read_only=not open_,
                on_blur=save_edits),
         _field(state.tr("field.participants"), edits.get("participants", d.get("participants")),
-               setter("participants"), disabled=not open_, on_blur=save_edits),
+               setter("participants"), read_only=not open_, on_blur=save_edits),
         _field(state.tr("field.notes"), edits.get("notes", d.get("notes")), setter("notes"), multiline=True,
-               disabled=not open_, on_blur=save_edits),
+               read_only=not open_, on_blur=save_edits),
         _text(state.tr("visit.photos", count=len(photos)), 17),
         _photo_strip(state, photos),
         _text(state.tr("visit.photo_uploading"), 16, color=MUTED) if state.photo_busy else None,
@@ -545,7 +545,7 @@ def App(state: AppState, services: Services) -> list[ft.View]:
     )
     back = (
         ft.IconButton(ft.Icons.ARROW_BACK, on_click=lambda _: state.go("home"), tooltip=state.tr("back"),
-                      icon_size=28, width=TOUCH, height=TOUCH)
+                      icon_size=28, width=TOUCH, height=TOUCH, icon_color=ft.Colors.WHITE)
         if signed_in and screen not in NAV
         else None
     )

@@ -115,6 +115,9 @@ def is_unreachable(exc: BaseException) -> bool:
             return True
         if getattr(seen, "unreachable", False) or getattr(seen, "offline", False):
             return True
+        # app.sync words retries that ran out this way (its SyncError carries no cause).
+        if str(seen).startswith("cannot reach server"):
+            return True
         seen = seen.__cause__ or seen.__context__
     return False
 
