@@ -1,4 +1,4 @@
-"""The contract shared by the phone app and the server: record kinds, sync messages, policy profiles and rules.
+"""The contract of the phone app and the server: record kinds, sync messages, policy profiles, rules.
 
 Standard library only: this package ships inside the phone app.
 """

@@ -54,6 +54,7 @@ def parse_time(value: str) -> datetime:
 
 # --- field checkers: each returns the cleaned value or raises ValueError(message) ---
 
+
 def _text(max_len: int, *, required: bool) -> Callable[[Any], str | None]:
     def check(v: Any) -> str | None:
         if v is None or (isinstance(v, str) and not v.strip()):

@@ -78,7 +78,7 @@ class VisitFacts:
 
 
 def counted_visits(visits: Iterable[VisitFacts], year: int, tz: str = DEFAULT_TZ) -> list[VisitFacts]:
-    """The visits that count toward a year's target: confirmed, checked out, and started in that local year."""
+    """The visits that count toward a year's target: confirmed, checked out, started in that local year."""
     return [
         v
         for v in visits
@@ -124,7 +124,7 @@ def absence_warning(
 
 
 def max_excellent(appraised: int, cap: float | None) -> int | None:
-    """CQ-9: how many of ``appraised`` planners may be graded excellent; ``None`` when the profile sets no cap.
+    """CQ-9: how many of ``appraised`` planners may be graded excellent; ``None`` when no cap is set.
 
     Rounding rule: round *down* (floor). "Not more than 30%" means the count may never exceed the share,
     so 10 planners allow 3, 9 allow 2 (2.7), and 3 allow 0 (0.9). The share is computed exactly

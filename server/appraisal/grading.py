@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from shared.profiles import Profile
 from shared.rules import (
@@ -277,33 +277,6 @@ def set_final_grades(grades: Mapping[int, str | None], profile: Profile) -> dict
 
 # --- consequences ---
 
-Condition = Literal["failing", "middle_or_better", "served_with_excellent", "excellent_running"]
-
-
-@dataclass(frozen=True)
-class ConsequenceRule:
-    code: str
-    rule_id: str
-    when: Condition
-    #: Years of service (graded years) the condition looks at.
-    years: int = 1
-
-
-#: What grades lead to, per profile. Data in the shape of a profile table, ready to move into the TOML.
-CONSEQUENCE_RULES: Final[dict[str, tuple[ConsequenceRule, ...]]] = {
-    "pingdingshan": (
-        ConsequenceRule("not_renewed", "PDS-10", "failing"),
-        ConsequenceRule("removed_from_pool", "PDS-10", "failing"),
-    ),
-    "chongqing": (
-        ConsequenceRule("continuing_education_waived", "CQ-10", "middle_or_better", 1),
-        ConsequenceRule("title_priority", "CQ-10", "served_with_excellent", 3),
-        ConsequenceRule("talent_programme_first", "CQ-10", "excellent_running", 3),
-        ConsequenceRule("dismissal", "CQ-11", "failing"),
-    ),
-}
-
-
 @dataclass(frozen=True)
 class Consequence:
     code: str
@@ -332,7 +305,7 @@ def consequences(history: Iterable[GradeRecord], year: int, profile: Profile) ->
         if year not in grades:
             continue
         served = sorted(y for y in grades if y <= year)
-        for rule in CONSEQUENCE_RULES.get(profile.name, ()):
+        for rule in profile.consequences:
             if rule.code == "removed_from_pool" and not profile.failing_grade_removes_from_pool:
                 continue
             params: dict[str, Any] = {"grade": grades[year]}

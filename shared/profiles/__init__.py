@@ -28,6 +28,17 @@ class Exceptions:
 
 
 @dataclass(frozen=True)
+class ConsequenceRule:
+    """What a grade leads to (PDS-10, CQ-10, CQ-11): ``when`` is failing, middle_or_better,
+    served_with_excellent or excellent_running, looking back over ``years`` graded years."""
+
+    code: str
+    rule_id: str
+    when: str
+    years: int = 1
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     city: str
@@ -46,6 +57,7 @@ class Profile:
     report_period_months: int | None = None
     failing_grade_removes_from_pool: bool = False
     exceptions: Exceptions = field(default_factory=Exceptions)
+    consequences: tuple[ConsequenceRule, ...] = ()
 
     @property
     def excellent_grade(self) -> str:
@@ -59,6 +71,7 @@ class Profile:
 def parse_profile(text: str) -> Profile:
     raw = tomllib.loads(text)
     exceptions = Exceptions(**raw.pop("exceptions", {}))
+    raw["consequences"] = tuple(ConsequenceRule(**c) for c in raw.pop("consequences", []))
     raw["grades"] = tuple(raw["grades"])
     raw["grades_en"] = tuple(raw["grades_en"])
     return Profile(exceptions=exceptions, **raw)
@@ -67,7 +80,8 @@ def parse_profile(text: str) -> Profile:
 @cache
 def load_profile(name: str) -> Profile:
     if name not in PROFILE_NAMES:
-        raise ValueError(f"FIELDLOG_PROFILE: unknown profile {name!r}; choose one of {', '.join(PROFILE_NAMES)}")
+        choices = ", ".join(PROFILE_NAMES)
+        raise ValueError(f"FIELDLOG_PROFILE: unknown profile {name!r}; choose one of {choices}")
     text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
     return parse_profile(text)
 

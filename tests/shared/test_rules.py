@@ -29,7 +29,9 @@ def test_open_visit_has_worked_no_hours_yet() -> None:
 
 
 @given(
-    start=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)),
+    start=st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+    ),
     seconds=st.integers(min_value=0, max_value=72 * 3600),
 )
 def test_visit_seconds_never_negative_and_match_duration(start: datetime, seconds: int) -> None:
@@ -104,7 +106,9 @@ def test_cq11_attendance_order_is_by_activity_date_not_by_recording_order() -> N
 
 def test_pds_profile_sets_no_absence_thresholds_so_no_warning() -> None:
     records = _absences(*[UNEXCUSED] * 8)
-    assert rules.absence_warning(records, 2026, PDS.absence_consecutive_limit, PDS.absence_yearly_limit) is None
+    assert (
+        rules.absence_warning(records, 2026, PDS.absence_consecutive_limit, PDS.absence_yearly_limit) is None
+    )
 
 
 @given(st.lists(st.sampled_from(rules.ATTENDANCE), max_size=40))
