@@ -1,7 +1,191 @@
-"""(in progress)"""
+"""Photos, addressed by SHA-256: which ones the server still lacks, and a checked, atomic, idempotent upload.
 
-from litestar import Controller
+An upload is accepted only when its bytes hash to the address, fit the size limit, and decode completely
+as JPEG, PNG or WebP within the pixel limit (a decompression bomb is refused). It is written to a temporary
+file, synced, and renamed into ``<data_dir>/attachments/ab/cd/<sha256>``, so a reader never sees half a photo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import sqlalchemy as sa
+from litestar import Controller, Request, Response, post, put
+from PIL import Image
+
+from .auth import DISTRICT, PLANNER, CurrentUser
+from .db import Database, utcnow
+from .errors import ApiError, bad_request
+from .models import Attachment
+from .settings import Settings
+from .sync import TABLES
+
+_attachments = Attachment.__table__
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+MAX_MISSING_QUERY = 5000
+
+
+def attachment_path(settings: Settings, sha256: str) -> Path:
+    return settings.attachments_dir / sha256[:2] / sha256[2:4] / sha256
+
+
+def check_digest(sha256: str) -> str:
+    if not _SHA256.match(sha256):
+        raise bad_request("sha256", "must be 64 lowercase hex characters")
+    return sha256
+
+
+def decode_image(body: bytes, max_pixels: int) -> tuple[str, int, int]:
+    """Return (content type, width, height) of a complete JPEG/PNG/WebP image, or raise ApiError 422."""
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(body), formats=list(FORMATS)) as im:
+                fmt, (width, height) = im.format, im.size
+                if width * height > max_pixels:
+                    raise Image.DecompressionBombError(f"{width}x{height} pixels")
+                im.verify()
+            with Image.open(io.BytesIO(body), formats=list(FORMATS)) as im:
+                im.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ApiError(422, "body", f"the image has more than {max_pixels} pixels ({exc})") from None
+    except Image.UnidentifiedImageError:
+        raise ApiError(422, "body", "is not a JPEG, PNG or WebP image") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ApiError(422, "body", f"the image is damaged or incomplete ({exc})") from None
+    if fmt not in FORMATS:
+        raise ApiError(422, "body", "is not a JPEG, PNG or WebP image")
+    return FORMATS[fmt], width, height
+
+
+def _store(path: Path, body: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+async def read_limited(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The request body, refusing (413) before reading anything when Content-Length is too big."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "body", f"the photo is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "body", f"the photo is larger than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def put_attachment(
+    db: Database, settings: Settings, user: CurrentUser, sha256: str, body: bytes
+) -> tuple[int, dict[str, Any]]:
+    check_digest(sha256)
+    if not body:
+        raise bad_request("body", "is empty; send the photo's bytes")
+    actual = hashlib.sha256(body).hexdigest()
+    if actual != sha256:
+        raise ApiError(422, "sha256", f"does not match the uploaded bytes (they hash to {actual})")
+    content_type, width, height = await anyio.to_thread.run_sync(decode_image, body, settings.max_image_pixels)
+    path = attachment_path(settings, sha256)
+    async with db.write() as conn:
+        exists = (
+            await conn.execute(sa.select(_attachments.c.sha256).where(_attachments.c.sha256 == sha256))
+        ).first()
+        if exists and path.exists():
+            return 200, {"sha256": sha256, "size": len(body), "content_type": content_type, "stored": True}
+        # The file goes first: a row never points at a missing file, and a file without a row is re-used.
+        await anyio.to_thread.run_sync(_store, path, body)
+        if not exists:
+            await conn.execute(
+                _attachments.insert().values(
+                    sha256=sha256, size=len(body), content_type=content_type, width=width, height=height,
+                    uploaded_by=user.id, stored_at=utcnow(),
+                )
+            )
+    return 201, {"sha256": sha256, "size": len(body), "content_type": content_type, "stored": True}
+
+
+async def referenced_digests(db: Database, user: CurrentUser) -> set[str]:
+    """Photo digests named by the records the user may push or review."""
+    out: set[str] = set()
+    async with db.read() as conn:
+        for kind in ("visit", "feedback"):
+            t = TABLES[kind]
+            query = sa.select(t.c.data).where(t.c.deleted.is_(False))
+            if user.role == PLANNER:
+                query = query.where(t.c.planner_id == user.id)
+            elif user.role == DISTRICT:
+                query = query.where(t.c.district_id.in_(sorted(user.district_ids)))
+            for (data,) in await conn.execute(query):
+                out.update(d for d in (data or {}).get("photos") or [] if isinstance(d, str))
+    return out
+
+
+async def missing(db: Database, settings: Settings, user: CurrentUser, body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise bad_request("body", "must be a JSON object")
+    given = body.get("sha256")
+    if given is None:
+        wanted = await referenced_digests(db, user)
+    else:
+        if not isinstance(given, list):
+            raise bad_request("sha256", "must be a list of SHA-256 hex digests")
+        if len(given) > MAX_MISSING_QUERY:
+            raise bad_request("sha256", f"has more than {MAX_MISSING_QUERY} digests; ask in parts")
+        for d in given:
+            if not isinstance(d, str) or not _SHA256.match(d):
+                raise bad_request("sha256", f"{d!r} is not a SHA-256 hex digest (64 lowercase hex characters)")
+        wanted = set(given)
+    have: set[str] = set()
+    async with db.read() as conn:
+        if wanted:
+            have = set(
+                (await conn.execute(sa.select(_attachments.c.sha256).where(_attachments.c.sha256.in_(wanted))))
+                .scalars()
+                .all()
+            )
+    order = given if given is not None else sorted(wanted)
+    return {"missing": [d for d in dict.fromkeys(order) if d not in have or not attachment_path(settings, d).exists()]}
 
 
 class AttachmentController(Controller):
     path = "/api/attachments"
+    tags = ["attachments"]
+
+    @post("/missing", status_code=200, summary="Which of these (or of my records') photo digests the server lacks")
+    async def missing_digests(self, request: Request[CurrentUser, Any, Any], data: Any) -> dict[str, Any]:
+        return await missing(request.app.state.db, request.app.state.settings, request.user, data)
+
+    @put("/{sha256:str}", summary="Upload one photo's bytes under its SHA-256")
+    async def upload(self, request: Request[CurrentUser, Any, Any], sha256: str) -> Response[dict[str, Any]]:
+        settings: Settings = request.app.state.settings
+        check_digest(sha256)
+        body = await read_limited(request, settings.max_upload_bytes)
+        status, result = await put_attachment(request.app.state.db, settings, request.user, sha256, body)
+        return Response(result, status_code=status)

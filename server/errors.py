@@ -37,6 +37,12 @@ def http_error_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> 
         if isinstance(first, dict) and first.get("key"):
             field = str(first["key"])
             detail = f"{field}: {first.get('message', 'is invalid')}"
+    if not field and exc.status_code in (400, 413, 415, 422):
+        field = "body"
+        detail = f"body: {detail}"
+    elif not field and exc.status_code == 401:
+        field = "authorization"
+        detail = f"authorization: {detail}"
     body: dict[str, Any] = {"status_code": exc.status_code, "detail": detail}
     if field:
         body["field"] = field

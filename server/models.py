@@ -113,8 +113,18 @@ class Visit(_Record, Base):
     __table_args__ = (
         sa.Index("ix_visits_planner_seq", "planner_id", "seq"),
         sa.Index("ix_visits_district_seq", "district_id", "seq"),
-        # Covers the yearly summary: range on started_at, everything else read from the index.
-        sa.Index("ix_visits_summary", "started_at", "planner_id", "review", "ended_at", "duration_s", "deleted"),
+        # The yearly summary reads visits only through these two partial covering indexes (planner first, so
+        # GROUP BY planner_id streams without a sort; only the rows that count are in them at all).
+        sa.Index(
+            "ix_visits_counted", "planner_id", "started_at", "duration_s", "review", "ended_at", "deleted",
+            sqlite_where=sa.text("review = 'confirmed' AND ended_at IS NOT NULL AND deleted = 0"),
+            postgresql_where=sa.text("review = 'confirmed' AND ended_at IS NOT NULL AND deleted = false"),
+        ),
+        sa.Index(
+            "ix_visits_pending", "planner_id", "started_at", "review", "deleted",
+            sqlite_where=sa.text("review = 'pending' AND deleted = 0"),
+            postgresql_where=sa.text("review = 'pending' AND deleted = false"),
+        ),
     )
 
 
@@ -124,7 +134,10 @@ class Opinion(_Record, Base):
     __table_args__ = (
         sa.Index("ix_opinions_planner_seq", "planner_id", "seq"),
         sa.Index("ix_opinions_district_seq", "district_id", "seq"),
-        sa.Index("ix_opinions_summary", "issued_at", "planner_id", "deleted"),
+        sa.Index(
+            "ix_opinions_live", "planner_id", "issued_at", "deleted",
+            sqlite_where=sa.text("deleted = 0"), postgresql_where=sa.text("deleted = false"),
+        ),
     )
 
 
@@ -134,7 +147,10 @@ class Feedback(_Record, Base):
     __table_args__ = (
         sa.Index("ix_feedback_planner_seq", "planner_id", "seq"),
         sa.Index("ix_feedback_district_seq", "district_id", "seq"),
-        sa.Index("ix_feedback_summary", "collected_at", "planner_id", "deleted"),
+        sa.Index(
+            "ix_feedback_live", "planner_id", "collected_at", "deleted",
+            sqlite_where=sa.text("deleted = 0"), postgresql_where=sa.text("deleted = false"),
+        ),
     )
 
 

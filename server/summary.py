@@ -1,7 +1,157 @@
-"""(in progress)"""
+"""The yearly per-planner summary: confirmed and pending visits, confirmed hours, opinions, feedback, absences.
 
-from litestar import Controller
+One SQL statement of grouped aggregates joined to the planners. Visits are read only through two partial
+covering indexes, ``ix_visits_counted`` (confirmed and checked out) and ``ix_visits_pending``, each ordered
+planner first so that GROUP BY streams without a sort and rows that do not count are never touched; on
+1,000,000 visits this is several times faster than conditional sums over one index of all visits. A visit belongs to the
+year it started in the deployment's time zone, so the year is turned into UTC bounds
+(`shared.rules.year_bounds`) and compared with the stored UTC start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from litestar import Controller, Request, get
+
+from shared.rules import CONFIRMED, PENDING, UNEXCUSED, hours, year_bounds
+
+from .auth import DISTRICT, PLANNER, CurrentUser
+from .db import Database
+from .errors import bad_request
+from .models import Activity, Attendance, Feedback, Opinion, User, UserDistrict, Visit
+from .settings import Settings
+
+_users, _links = User.__table__, UserDistrict.__table__
+_visits, _opinions, _feedback = Visit.__table__, Opinion.__table__, Feedback.__table__
+_activities, _attendance = Activity.__table__, Attendance.__table__
+
+
+def parse_year(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        raise bad_request("year", "is required (for example 2025)")
+    try:
+        year = int(raw)
+    except ValueError:
+        raise bad_request("year", "must be a year such as 2025") from None
+    if not 2000 <= year <= 2100:
+        raise bad_request("year", "must be between 2000 and 2100")
+    return year
+
+
+def _live(t: sa.Table) -> sa.ColumnElement[bool]:
+    # Rendered as a literal (``deleted = 0`` / ``= false``) so the planner can match the partial indexes.
+    return t.c.deleted == sa.false()
+
+
+def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
+    """The summary as one statement; see the module docstring for the indexes it relies on."""
+    start, end = year_bounds(year, tz)
+    in_year = sa.and_(_visits.c.started_at >= start, _visits.c.started_at < end)
+    # Literal values, not parameters: a partial index is used only when the query visibly implies its WHERE.
+    counted = (
+        sa.select(
+            _visits.c.planner_id,
+            sa.func.count().label("n"),
+            sa.func.sum(_visits.c.duration_s).label("seconds"),
+        )
+        .where(
+            _visits.c.review == sa.literal_column(f"'{CONFIRMED}'"),
+            _visits.c.ended_at.is_not(None),
+            _live(_visits),
+            in_year,
+        )
+        .group_by(_visits.c.planner_id)
+        .subquery("c")
+    )
+    pending = (
+        sa.select(_visits.c.planner_id, sa.func.count().label("n"))
+        .where(_visits.c.review == sa.literal_column(f"'{PENDING}'"), _live(_visits), in_year)
+        .group_by(_visits.c.planner_id)
+        .subquery("p")
+    )
+
+    def count(t: sa.Table, col: str, name: str) -> sa.Subquery:
+        return (
+            sa.select(t.c.planner_id, sa.func.count().label("n"))
+            .where(_live(t), t.c[col] >= start, t.c[col] < end)
+            .group_by(t.c.planner_id)
+            .subquery(name)
+        )
+
+    o = count(_opinions, "issued_at", "o")
+    f = count(_feedback, "collected_at", "f")
+    a = (
+        sa.select(_attendance.c.planner_id, sa.func.count().label("n"))
+        .select_from(_attendance.join(_activities, _activities.c.id == _attendance.c.activity_id))
+        .where(_attendance.c.status == UNEXCUSED, _activities.c.starts_at >= start, _activities.c.starts_at < end)
+        .group_by(_attendance.c.planner_id)
+        .subquery("a")
+    )
+    query = (
+        sa.select(
+            _users.c.id,
+            _users.c.username,
+            _users.c.display_name,
+            sa.func.coalesce(counted.c.n, 0).label("confirmed"),
+            sa.func.coalesce(pending.c.n, 0).label("pending"),
+            sa.func.coalesce(counted.c.seconds, 0).label("seconds"),
+            sa.func.coalesce(o.c.n, 0).label("opinions"),
+            sa.func.coalesce(f.c.n, 0).label("feedback"),
+            sa.func.coalesce(a.c.n, 0).label("absences"),
+        )
+        .select_from(
+            _users.outerjoin(counted, counted.c.planner_id == _users.c.id)
+            .outerjoin(pending, pending.c.planner_id == _users.c.id)
+            .outerjoin(o, o.c.planner_id == _users.c.id)
+            .outerjoin(f, f.c.planner_id == _users.c.id)
+            .outerjoin(a, a.c.planner_id == _users.c.id)
+        )
+        .where(_users.c.role == PLANNER)
+        .order_by(_users.c.id)
+    )
+    if user.role == PLANNER:
+        query = query.where(_users.c.id == user.id)
+    elif user.role == DISTRICT:
+        served = sa.select(_links.c.user_id).where(_links.c.district_id.in_(sorted(user.district_ids)))
+        query = query.where(_users.c.id.in_(served))
+    elif not user.sees_all:
+        query = query.where(sa.false())
+    return query
+
+
+async def planner_summary(db: Database, settings: Settings, user: CurrentUser, year: int) -> dict[str, Any]:
+    target = settings.profile.visit_target
+    async with db.read() as conn:
+        rows = (await conn.execute(summary_query(year, settings.tz, user))).all()
+    return {
+        "year": year,
+        "profile": settings.profile_name,
+        "planners": [
+            {
+                "planner_id": r.id,
+                "username": r.username,
+                "display_name": r.display_name,
+                "visits_confirmed": int(r.confirmed),
+                "visits_pending": int(r.pending),
+                "hours_confirmed": hours(int(r.seconds)),
+                "opinions": int(r.opinions),
+                "feedback": int(r.feedback),
+                "absences_unexcused": int(r.absences),
+                "visit_target": target,
+            }
+            for r in rows
+        ],
+    }
 
 
 class SummaryController(Controller):
     path = "/api/summary"
+    tags = ["summary"]
+
+    @get("/planners", summary="Per-planner yearly numbers (visits, hours, opinions, feedback, absences)")
+    async def planners(self, request: Request[CurrentUser, Any, Any], year: str | None = None) -> dict[str, Any]:
+        return await planner_summary(
+            request.app.state.db, request.app.state.settings, request.user, parse_year(year)
+        )

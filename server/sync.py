@@ -1,7 +1,479 @@
-"""(in progress)"""
+"""Sync: push (apply a batch of a planner's operations) and pull (changes after a cursor).
 
-from litestar import Controller
+The algorithm is documented once, in `shared.protocol`; this module implements the server side.
+Server-side details not fixed there:
+
+* An op whose ``data`` is ``null`` deletes the record (a tombstone that pulls as ``deleted: true``).
+* Editing a *rejected* visit puts it back to ``pending`` for another review; a *confirmed* visit is locked
+  (edits and deletes become conflicts).
+* An optional ``clock_offset_s`` in the push body (the phone's measured offset) is stored on the visits
+  of that batch so skewed times can be flagged.
+
+A push is one transaction with a fixed number of statements whatever the batch size: one select of
+known op_ids, the change-sequence bump, one select per record kind of the ids named, then executemany
+inserts and updates. Validation happens in Python before any of it.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from litestar import Controller, Request, get, post
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared import protocol
+from shared.profiles import Profile
+from shared.records import KINDS, VISIT, RecordError, parse_time, validate
+from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnight, visit_seconds
+
+from .auth import DISTRICT, PLANNER, CurrentUser
+from .audit import audit
+from .db import Database, take_seq, utcnow
+from .errors import bad_request, forbidden
+from .models import RECORD_MODELS, AppliedOp, Conflict
+from .settings import Settings
+
+_ops = AppliedOp.__table__
+_conflicts = Conflict.__table__
+TABLES = {kind: model.__table__ for kind, model in RECORD_MODELS.items()}
+_OCCURRED = {"visit": "started_at", "opinion": "issued_at", "feedback": "collected_at"}
+
+NOT_YOURS = "is not one of your records"
+
+
+# --- request parsing: structural problems are a 400 for the whole request ---------------------------------
+
+@dataclass
+class ParsedOp:
+    index: int
+    op_id: str
+    kind: str
+    id: str
+    base_version: int
+    data: Any  # None deletes
+    clean: dict[str, Any] | None = None
+    error: str | None = None
+
+
+@dataclass
+class PushRequest:
+    device_id: str
+    ops: list[ParsedOp]
+    clock_offset_s: float | None
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def parse_push(body: Any) -> PushRequest:
+    """Check the request's shape; raise a 400 naming the field for anything that is not a push."""
+    if not isinstance(body, Mapping):
+        raise bad_request("body", "must be a JSON object")
+    device_id = body.get("device_id")
+    if not isinstance(device_id, str) or not device_id.strip():
+        raise bad_request("device_id", "is required (the phone's id as text)")
+    if len(device_id) > 200:
+        raise bad_request("device_id", "is longer than 200 characters")
+    ops = body.get("ops")
+    if not isinstance(ops, list):
+        raise bad_request("ops", "must be a list")
+    if len(ops) > protocol.MAX_OPS_PER_PUSH:
+        raise bad_request("ops", f"has more than {protocol.MAX_OPS_PER_PUSH} operations; send smaller batches")
+    offset = body.get("clock_offset_s")
+    if offset is not None and (
+        isinstance(offset, bool) or not isinstance(offset, int | float) or not math.isfinite(offset)
+    ):
+        raise bad_request("clock_offset_s", "must be a number of seconds")
+    parsed: list[ParsedOp] = []
+    for i, op in enumerate(ops):
+        where = f"ops[{i}]"
+        if not isinstance(op, Mapping):
+            raise bad_request(where, "must be an object")
+        op_id = op.get("op_id")
+        if not isinstance(op_id, str) or not op_id.strip():
+            raise bad_request(f"{where}.op_id", "is required")
+        if len(op_id) > 100:
+            raise bad_request(f"{where}.op_id", "is longer than 100 characters")
+        for name in ("kind", "id"):
+            if not isinstance(op.get(name), str):
+                raise bad_request(f"{where}.{name}", "is required (text)")
+        if "base_version" not in op or not _is_int(op["base_version"]):
+            raise bad_request(f"{where}.base_version", "is required (a whole number, 0 to create)")
+        if "data" not in op or not (op["data"] is None or isinstance(op["data"], Mapping)):
+            raise bad_request(f"{where}.data", "is required (an object, or null to delete)")
+        parsed.append(ParsedOp(i, op_id, op["kind"], op["id"], op["base_version"], op["data"]))
+    return PushRequest(device_id.strip(), parsed, None if offset is None else float(offset))
+
+
+def _check_op(op: ParsedOp, user: CurrentUser) -> None:
+    """Per-op validation that needs no database: sets ``op.error`` (rejected) or ``op.clean``."""
+    try:
+        if op.kind not in KINDS:
+            raise RecordError("kind", f"must be one of {', '.join(KINDS)}")
+        try:
+            op.id = str(uuid.UUID(op.id))
+        except ValueError:
+            raise RecordError("id", "must be a UUID") from None
+        if op.base_version < 0:
+            raise RecordError("base_version", "must be 0 (create) or the version the edit was made on")
+        if op.data is None:
+            if op.base_version == 0:
+                raise RecordError("base_version", "a delete needs the version of the record it deletes")
+            return
+        clean = validate(op.kind, op.data)
+        if clean["district_id"] not in user.district_ids:
+            raise RecordError("district_id", "is not a district you serve")
+        op.clean = clean
+    except RecordError as exc:
+        op.error = str(exc)
+
+
+# --- the push service ---------------------------------------------------------------------------------------
+
+@dataclass
+class _Current:
+    """What the batch knows about a record, updated as the batch's own ops apply."""
+
+    planner_id: int
+    version: int
+    deleted: bool
+    review: str | None
+    exists_in_db: bool
+
+
+@dataclass
+class _Writes:
+    inserts: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in KINDS})
+    updates: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {k: {} for k in KINDS})
+    applied: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _typed_columns(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
+    cols: dict[str, Any] = {"district_id": clean["district_id"]}
+    if kind == VISIT:
+        cols["started_at"] = parse_time(clean["started_at"])
+        cols["ended_at"] = parse_time(clean["ended_at"]) if clean["ended_at"] else None
+        cols["duration_s"] = visit_seconds(clean["started_at"], clean["ended_at"])
+    else:
+        cols[_OCCURRED[kind]] = parse_time(clean[_OCCURRED[kind]])
+    return cols
+
+
+def _result(op: ParsedOp, status: str, version: int | None, error: str | None) -> dict[str, Any]:
+    return {"op_id": op.op_id, "status": status, "version": version, "error": error}
+
+
+async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
+    if user.role != PLANNER:
+        raise forbidden("role", "only planners push records")
+    req = parse_push(body)
+    now = utcnow()
+    results: list[dict[str, Any]] = []
+    async with db.write() as conn:
+        known: dict[str, tuple[str, int | None]] = {}
+        if req.ops:
+            rows = await conn.execute(
+                sa.select(_ops.c.op_id, _ops.c.status, _ops.c.version).where(
+                    _ops.c.user_id == user.id, _ops.c.op_id.in_({op.op_id for op in req.ops})
+                )
+            )
+            known = {r.op_id: (r.status, r.version) for r in rows}
+        for op in req.ops:
+            if op.op_id not in known:  # a re-sent op is answered from its first outcome, not re-validated
+                _check_op(op, user)
+        todo = [op for op in req.ops if op.op_id not in known and op.error is None]
+        # The sequence is taken before the records are read: it is also the writers' lock on PostgreSQL,
+        # so no other push can change these records between our read and our write.
+        last_seq = await take_seq(conn, len(todo)) if todo else 0
+        next_seq = last_seq - len(todo) + 1
+        current = await _load_current(conn, todo)
+        writes = _Writes()
+        for op in req.ops:
+            if op.op_id in known:
+                status, version = known[op.op_id]
+                results.append({**_result(op, protocol.DUPLICATE, version, None), "original": status})
+                continue
+            if op.error is not None:
+                results.append(_result(op, protocol.REJECTED, None, op.error))
+                continue
+            result = _apply(op, user, req, current, writes, next_seq, now)
+            if result["status"] == protocol.APPLIED:
+                next_seq += 1
+            if result["status"] in (protocol.APPLIED, protocol.CONFLICT):
+                # Recorded so that a re-send (or a repeat in this batch) is a duplicate of this outcome.
+                known[op.op_id] = (result["status"], result["version"])
+                writes.applied.append(
+                    {
+                        "user_id": user.id,
+                        "op_id": op.op_id,
+                        "device_id": req.device_id,
+                        "kind": op.kind,
+                        "record_id": op.id,
+                        "status": result["status"],
+                        "version": result["version"],
+                        "error": result["error"],
+                        "applied_at": now,
+                    }
+                )
+            results.append(result)
+        await _write(conn, writes)
+        if writes.applied:
+            counts: dict[str, int] = {}
+            for r in results:
+                counts[r["status"]] = counts.get(r["status"], 0) + 1
+            await audit(conn, user.id, "sync.push", None, req.device_id, None, {"results": counts})
+    return {"server_time": now.isoformat(), "results": results}
+
+
+async def _load_current(conn: AsyncConnection, ops: Sequence[ParsedOp]) -> dict[tuple[str, str], _Current]:
+    current: dict[tuple[str, str], _Current] = {}
+    by_kind: dict[str, set[str]] = {}
+    for op in ops:
+        by_kind.setdefault(op.kind, set()).add(op.id)
+    for kind, ids in by_kind.items():
+        t = TABLES[kind]
+        review = t.c.review if kind == VISIT else sa.null().label("review")
+        rows = await conn.execute(
+            sa.select(t.c.id, t.c.planner_id, t.c.version, t.c.deleted, review).where(t.c.id.in_(ids))
+        )
+        for r in rows:
+            current[(kind, r.id)] = _Current(r.planner_id, r.version, bool(r.deleted), r.review, True)
+    return current
+
+
+def _apply(
+    op: ParsedOp,
+    user: CurrentUser,
+    req: PushRequest,
+    current: dict[tuple[str, str], _Current],
+    writes: _Writes,
+    seq: int,
+    now: datetime,
+) -> dict[str, Any]:
+    key = (op.kind, op.id)
+    cur = current.get(key)
+    if cur is not None and cur.planner_id != user.id:
+        return _result(op, protocol.REJECTED, None, f"id: {NOT_YOURS}")
+    if cur is None:
+        if op.base_version != 0:
+            return _result(op, protocol.REJECTED, None, f"id: {NOT_YOURS}")
+        assert op.clean is not None
+        row = {
+            "id": op.id,
+            "planner_id": user.id,
+            "version": 1,
+            "seq": seq,
+            "deleted": False,
+            "data": op.clean,
+            "device_id": req.device_id,
+            "received_at": now,
+            "updated_at": now,
+            **_typed_columns(op.kind, op.clean),
+        }
+        if op.kind == VISIT:
+            row.update(
+                review=PENDING, reject_reason=None, review_note=None, reason_code=None,
+                reviewed_by=None, reviewed_at=None, clock_offset_s=req.clock_offset_s,
+            )
+        writes.inserts[op.kind][op.id] = row
+        current[key] = _Current(user.id, 1, False, PENDING if op.kind == VISIT else None, False)
+        return _result(op, protocol.APPLIED, 1, None)
+
+    reason = None
+    if op.base_version != cur.version:
+        reason = "stale"
+        message = f"base_version: the record is at version {cur.version}, this edit was made on {op.base_version}"
+    elif cur.review == CONFIRMED:
+        reason = "locked"
+        message = "id: the visit is confirmed and locked; the edit is kept for the district staff to resolve"
+    elif cur.deleted:
+        reason = "deleted"
+        message = "id: the record was deleted"
+    if reason is not None:
+        writes.conflicts.append(
+            {
+                "user_id": user.id,
+                "op_id": op.op_id,
+                "device_id": req.device_id,
+                "kind": op.kind,
+                "record_id": op.id,
+                "base_version": op.base_version,
+                "server_version": cur.version,
+                "reason": reason,
+                "data": op.clean,
+                "deleted": op.data is None,
+                "created_at": now,
+            }
+        )
+        return _result(op, protocol.CONFLICT, cur.version, message)
+
+    version = cur.version + 1
+    values: dict[str, Any] = {"version": version, "seq": seq, "device_id": req.device_id, "updated_at": now}
+    if op.data is None:
+        values["deleted"] = True
+    else:
+        assert op.clean is not None
+        values.update(data=op.clean, **_typed_columns(op.kind, op.clean))
+        if op.kind == VISIT:
+            values["clock_offset_s"] = req.clock_offset_s
+            if cur.review == REJECTED:
+                values["review"] = PENDING
+    pending_insert = writes.inserts[op.kind].get(op.id)
+    if pending_insert is not None:
+        # Created earlier in this same batch: fold the edit into the insert.
+        pending_insert.update(values)
+    else:
+        merged = writes.updates[op.kind].setdefault(op.id, {"b_id": op.id})
+        merged.update(values)
+    cur.version = version
+    cur.deleted = op.data is None
+    if op.kind == VISIT and cur.review == REJECTED and op.data is not None:
+        cur.review = PENDING
+    return _result(op, protocol.APPLIED, version, None)
+
+
+async def _write(conn: AsyncConnection, writes: _Writes) -> None:
+    for kind in KINDS:
+        t = TABLES[kind]
+        if writes.inserts[kind]:
+            await conn.execute(t.insert(), list(writes.inserts[kind].values()))
+        # executemany needs one column set per statement: group the updates by the columns they set.
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in writes.updates[kind].values():
+            groups.setdefault(tuple(sorted(row)), []).append(row)
+        for cols, rows in groups.items():
+            stmt = (
+                t.update()
+                .where(t.c.id == sa.bindparam("b_id"))
+                .values({c: sa.bindparam(c) for c in cols if c != "b_id"})
+            )
+            await conn.execute(stmt, rows)
+    if writes.conflicts:
+        await conn.execute(_conflicts.insert(), writes.conflicts)
+    if writes.applied:
+        await conn.execute(_ops.insert(), writes.applied)
+
+
+# --- pull ---------------------------------------------------------------------------------------------------
+
+def _scope(t: sa.Table, user: CurrentUser) -> sa.ColumnElement[bool]:
+    if user.sees_all:
+        return sa.true()
+    if user.role == PLANNER:
+        return t.c.planner_id == user.id
+    if user.role == DISTRICT:
+        return t.c.district_id.in_(sorted(user.district_ids)) if user.district_ids else sa.false()
+    return sa.false()
+
+
+def record_state(kind: str, row: Any, settings: Settings, now: datetime) -> dict[str, Any]:
+    """The server-set fields of a record as pulled: review, hours, flags."""
+    state: dict[str, Any] = {
+        "planner_id": row.planner_id,
+        "district_id": row.district_id,
+        "received_at": row.received_at.isoformat(),
+        "seq": row.seq,
+    }
+    if kind != VISIT:
+        return state
+    data = row.data or {}
+    started, ended = data.get("started_at"), data.get("ended_at")
+    state.update(
+        review=row.review,
+        reject_reason=row.reject_reason,
+        review_note=row.review_note,
+        reason_code=row.reason_code,
+        reviewed_by=row.reviewed_by,
+        reviewed_at=row.reviewed_at.isoformat() if row.reviewed_at else None,
+        confirmed_at=row.reviewed_at.isoformat() if row.reviewed_at and row.review == CONFIRMED else None,
+        hours=hours(row.duration_s),
+        clock_offset_s=row.clock_offset_s,
+        flags=_flags(settings.profile, started, ended, row, settings.tz, now),
+    )
+    return state
+
+
+def _flags(profile: Profile, started: str | None, ended: str | None, row: Any, tz: str, now: datetime) -> list[str]:
+    flags: list[str] = []
+    if started is None:
+        return flags
+    exc = profile.exceptions
+    if left_open_overnight(started, ended, now, tz):
+        flags.append("open_overnight")
+    if exc.clock_skew_minutes is not None and row.clock_offset_s is not None:
+        if abs(row.clock_offset_s) > exc.clock_skew_minutes * 60:
+            flags.append("clock_skew")
+    if exc.late_sync_days is not None and ended is not None:
+        if row.received_at - parse_time(ended) > timedelta(days=exc.late_sync_days):
+            flags.append("late_sync")
+    return flags
+
+
+def change_of(kind: str, row: Any, settings: Settings, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "id": row.id,
+        "version": row.version,
+        "deleted": bool(row.deleted),
+        "data": None if row.deleted else row.data,
+        "state": record_state(kind, row, settings, now),
+    }
+
+
+def parse_limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return protocol.DEFAULT_PULL_LIMIT
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise bad_request("limit", "must be a whole number") from None
+    if not 1 <= limit <= protocol.MAX_PULL_LIMIT:
+        raise bad_request("limit", f"must be between 1 and {protocol.MAX_PULL_LIMIT}")
+    return limit
+
+
+async def pull(db: Database, settings: Settings, user: CurrentUser, cursor: str | None, limit: int) -> dict[str, Any]:
+    try:
+        after = protocol.decode_cursor(cursor)
+    except ValueError:
+        raise bad_request("cursor", "is not a cursor this server gave out") from None
+    now = utcnow()
+    rows: list[tuple[int, str, Any]] = []
+    async with db.read() as conn:
+        for kind, t in TABLES.items():
+            result = await conn.execute(
+                sa.select(t).where(_scope(t, user), t.c.seq > after).order_by(t.c.seq).limit(limit + 1)
+            )
+            rows.extend((r.seq, kind, r) for r in result)
+    rows.sort(key=lambda x: x[0])
+    page = rows[:limit]
+    new_cursor = page[-1][0] if page else after
+    return {
+        "changes": [change_of(kind, r, settings, now) for _, kind, r in page],
+        "cursor": protocol.encode_cursor(new_cursor),
+        "has_more": len(rows) > limit,
+    }
 
 
 class SyncController(Controller):
     path = "/api/sync"
+    tags = ["sync"]
+
+    @post("/push", status_code=200, summary="Apply a batch of the planner's operations (one transaction)")
+    async def push_ops(self, request: Request[CurrentUser, Any, Any], data: Any) -> dict[str, Any]:
+        return await push(request.app.state.db, request.user, data)
+
+    @get("/pull", summary="Changes the user may see after the cursor, in sequence order")
+    async def pull_changes(
+        self, request: Request[CurrentUser, Any, Any], cursor: str | None = None, limit: str | None = None
+    ) -> dict[str, Any]:
+        settings: Settings = request.app.state.settings
+        return await pull(request.app.state.db, settings, request.user, cursor, parse_limit(limit))

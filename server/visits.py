@@ -1,7 +1,127 @@
-"""(in progress)"""
+"""Review of visits by district staff: confirm (which locks the visit) or reject with a reason.
 
-from litestar import Controller
+Only staff (role ``district``) linked to the visit's district may review it; coordinators and admins see
+visits but do not confirm them, and planners never review, not even their own. A visit the user may not
+see is a 404, so its existence is not revealed. Each review bumps the visit's version and change sequence,
+so the planner's phone pulls it, and is written to the audit log with the visit before and after.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from litestar import Controller, Request, post
+
+from shared.records import VISIT
+from shared.rules import CONFIRMED, REJECTED
+
+from .audit import audit
+from .auth import DISTRICT, PLANNER, CurrentUser
+from .db import Database, take_seq, utcnow
+from .errors import ApiError, bad_request, forbidden, not_found
+from .models import Visit
+from .settings import Settings
+from .sync import change_of
+
+_visits = Visit.__table__
+MAX_REASON = 2000
+
+
+def _text(data: Any, name: str, *, required: bool) -> str | None:
+    if not isinstance(data, dict):
+        raise bad_request("body", "must be a JSON object")
+    value = data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise bad_request(name, "is required and may not be empty")
+        return None
+    if not isinstance(value, str):
+        raise bad_request(name, "must be text")
+    if len(value) > MAX_REASON:
+        raise bad_request(name, f"is longer than {MAX_REASON} characters")
+    return value.strip()
+
+
+def _snapshot(row: Any) -> dict[str, Any]:
+    return {
+        "version": row.version,
+        "review": row.review,
+        "reject_reason": row.reject_reason,
+        "reason_code": row.reason_code,
+        "review_note": row.review_note,
+        "reviewed_by": row.reviewed_by,
+        "reviewed_at": row.reviewed_at.isoformat() if row.reviewed_at else None,
+    }
+
+
+async def review_visit(
+    db: Database,
+    settings: Settings,
+    user: CurrentUser,
+    visit_id: str,
+    decision: str,
+    *,
+    reason: str | None = None,
+    reason_code: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """Confirm or reject ``visit_id`` as ``user``; returns the visit as a pull change."""
+    now = utcnow()
+    async with db.write() as conn:
+        # Numbered first: on PostgreSQL this also serialises us with pushes touching the same visit.
+        seq = await take_seq(conn)
+        row = (
+            await conn.execute(sa.select(_visits).where(_visits.c.id == visit_id, _visits.c.deleted.is_(False)))
+        ).one_or_none()
+        visible = row is not None and (
+            user.sees_all
+            or (user.role == PLANNER and row.planner_id == user.id)
+            or (user.role == DISTRICT and row.district_id in user.district_ids)
+        )
+        if row is None or not visible:
+            raise not_found("id", "no such visit")
+        if user.role != DISTRICT:
+            raise forbidden("role", "only district staff of the visit's district review visits")
+        if decision == CONFIRMED:
+            if row.ended_at is None:
+                raise ApiError(409, "ended_at", "the visit is still open (no check-out); it cannot be confirmed")
+            if row.review == CONFIRMED:
+                return change_of(VISIT, row, settings, now)
+            values: dict[str, Any] = {
+                "review": CONFIRMED, "reject_reason": None, "reason_code": reason_code, "review_note": note,
+            }
+        else:
+            values = {"review": REJECTED, "reject_reason": reason, "reason_code": None, "review_note": note}
+        values.update(version=row.version + 1, seq=seq, reviewed_by=user.id, reviewed_at=now, updated_at=now)
+        await conn.execute(_visits.update().where(_visits.c.id == visit_id).values(**values))
+        after = (await conn.execute(sa.select(_visits).where(_visits.c.id == visit_id))).one()
+        await audit(conn, user.id, f"visit.{'confirm' if decision == CONFIRMED else 'reject'}", VISIT,
+                    visit_id, _snapshot(row), _snapshot(after))
+    return change_of(VISIT, after, settings, now)
 
 
 class VisitController(Controller):
     path = "/api/visits"
+    tags = ["review"]
+
+    @post("/{visit_id:str}/confirm", status_code=200, summary="Confirm a checked-out visit (district staff)")
+    async def confirm(
+        self, request: Request[CurrentUser, Any, Any], visit_id: str, data: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        body = data or {}
+        return await review_visit(
+            request.app.state.db, request.app.state.settings, request.user, visit_id, CONFIRMED,
+            reason_code=_text(body, "reason_code", required=False), note=_text(body, "note", required=False),
+        )
+
+    @post("/{visit_id:str}/reject", status_code=200, summary="Reject a visit with a reason (district staff)")
+    async def reject(
+        self, request: Request[CurrentUser, Any, Any], visit_id: str, data: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        body = data or {}
+        reason = _text(body, "reason", required=True)
+        return await review_visit(
+            request.app.state.db, request.app.state.settings, request.user, visit_id, REJECTED,
+            reason=reason, note=_text(body, "note", required=False),
+        )
