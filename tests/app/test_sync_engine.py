@@ -68,7 +68,7 @@ def test_a_clean_sync_pushes_pulls_and_records_time_and_clock_offset(
     assert phone.last_sync_at() is not None
     offset = phone.clock_offset_s()
     assert offset is not None and abs(offset) < 5  # same machine: the clocks agree
-    assert [p.phase for p in seen][0] == "push" and seen[-1].phase == "pull"
+    assert seen[0].phase == "push" and seen[-1].phase == "pull"
     push_done = [p.done for p in seen if p.phase == "push"]
     assert push_done == sorted(push_done) and push_done[-1] == 7
     assert server_counts(planner.db_path)["visits"] == 7
