@@ -19,6 +19,7 @@ from typing import Any
 import anyio.to_thread
 import sqlalchemy as sa
 from litestar import Controller, Request, Response, post, put
+from litestar.params import FromPath, JSONBody
 from PIL import Image
 
 from .auth import DISTRICT, PLANNER, CurrentUser
@@ -34,11 +35,11 @@ FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_MISSING_QUERY = 5000
 
 
-def attachment_path(settings: Settings, sha256: str) -> Path:
+def attachment_path(settings: Settings, sha256: FromPath[str]) -> Path:
     return settings.attachments_dir / sha256[:2] / sha256[2:4] / sha256
 
 
-def check_digest(sha256: str) -> str:
+def check_digest(sha256: FromPath[str]) -> str:
     if not _SHA256.match(sha256):
         raise bad_request("sha256", "must be 64 lowercase hex characters")
     return sha256
@@ -179,11 +180,11 @@ class AttachmentController(Controller):
     tags = ["attachments"]
 
     @post("/missing", status_code=200, summary="Which of these (or of my records') photo digests the server lacks")
-    async def missing_digests(self, request: Request[CurrentUser, Any, Any], data: Any) -> dict[str, Any]:
+    async def missing_digests(self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]) -> dict[str, Any]:
         return await missing(request.app.state.db, request.app.state.settings, request.user, data)
 
     @put("/{sha256:str}", summary="Upload one photo's bytes under its SHA-256")
-    async def upload(self, request: Request[CurrentUser, Any, Any], sha256: str) -> Response[dict[str, Any]]:
+    async def upload(self, request: Request[CurrentUser, Any, Any], sha256: FromPath[str]) -> Response[dict[str, Any]]:
         settings: Settings = request.app.state.settings
         check_digest(sha256)
         body = await read_limited(request, settings.max_upload_bytes)

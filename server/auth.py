@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Controller, Request, post
 from litestar.connection import ASGIConnection
+from litestar.params import JSONBody
 from litestar.security.jwt import JWTAuth, Token
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -161,7 +162,7 @@ class AuthController(Controller):
     tags = ["auth"]
 
     @post("/login", status_code=200, summary="Sign in; returns a bearer token")
-    async def login(self, request: Request[Any, Any, Any], data: dict[str, Any]) -> dict[str, Any]:
+    async def login(self, request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         for name in ("username", "password"):
             if not isinstance(data.get(name), str) or not data[name]:
                 raise bad_request(name, "is required")

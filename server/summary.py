@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get
+from litestar.params import FromQuery
 
 from shared.rules import CONFIRMED, PENDING, UNEXCUSED, hours, year_bounds
 
@@ -151,7 +152,7 @@ class SummaryController(Controller):
     tags = ["summary"]
 
     @get("/planners", summary="Per-planner yearly numbers (visits, hours, opinions, feedback, absences)")
-    async def planners(self, request: Request[CurrentUser, Any, Any], year: str | None = None) -> dict[str, Any]:
+    async def planners(self, request: Request[CurrentUser, Any, Any], year: FromQuery[str | None] = None) -> dict[str, Any]:
         return await planner_summary(
             request.app.state.db, request.app.state.settings, request.user, parse_year(year)
         )

@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
+from litestar.params import FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import protocol
@@ -468,12 +469,12 @@ class SyncController(Controller):
     tags = ["sync"]
 
     @post("/push", status_code=200, summary="Apply a batch of the planner's operations (one transaction)")
-    async def push_ops(self, request: Request[CurrentUser, Any, Any], data: Any) -> dict[str, Any]:
+    async def push_ops(self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]) -> dict[str, Any]:
         return await push(request.app.state.db, request.user, data)
 
     @get("/pull", summary="Changes the user may see after the cursor, in sequence order")
     async def pull_changes(
-        self, request: Request[CurrentUser, Any, Any], cursor: str | None = None, limit: str | None = None
+        self, request: Request[CurrentUser, Any, Any], cursor: FromQuery[str | None] = None, limit: FromQuery[str | None] = None
     ) -> dict[str, Any]:
         settings: Settings = request.app.state.settings
         return await pull(request.app.state.db, settings, request.user, cursor, parse_limit(limit))

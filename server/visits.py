@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from litestar import Controller, Request, post
+from litestar.params import FromPath, JSONBody
 
 from shared.records import VISIT
 from shared.rules import CONFIRMED, REJECTED
@@ -107,7 +108,7 @@ class VisitController(Controller):
 
     @post("/{visit_id:str}/confirm", status_code=200, summary="Confirm a checked-out visit (district staff)")
     async def confirm(
-        self, request: Request[CurrentUser, Any, Any], visit_id: str, data: dict[str, Any] | None = None
+        self, request: Request[CurrentUser, Any, Any], visit_id: FromPath[str], data: JSONBody[dict[str, Any] | None] = None
     ) -> dict[str, Any]:
         body = data or {}
         return await review_visit(
@@ -117,7 +118,7 @@ class VisitController(Controller):
 
     @post("/{visit_id:str}/reject", status_code=200, summary="Reject a visit with a reason (district staff)")
     async def reject(
-        self, request: Request[CurrentUser, Any, Any], visit_id: str, data: dict[str, Any] | None = None
+        self, request: Request[CurrentUser, Any, Any], visit_id: FromPath[str], data: JSONBody[dict[str, Any] | None] = None
     ) -> dict[str, Any]:
         body = data or {}
         reason = _text(body, "reason", required=True)

@@ -11,16 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from argon2 import PasswordHasher
 import pytest
+import sqlalchemy as sa
 from litestar import Litestar
 
 from server.app import create_app
 from server.auth import create_user
 from server.db import Database
 from server.districts import add_district
-from server.migrate import upgrade
+from server.migrate import check_migrated, upgrade
 from server.settings import Settings
 from tests.conftest import DEFAULT_PASSWORD
+
+
+STORED_TABLES = ("visits", "opinions", "feedback", "applied_ops", "conflicts", "attachments")
 
 
 class Api:
@@ -49,9 +54,26 @@ class Api:
         assert resp.status_code == 200, resp.text
         return self.client(resp.json()["access_token"])
 
+    async def count(self, table: str) -> int:
+        """Rows in ``table`` (a table name from server/models.py)."""
+        async with self.db.read() as conn:
+            return int((await conn.execute(sa.text(f"SELECT count(*) FROM {table}"))).scalar_one())
+
+    async def stored(self) -> dict[str, int]:
+        """Row counts of every table a push or review may write."""
+        return {t: await self.count(t) for t in STORED_TABLES}
+
     async def aclose(self) -> None:
         for c in self._clients:
             await c.aclose()
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2, with the smallest cost parameters: the suite signs in hundreds of times."""
+    import server.auth
+
+    monkeypatch.setattr(server.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
 
 
 @pytest.fixture
@@ -61,13 +83,17 @@ async def api(db_url: str, tmp_path: Path) -> AsyncIterator[Api]:
     await upgrade(db)
     await db.dispose()
     app = create_app(settings)
-    async with app.lifespan():
-        a = Api(app, app.state.db, settings)
+    # ASGITransport sends no lifespan events; what startup checks is checked here, and the engine closed after.
+    await check_migrated(app.state.db)
+    a = Api(app, app.state.db, settings)
+    try:
         yield a
+    finally:
         await a.aclose()
+        await app.state.db.dispose()
 
 
-def visit(district_id: int, **over: Any) -> dict[str, Any]:
+def visit(district_id: int, /, **over: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "district_id": district_id,
         "site": "解放碑社区",
@@ -79,7 +105,7 @@ def visit(district_id: int, **over: Any) -> dict[str, Any]:
     return data
 
 
-def opinion(district_id: int, **over: Any) -> dict[str, Any]:
+def opinion(district_id: int, /, **over: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "district_id": district_id,
         "subject": "控规调整",
@@ -91,7 +117,7 @@ def opinion(district_id: int, **over: Any) -> dict[str, Any]:
     return data
 
 
-def feedback(district_id: int, **over: Any) -> dict[str, Any]:
+def feedback(district_id: int, /, **over: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "district_id": district_id,
         "place": "菜市场",
@@ -116,3 +142,54 @@ def op(kind: str, data: dict[str, Any] | None, record_id: str | None = None, bas
 
 def push_body(*ops: dict[str, Any], device_id: str = "phone-1") -> dict[str, Any]:
     return {"device_id": device_id, "ops": list(ops)}
+
+
+class World:
+    """Two districts; planner ``p1`` (district A), ``p2`` (B), staff ``s1`` (A), ``s2`` (B), coordinator, admin."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+
+    async def build(self) -> World:
+        api = self.api
+        self.a = await api.add_district("A区")
+        self.b = await api.add_district("B区")
+        self.p1_id = await api.add_user("p1", "planner", (self.a,), display_name="张规划")
+        self.p2_id = await api.add_user("p2", "planner", (self.b,), display_name="李规划")
+        self.s1_id = await api.add_user("s1", "district", (self.a,))
+        self.s2_id = await api.add_user("s2", "district", (self.b,))
+        self.coord_id = await api.add_user("coord", "coordinator")
+        self.admin_id = await api.add_user("root", "admin")
+        self.p1 = await api.login("p1")
+        self.p2 = await api.login("p2")
+        self.s1 = await api.login("s1")
+        self.s2 = await api.login("s2")
+        self.coord = await api.login("coord")
+        self.admin = await api.login("root")
+        return self
+
+
+@pytest.fixture
+async def world(api: Api) -> World:
+    return await World(api).build()
+
+
+async def push(client: httpx.AsyncClient, *ops: dict[str, Any], device_id: str = "phone-1") -> list[dict[str, Any]]:
+    """Push ``ops``; assert 200 and return the results."""
+    resp = await client.post("/api/sync/push", json=push_body(*ops, device_id=device_id))
+    assert resp.status_code == 200, resp.text
+    results: list[dict[str, Any]] = resp.json()["results"]
+    return results
+
+
+async def pull_all(client: httpx.AsyncClient, cursor: str = "", limit: int = 500) -> tuple[list[dict[str, Any]], str]:
+    """Pull until has_more is false; return all changes and the final cursor."""
+    changes: list[dict[str, Any]] = []
+    while True:
+        resp = await client.get("/api/sync/pull", params={"cursor": cursor, "limit": limit})
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        changes.extend(body["changes"])
+        cursor = body["cursor"]
+        if not body["has_more"]:
+            return changes, cursor

@@ -1,0 +1,79 @@
+"""Sign-in, bearer tokens and what each role may see of districts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.server.conftest import Api, World
+
+PROTECTED = [
+    ("GET", "/api/districts"),
+    ("POST", "/api/sync/push"),
+    ("GET", "/api/sync/pull"),
+    ("POST", "/api/attachments/missing"),
+    ("PUT", "/api/attachments/" + "0" * 64),
+    ("POST", "/api/visits/00000000-0000-0000-0000-000000000000/confirm"),
+    ("POST", "/api/visits/00000000-0000-0000-0000-000000000000/reject"),
+    ("GET", "/api/summary/planners?year=2025"),
+]
+
+
+async def test_login_returns_a_bearer_token_and_the_user(api: Api) -> None:
+    d = await api.add_district("示范区")
+    uid = await api.add_user("planner1", "planner", (d,), display_name="张规划")
+    resp = await api.client().post("/api/auth/login", json={"username": "planner1", "password": "fieldlog-test-pw"})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert body["token_type"] == "bearer"
+    assert body["access_token"]
+    assert body["user"] == {"id": uid, "username": "planner1", "role": "planner", "display_name": "张规划"}
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("planner1", "wrong-password"), ("nobody", "fieldlog-test-pw")]
+)
+async def test_login_with_wrong_credentials_is_401(api: Api, username: str, password: str) -> None:
+    await api.add_user("planner1", "planner")
+    resp = await api.client().post("/api/auth/login", json={"username": username, "password": password})
+    assert resp.status_code == 401
+    assert "access_token" not in resp.json()
+    assert "password" in resp.json()["detail"]
+
+
+async def test_login_without_password_is_400_naming_password(api: Api) -> None:
+    resp = await api.client().post("/api/auth/login", json={"username": "x"})
+    assert resp.status_code == 400
+    assert resp.json()["field"] == "password"
+
+
+async def test_every_api_route_needs_a_token(api: Api) -> None:
+    client = api.client()
+    for method, path in PROTECTED:
+        resp = await client.request(method, path, json={})
+        assert resp.status_code == 401, (method, path, resp.text)
+        assert resp.json()["detail"]
+
+
+async def test_a_forged_token_is_401(api: Api) -> None:
+    client = api.client("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.bogus")
+    assert (await client.get("/api/districts")).status_code == 401
+
+
+async def test_health_needs_no_token(api: Api) -> None:
+    resp = await api.client().get("/health")
+    assert resp.status_code == 200
+    assert resp.json()["status"] == "ok"
+
+
+async def test_openapi_schema_is_served(api: Api) -> None:
+    resp = await api.client().get("/schema/openapi.json")
+    assert resp.status_code == 200
+    assert "/api/sync/push" in resp.json()["paths"]
+
+
+async def test_districts_are_scoped_to_the_users_links(world: World) -> None:
+    names = lambda resp: sorted(d["name"] for d in resp.json())  # noqa: E731
+    assert names(await world.p1.get("/api/districts")) == ["A区"]
+    assert names(await world.s2.get("/api/districts")) == ["B区"]
+    assert names(await world.coord.get("/api/districts")) == ["A区", "B区"]
+    assert names(await world.admin.get("/api/districts")) == ["A区", "B区"]
