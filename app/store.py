@@ -164,7 +164,13 @@ class OutgoingOp:
     kind: str
     record_id: str
     base_version: int
-    data: dict[str, Any]
+    #: The record data as the JSON text stored in the outbox (sent as is, never re-encoded).
+    data_json: str
+
+    @property
+    def data(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.data_json)
+        return value
 
     def wire(self) -> dict[str, Any]:
         return {
@@ -174,6 +180,15 @@ class OutgoingOp:
             "base_version": self.base_version,
             "data": self.data,
         }
+
+    def wire_json(self) -> str:
+        """The op as JSON text, with the stored data spliced in: no decode and re-encode per record."""
+        head = json.dumps(
+            {"op_id": self.op_id, "kind": self.kind, "id": self.record_id, "base_version": self.base_version},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return f'{head[:-1]},"data":{self.data_json}}}'
 
 
 @dataclass
@@ -199,7 +214,7 @@ def _parse_stamp(value: str) -> datetime:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _occurred_utc(kind: str, data: Mapping[str, Any]) -> str | None:
@@ -607,7 +622,7 @@ class LocalStore:
             for seq, op_id, kind, rid, base, data in rows:
                 fixed = int(base) if base is not None else versions.get(rid, 0)
                 updates.append((fixed, now, seq))
-                out.append(OutgoingOp(seq, op_id, kind, rid, fixed, json.loads(data)))
+                out.append(OutgoingOp(seq, op_id, kind, rid, fixed, data))
             c.exec_driver_sql(
                 "UPDATE outbox SET base_version = ?, state = 'sent', sent_at = ? WHERE seq = ?", updates
             )
@@ -619,7 +634,8 @@ class LocalStore:
         """Apply one push answer in one transaction (applied/duplicate, conflict, rejected)."""
         by_id = {op.op_id: op for op in ops}
         outcome = PushOutcome()
-        applied: list[dict[str, Any]] = []
+        applied: list[tuple[int, int, str, int, str]] = []
+        done: list[tuple[int]] = []
         conflicts: list[dict[str, Any]] = []
         rejected: list[dict[str, Any]] = []
         now = _now()
@@ -637,9 +653,9 @@ class LocalStore:
             if status == "applied":
                 if status == res.get("status"):
                     outcome.applied += 1
-                applied.append(
-                    {"v": int(version or 0), "data": _dumps(op.data), "rid": op.record_id, "seq": op.seq}
-                )
+                v = int(version or 0)
+                applied.append((v, v, op.data_json, v, op.record_id))
+                done.append((op.seq,))
             elif status == "conflict":
                 outcome.conflicts += 1
                 conflicts.append(
@@ -648,7 +664,7 @@ class LocalStore:
                         "rid": op.record_id,
                         "kind": op.kind,
                         "op_id": op.op_id,
-                        "mine": _dumps(op.data),
+                        "mine": op.data_json,
                         "v": version,
                         "error": error,
                         "now": now,
@@ -660,15 +676,13 @@ class LocalStore:
                 rejected.append({"seq": op.seq, "rid": op.record_id, "error": error or "rejected"})
         with self._tx() as c:
             if applied:
-                c.execute(
-                    text(
-                        "UPDATE records SET server_version = :v,"
-                        " server_data = CASE WHEN :v >= server_seen_version THEN :data ELSE server_data END,"
-                        " server_seen_version = max(server_seen_version, :v) WHERE id = :rid"
-                    ),
+                c.exec_driver_sql(
+                    "UPDATE records SET server_version = ?,"
+                    " server_data = CASE WHEN ? >= server_seen_version THEN ? ELSE server_data END,"
+                    " server_seen_version = max(server_seen_version, ?) WHERE id = ?",
                     applied,
                 )
-                c.execute(text("DELETE FROM outbox WHERE seq = :seq"), applied)
+                c.exec_driver_sql("DELETE FROM outbox WHERE seq = ?", done)
             if conflicts:
                 c.execute(
                     text("UPDATE outbox SET state = 'conflict', error = :error WHERE seq = :seq"), conflicts
@@ -744,7 +758,7 @@ class LocalStore:
                 foreign.append(row)
         with self._tx() as c:
             if upserts:
-                c.execute(_UPSERT_PULLED, upserts)
+                c.exec_driver_sql(_UPSERT_PULLED, upserts)
             if tombstones:
                 c.execute(
                     text(
@@ -827,7 +841,7 @@ _INSERT_OP = text(
     " VALUES (:op_id, :kind, :rid, :data, 'pending', :now)"
 )
 _DIRTY = "EXISTS (SELECT 1 FROM outbox WHERE record_id = records.id)"
-_UPSERT_PULLED = text(
+_UPSERT_PULLED = (
     "INSERT INTO records (id, kind, data, server_version, server_data, server_seen_version, review,"
     " reject_reason, state, created_at, updated_at, occurred_at)"
     " VALUES (:id, :kind, :data, :v, :data, :v, :review, :reason, :state, :now, :now, :occ)"

@@ -8,6 +8,7 @@ cursor, is applied in one local transaction.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
@@ -188,13 +189,20 @@ class SyncEngine:
             ops = self.store.take_push_batch(self.batch_size)
             if not ops:
                 break
-            body: dict[str, Any] = {"device_id": self.store.device_id, "ops": [op.wire() for op in ops]}
-            offset_known = report.clock_offset_s if report.clock_offset_s is not None else self.store.clock_offset_s()
-            if offset_known is not None:
+            head: dict[str, Any] = {"device_id": self.store.device_id}
+            known = (
+                report.clock_offset_s if report.clock_offset_s is not None else self.store.clock_offset_s()
+            )
+            if known is not None:
                 # The server stores it on the visits of this batch, to flag times from a skewed clock.
-                body["clock_offset_s"] = round(offset_known, 3)
+                head["clock_offset_s"] = round(known, 3)
+            # Each op's stored JSON is spliced in as is: 10,000 records are not decoded and re-encoded.
+            ops_json = ",".join(op.wire_json() for op in ops)
+            body = f'{json.dumps(head, ensure_ascii=False)[:-1]},"ops":[{ops_json}]}}'.encode()
             t0 = time.time()
-            resp = self._request("POST", "/api/sync/push", json=body)
+            resp = self._request(
+                "POST", "/api/sync/push", content=body, headers={"Content-Type": "application/json"}
+            )
             t1 = time.time()
             answer = resp.json()
             results = answer.get("results") or []

@@ -74,15 +74,35 @@ def generate(db: Path) -> None:
         dur = rnd.randrange(1800, 5 * 3600) if rnd.random() < 0.95 else None
         end = None if dur is None else start + timedelta(seconds=dur)
         data = json.dumps(
-            {"district_id": home[planner], "site": f"片区{seq % 500}", "purpose": "现场指导",
-             "started_at": start.isoformat(), "ended_at": None if end is None else end.isoformat(),
-             "photos": []},
-            ensure_ascii=False, separators=(",", ":"),
+            {
+                "district_id": home[planner],
+                "site": f"片区{seq % 500}",
+                "purpose": "现场指导",
+                "started_at": start.isoformat(),
+                "ended_at": None if end is None else end.isoformat(),
+                "photos": [],
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
-        batch.append((
-            str(uuid.UUID(int=rnd.getrandbits(128), version=4)), planner, home[planner], 1, seq, 0, data, "gen",
-            now, now, _t(start), None if end is None else _t(end), dur or 0, review,
-        ))
+        batch.append(
+            (
+                str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
+                planner,
+                home[planner],
+                1,
+                seq,
+                0,
+                data,
+                "gen",
+                now,
+                now,
+                _t(start),
+                None if end is None else _t(end),
+                dur or 0,
+                review,
+            )
+        )
         if len(batch) == 50_000:
             _insert(conn, batch)
             batch.clear()
@@ -153,7 +173,9 @@ def main() -> int:
         sql_times = sql_only(srv.db_path)
         srv.start()
         session = login(srv.url, "coord", PASSWORD)
-        with httpx.Client(base_url=srv.url, headers={"Authorization": f"Bearer {session.token}"}, timeout=120) as c:
+        with httpx.Client(
+            base_url=srv.url, headers={"Authorization": f"Bearer {session.token}"}, timeout=120
+        ) as c:
             warm = c.get("/api/summary/planners", params={"year": YEAR})
             warm.raise_for_status()
             body = warm.json()
