@@ -115,8 +115,9 @@ def generate(db: Path) -> None:
 
 def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     conn.executemany(
-        "INSERT INTO visits (id, planner_id, district_id, version, seq, deleted, data, device_id, received_at,"
-        " updated_at, started_at, ended_at, duration_s, review) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO visits (id, planner_id, district_id, version, seq, deleted, data, device_id,"
+        " received_at, updated_at, started_at, ended_at, duration_s, review)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         rows,
     )
 
