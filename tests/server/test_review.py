@@ -1,0 +1,118 @@
+"""Confirming and rejecting visits: who may, what it locks, and the audit trail."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from tests.server.conftest import World, op, pull_all, push, visit
+
+
+async def _visit(world: World, **over: object) -> str:
+    rid = str(uuid.uuid4())
+    [res] = await push(world.p1, op("visit", visit(world.a, **over), rid))
+    assert res["status"] == "applied"
+    return rid
+
+
+async def test_staff_confirm_a_visit_of_their_district(world: World) -> None:
+    rid = await _visit(world)
+    resp = await world.s1.post(f"/api/visits/{rid}/confirm", json={})
+    assert resp.status_code == 200
+    body = resp.json()
+    assert (body["id"], body["version"], body["state"]["review"]) == (rid, 2, "confirmed")
+
+
+async def test_confirm_needs_no_body(world: World) -> None:
+    rid = await _visit(world)
+    assert (await world.s1.post(f"/api/visits/{rid}/confirm")).status_code == 200
+
+
+async def test_staff_cannot_confirm_outside_their_district(world: World) -> None:
+    rid = await _visit(world)
+    for path in (f"/api/visits/{rid}/confirm", f"/api/visits/{rid}/reject"):
+        resp = await world.s2.post(path, json={"reason": "不是我的区"})
+        assert resp.status_code == 404
+    changes, _ = await pull_all(world.p1)
+    assert changes[-1]["state"]["review"] == "pending"
+    assert changes[-1]["version"] == 1
+
+
+async def test_a_planner_cannot_confirm_their_own_visit(world: World) -> None:
+    rid = await _visit(world)
+    resp = await world.p1.post(f"/api/visits/{rid}/confirm", json={})
+    assert resp.status_code == 403
+    resp = await world.p2.post(f"/api/visits/{rid}/confirm", json={})
+    assert resp.status_code == 404  # someone else's visit: not even its existence is shown
+    changes, _ = await pull_all(world.p1)
+    assert changes[-1]["state"]["review"] == "pending"
+
+
+@pytest.mark.parametrize("who", ["coord", "admin"])
+async def test_coordinators_and_admins_do_not_confirm(world: World, who: str) -> None:
+    rid = await _visit(world)
+    resp = await getattr(world, who).post(f"/api/visits/{rid}/confirm", json={})
+    assert resp.status_code == 403
+    assert resp.json()["field"] == "role"
+
+
+async def test_an_unknown_visit_is_404(world: World) -> None:
+    resp = await world.s1.post(f"/api/visits/{uuid.uuid4()}/confirm", json={})
+    assert resp.status_code == 404
+
+
+@pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": None}])
+async def test_reject_needs_a_reason(world: World, body: dict[str, object]) -> None:
+    rid = await _visit(world)
+    resp = await world.s1.post(f"/api/visits/{rid}/reject", json=body)
+    assert resp.status_code == 400
+    assert resp.json()["field"] == "reason"
+
+
+async def test_an_open_visit_cannot_be_confirmed(world: World) -> None:
+    rid = await _visit(world, ended_at=None)
+    resp = await world.s1.post(f"/api/visits/{rid}/confirm", json={})
+    assert resp.status_code == 409
+    assert resp.json()["field"] == "ended_at"
+
+
+async def test_a_confirmed_visit_is_locked_against_planner_edits(world: World) -> None:
+    rid = await _visit(world)
+    await world.s1.post(f"/api/visits/{rid}/confirm", json={})
+    [res] = await push(world.p1, op("visit", visit(world.a, site="改地点"), rid, base_version=2))
+    assert res["status"] == "conflict"
+
+
+async def test_reviews_are_written_to_the_audit_log(world: World) -> None:
+    rid = await _visit(world)
+    await world.s1.post(f"/api/visits/{rid}/reject", json={"reason": "缺照片"})
+    await world.s1.post(f"/api/visits/{rid}/confirm", json={"note": "补齐了"})
+    async with world.api.db.read() as conn:
+        rows = (
+            await conn.execute(
+                sa.text("SELECT user_id, action, kind, record_id, before, after, at FROM audit_log"
+                        " WHERE record_id = :r ORDER BY id"),
+                {"r": rid},
+            )
+        ).all()
+    assert [(r.user_id, r.action, r.kind) for r in rows] == [
+        (world.s1_id, "visit.reject", "visit"), (world.s1_id, "visit.confirm", "visit")]
+    load = lambda v: v if isinstance(v, dict) else json.loads(v)  # noqa: E731
+    reject_before, reject_after = load(rows[0].before), load(rows[0].after)
+    assert (reject_before["review"], reject_after["review"], reject_after["reject_reason"]) == (
+        "pending", "rejected", "缺照片")
+    assert (load(rows[1].before)["review"], load(rows[1].after)["review"]) == ("rejected", "confirmed")
+    assert all(r.at is not None for r in rows)
+
+
+async def test_confirming_twice_changes_nothing_the_second_time(world: World) -> None:
+    rid = await _visit(world)
+    first = (await world.s1.post(f"/api/visits/{rid}/confirm", json={})).json()
+    _, cursor = await pull_all(world.p1)
+    second = (await world.s1.post(f"/api/visits/{rid}/confirm", json={})).json()
+    assert second["version"] == first["version"] == 2
+    changes, _ = await pull_all(world.p1, cursor)
+    assert changes == []
