@@ -139,6 +139,11 @@ def _chip(code: str, text: str) -> ft.Container:
     )
 
 
+def _stack(controls: list[ft.Control | None], spacing: int = 6) -> ft.Column:
+    """A column that skips the parts a screen leaves out (None): Flutter draws a grey error box for them."""
+    return ft.Column([c for c in controls if c is not None], spacing=spacing)
+
+
 def _column(*controls: ft.Control | None) -> ft.Column:
     return ft.Column([c for c in controls if c is not None], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
@@ -421,7 +426,7 @@ def RecordsScreen(state: AppState, services: Services, revision: int) -> ft.Cont
         kind, rid = item.kind, item.id
         rows.append(
             ft.Container(
-                content=ft.Column(
+                content=_stack(
                     [
                         _text(item.title, 18, ft.FontWeight.BOLD),
                         _text(item.subtitle, 16, color=MUTED),
@@ -429,8 +434,7 @@ def RecordsScreen(state: AppState, services: Services, revision: int) -> ft.Cont
                         _text(state.tr("records.reason", reason=item.reason), 16, color=ERR) if item.reason else None,
                         _button(state.tr("records.fix"), lambda _, k=kind, i=rid: state.fix_record(k, i),
                                 icon=ft.Icons.BUILD) if item.can_fix else None,
-                    ],
-                    spacing=6,
+                    ]
                 ),
                 padding=14, border_radius=12, bgcolor="#f4f6fa", border=ft.Border.all(1, "#c9d1dc"),
                 on_click=(lambda _, i=rid: state.open_visit_screen(i)) if kind == rec.VISIT else None,
@@ -544,13 +548,18 @@ def App(state: AppState, services: Services) -> list[ft.View]:
         else None
     )
     back = (
-        ft.IconButton(ft.Icons.ARROW_BACK, on_click=lambda _: state.go("home"), tooltip=state.tr("back"),
-                      icon_size=28, width=TOUCH, height=TOUCH, icon_color=ft.Colors.WHITE)
+        # Labelled, not a bare icon: screen readers (and the browser tests) find it by its name.
+        ft.TextButton(
+            content=ft.Text(state.tr("back"), size=18, color=ft.Colors.WHITE, weight=ft.FontWeight.BOLD),
+            icon=ft.Icons.ARROW_BACK, icon_color=ft.Colors.WHITE, on_click=lambda _: state.go("home"),
+            height=TOUCH,
+        )
         if signed_in and screen not in NAV
         else None
     )
     appbar = ft.AppBar(
         leading=back,
+        leading_width=110 if back else None,
         automatically_imply_leading=False,
         title=ft.Text(state.tr("app.title"), size=20, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE),
         bgcolor=ACCENT,
@@ -563,6 +572,7 @@ def App(state: AppState, services: Services) -> list[ft.View]:
     )
     return [
         ft.View(
+            key=f"view-{screen}",  # each screen opens at its top, with fresh scroll state
             route="/",
             appbar=appbar,
             navigation_bar=nav,

@@ -618,7 +618,8 @@ class AppState:
     def visit_choices(self) -> list[tuple[str, str]]:
         """Recent visits an opinion may be linked to: (id, label)."""
         return [
-            (r.id, f"{r.data.get('site')} · {fmt_time(r.data.get('started_at'), self.lang, self.tz)}")
+            # Time first: a long place name is what gets cut off in a narrow dropdown, not the time.
+            (r.id, f"{fmt_time(r.data.get('started_at'), self.lang, self.tz)} · {r.data.get('site')}")
             for r in self.store.records(rec.VISIT)[:20]
         ]
 
@@ -727,11 +728,18 @@ class AppState:
             error = plain_error(self.lang, exc)
         finished = self.clock().isoformat()
 
+        changed = report is not None and any(
+            getattr(report, name, 0) for name in ("pushed", "pulled", "photos_uploaded", "conflicts", "rejected")
+        )
+
         def finish() -> None:
+            # Re-render the screens that read the store only when the store changed: a needless
+            # re-render while the planner types is what makes a text field lose a keystroke.
+            if changed or error != state.last_error:
+                self.revision += 1
             state.last_error = error
             state.running = False
             state.last_finished_at = finished
-            self.revision += 1
 
         apply(finish)
         return report

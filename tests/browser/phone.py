@@ -69,9 +69,17 @@ class Phone:
         """One input: tap the field and type (counted once, like one dictation or one typed note)."""
         box = self.page.get_by_role("textbox", name=label).first
         box.wait_for(state="visible", timeout=30_000)
-        box.scroll_into_view_if_needed()
-        box.click()
-        expect(box).to_be_focused(timeout=10_000)
+        # A tap that lands while the screen is still being laid out can miss the field: tap it again.
+        for attempt in range(3):
+            box.scroll_into_view_if_needed()
+            box.click()
+            try:
+                expect(box).to_be_focused(timeout=5_000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
         box.fill(text)
         self.taps += 1
         self.log.append(f"input {label!r}")
@@ -87,7 +95,9 @@ class Phone:
     # --- looking (not counted) ---
 
     def see(self, text: str, timeout: float = 30_000) -> None:
-        expect(self.page.get_by_text(text).first).to_be_visible(timeout=timeout)
+        # A tappable card is one button whose name holds all its text; plain text is a text node.
+        target = self.page.get_by_text(text).or_(self.page.get_by_role("button", name=text))
+        expect(target.first).to_be_visible(timeout=timeout)
 
     def shot(self, name: str) -> Path:
         self.shots.mkdir(parents=True, exist_ok=True)
