@@ -1,14 +1,14 @@
-"""The Litestar application: `create_app(settings)` wires the database, JWT auth and one controller per domain."""
+"""The Litestar app: `create_app(settings)` wires the database, JWT auth and one controller per domain."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Litestar, get
+from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.datastructures import State
 
 from shared.protocol import PROTOCOL_VERSION
 

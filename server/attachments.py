@@ -25,11 +25,11 @@ from PIL import Image
 from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database, utcnow
 from .errors import ApiError, bad_request
-from .models import Attachment
+from .models import Attachment, table_of
 from .settings import Settings
 from .sync import TABLES
 
-_attachments = Attachment.__table__
+_attachments = table_of(Attachment)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_MISSING_QUERY = 5000
@@ -112,7 +112,9 @@ async def put_attachment(
     actual = hashlib.sha256(body).hexdigest()
     if actual != sha256:
         raise ApiError(422, "sha256", f"does not match the uploaded bytes (they hash to {actual})")
-    content_type, width, height = await anyio.to_thread.run_sync(decode_image, body, settings.max_image_pixels)
+    content_type, width, height = await anyio.to_thread.run_sync(
+        decode_image, body, settings.max_image_pixels
+    )
     path = attachment_path(settings, sha256)
     async with db.write() as conn:
         exists = (
@@ -125,8 +127,13 @@ async def put_attachment(
         if not exists:
             await conn.execute(
                 _attachments.insert().values(
-                    sha256=sha256, size=len(body), content_type=content_type, width=width, height=height,
-                    uploaded_by=user.id, stored_at=utcnow(),
+                    sha256=sha256,
+                    size=len(body),
+                    content_type=content_type,
+                    width=width,
+                    height=height,
+                    uploaded_by=user.id,
+                    stored_at=utcnow(),
                 )
             )
     return 201, {"sha256": sha256, "size": len(body), "content_type": content_type, "stored": True}
@@ -161,30 +168,48 @@ async def missing(db: Database, settings: Settings, user: CurrentUser, body: Any
             raise bad_request("sha256", f"has more than {MAX_MISSING_QUERY} digests; ask in parts")
         for d in given:
             if not isinstance(d, str) or not _SHA256.match(d):
-                raise bad_request("sha256", f"{d!r} is not a SHA-256 hex digest (64 lowercase hex characters)")
+                raise bad_request(
+                    "sha256", f"{d!r} is not a SHA-256 hex digest (64 lowercase hex characters)"
+                )
         wanted = set(given)
     have: set[str] = set()
     async with db.read() as conn:
         if wanted:
             have = set(
-                (await conn.execute(sa.select(_attachments.c.sha256).where(_attachments.c.sha256.in_(wanted))))
+                (
+                    await conn.execute(
+                        sa.select(_attachments.c.sha256).where(_attachments.c.sha256.in_(wanted))
+                    )
+                )
                 .scalars()
                 .all()
             )
     order = given if given is not None else sorted(wanted)
-    return {"missing": [d for d in dict.fromkeys(order) if d not in have or not attachment_path(settings, d).exists()]}
+    return {
+        "missing": [
+            d for d in dict.fromkeys(order) if d not in have or not attachment_path(settings, d).exists()
+        ]
+    }
 
 
 class AttachmentController(Controller):
     path = "/api/attachments"
-    tags = ["attachments"]
+    tags = ("attachments",)
 
-    @post("/missing", status_code=200, summary="Which of these (or of my records') photo digests the server lacks")
-    async def missing_digests(self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]) -> dict[str, Any]:
+    @post(
+        "/missing",
+        status_code=200,
+        summary="Which of these (or of my records') photo digests the server lacks",
+    )
+    async def missing_digests(
+        self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]
+    ) -> dict[str, Any]:
         return await missing(request.app.state.db, request.app.state.settings, request.user, data)
 
     @put("/{sha256:str}", summary="Upload one photo's bytes under its SHA-256")
-    async def upload(self, request: Request[CurrentUser, Any, Any], sha256: FromPath[str]) -> Response[dict[str, Any]]:
+    async def upload(
+        self, request: Request[CurrentUser, Any, Any], sha256: FromPath[str]
+    ) -> Response[dict[str, Any]]:
         settings: Settings = request.app.state.settings
         check_digest(sha256)
         body = await read_limited(request, settings.max_upload_bytes)

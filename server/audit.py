@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import utcnow
-from .models import AuditLog
+from .models import AuditLog, table_of
 
-_audit = AuditLog.__table__
+_audit = table_of(AuditLog)
 
 
 async def audit(
@@ -24,6 +24,12 @@ async def audit(
     """Write one audit entry inside the caller's transaction, so it commits (or not) with the change."""
     await conn.execute(
         _audit.insert().values(
-            at=utcnow(), user_id=user_id, action=action, kind=kind, record_id=record_id, before=before, after=after
+            at=utcnow(),
+            user_id=user_id,
+            action=action,
+            kind=kind,
+            record_id=record_id,
+            before=before,
+            after=after,
         )
     )

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from .audit import audit
 from .db import Database, utcnow
 from .errors import ApiError, bad_request
-from .models import ROLES, User, UserDistrict
+from .models import ROLES, User, UserDistrict, table_of
 
 PLANNER, DISTRICT, COORDINATOR, ADMIN = ROLES
 STAFF_ROLES = (DISTRICT,)
@@ -32,8 +32,8 @@ SEE_ALL_ROLES = (COORDINATOR, ADMIN)
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
-_users = User.__table__
-_links = UserDistrict.__table__
+_users = table_of(User)
+_links = table_of(UserDistrict)
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,12 @@ class CurrentUser:
         return self.role in SEE_ALL_ROLES
 
     def public(self) -> dict[str, Any]:
-        return {"id": self.id, "username": self.username, "role": self.role, "display_name": self.display_name}
+        return {
+            "id": self.id,
+            "username": self.username,
+            "role": self.role,
+            "display_name": self.display_name,
+        }
 
 
 def hash_password(password: str) -> str:
@@ -66,7 +71,9 @@ def _verify(stored: str, password: str) -> bool:
 async def load_user(conn: AsyncConnection, user_id: int) -> CurrentUser | None:
     rows = (
         await conn.execute(
-            sa.select(_users.c.id, _users.c.username, _users.c.role, _users.c.display_name, _links.c.district_id)
+            sa.select(
+                _users.c.id, _users.c.username, _users.c.role, _users.c.display_name, _links.c.district_id
+            )
             .select_from(_users.outerjoin(_links, _links.c.user_id == _users.c.id))
             .where(_users.c.id == user_id, _users.c.active.is_(True))
         )
@@ -151,15 +158,24 @@ async def create_user(
             )
         ).scalar_one()
         if district_ids:
-            await conn.execute(_links.insert(), [{"user_id": user_id, "district_id": d} for d in district_ids])
-        await audit(conn, None, "user.add", "user", str(user_id), None,
-                    {"username": username, "role": role, "districts": list(district_ids)})
+            await conn.execute(
+                _links.insert(), [{"user_id": user_id, "district_id": d} for d in district_ids]
+            )
+        await audit(
+            conn,
+            None,
+            "user.add",
+            "user",
+            str(user_id),
+            None,
+            {"username": username, "role": role, "districts": list(district_ids)},
+        )
     return int(user_id)
 
 
 class AuthController(Controller):
     path = "/api/auth"
-    tags = ["auth"]
+    tags = ("auth",)
 
     @post("/login", status_code=200, summary="Sign in; returns a bearer token")
     async def login(self, request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from .models import ChangeSeq
+from .models import ChangeSeq, table_of
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "fieldlog_immediate"
@@ -36,7 +36,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
-        # FULL: an answered push survives a power cut too, not only a killed process (the phone trusts the answer).
+        # FULL: an answered push survives a power cut, not only a killed process (the phone trusts answers).
         cur.execute("PRAGMA synchronous=FULL")
         # Reads of large indexes (the yearly summary) go through memory mapping instead of read() calls.
         cur.execute("PRAGMA mmap_size=1073741824")
@@ -76,7 +76,7 @@ class Database:
         await self.engine.dispose()
 
 
-_seq = ChangeSeq.__table__
+_seq = table_of(ChangeSeq)
 
 
 async def take_seq(conn: AsyncConnection, n: int = 1) -> int:

@@ -10,9 +10,9 @@ from litestar import Controller, Request, get
 from .audit import audit
 from .auth import CurrentUser
 from .db import Database, utcnow
-from .models import District
+from .models import District, table_of
 
-_districts = District.__table__
+_districts = table_of(District)
 
 
 async def visible_districts(db: Database, user: CurrentUser) -> list[dict[str, Any]]:
@@ -42,7 +42,11 @@ async def add_district(db: Database, name: str) -> int:
 async def district_ids_by_name(db: Database, names: list[str]) -> list[int]:
     async with db.read() as conn:
         rows = dict(
-            (await conn.execute(sa.select(_districts.c.name, _districts.c.id).where(_districts.c.name.in_(names))))
+            (
+                await conn.execute(
+                    sa.select(_districts.c.name, _districts.c.id).where(_districts.c.name.in_(names))
+                )
+            )
             .tuples()
             .all()
         )
@@ -54,7 +58,7 @@ async def district_ids_by_name(db: Database, names: list[str]) -> list[int]:
 
 class DistrictController(Controller):
     path = "/api/districts"
-    tags = ["districts"]
+    tags = ("districts",)
 
     @get("", summary="Districts the signed-in user may see")
     async def list_districts(self, request: Request[CurrentUser, Any, Any]) -> list[dict[str, Any]]:

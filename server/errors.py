@@ -29,7 +29,7 @@ def forbidden(field: str, message: str) -> ApiError:
 
 
 def http_error_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    """Every error as ``{status_code, detail, field}``; Litestar's validation errors get the field up front."""
+    """Every error as ``{status_code, detail, field}``; Litestar's validation errors get their field too."""
     detail = exc.detail
     field = getattr(exc, "field", None)
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:

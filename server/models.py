@@ -49,7 +49,7 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}  # noqa: RUF012
 
 
 ROLES = ("planner", "district", "coordinator", "admin")
@@ -116,12 +116,22 @@ class Visit(_Record, Base):
         # The yearly summary reads visits only through these two partial covering indexes (planner first, so
         # GROUP BY planner_id streams without a sort; only the rows that count are in them at all).
         sa.Index(
-            "ix_visits_counted", "planner_id", "started_at", "duration_s", "review", "ended_at", "deleted",
+            "ix_visits_counted",
+            "planner_id",
+            "started_at",
+            "duration_s",
+            "review",
+            "ended_at",
+            "deleted",
             sqlite_where=sa.text("review = 'confirmed' AND ended_at IS NOT NULL AND deleted = 0"),
             postgresql_where=sa.text("review = 'confirmed' AND ended_at IS NOT NULL AND deleted = false"),
         ),
         sa.Index(
-            "ix_visits_pending", "planner_id", "started_at", "review", "deleted",
+            "ix_visits_pending",
+            "planner_id",
+            "started_at",
+            "review",
+            "deleted",
             sqlite_where=sa.text("review = 'pending' AND deleted = 0"),
             postgresql_where=sa.text("review = 'pending' AND deleted = false"),
         ),
@@ -135,8 +145,12 @@ class Opinion(_Record, Base):
         sa.Index("ix_opinions_planner_seq", "planner_id", "seq"),
         sa.Index("ix_opinions_district_seq", "district_id", "seq"),
         sa.Index(
-            "ix_opinions_live", "planner_id", "issued_at", "deleted",
-            sqlite_where=sa.text("deleted = 0"), postgresql_where=sa.text("deleted = false"),
+            "ix_opinions_live",
+            "planner_id",
+            "issued_at",
+            "deleted",
+            sqlite_where=sa.text("deleted = 0"),
+            postgresql_where=sa.text("deleted = false"),
         ),
     )
 
@@ -148,8 +162,12 @@ class Feedback(_Record, Base):
         sa.Index("ix_feedback_planner_seq", "planner_id", "seq"),
         sa.Index("ix_feedback_district_seq", "district_id", "seq"),
         sa.Index(
-            "ix_feedback_live", "planner_id", "collected_at", "deleted",
-            sqlite_where=sa.text("deleted = 0"), postgresql_where=sa.text("deleted = false"),
+            "ix_feedback_live",
+            "planner_id",
+            "collected_at",
+            "deleted",
+            sqlite_where=sa.text("deleted = 0"),
+            postgresql_where=sa.text("deleted = false"),
         ),
     )
 
@@ -236,7 +254,9 @@ class Activity(Base):
 
 class Attendance(Base):
     __tablename__ = "attendance"
-    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True
+    )
     planner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True, index=True)
     response: Mapped[str | None] = mapped_column(sa.String(20))
     status: Mapped[str | None] = mapped_column(sa.String(20))
@@ -250,3 +270,10 @@ RECORD_MODELS: dict[str, type[Visit] | type[Opinion] | type[Feedback]] = {
     "opinion": Opinion,
     "feedback": Feedback,
 }
+
+
+def table_of(model: type[Base]) -> sa.Table:
+    """The Core table of a model, typed as a Table (services use Core statements for bulk work)."""
+    table = model.__table__
+    assert isinstance(table, sa.Table)
+    return table

@@ -48,7 +48,7 @@ class Settings:
     """FIELDLOG_TZ: the deployment's time zone, which decides the year a visit belongs to (Asia/Shanghai)."""
 
     secret_key: str = ""
-    """FIELDLOG_SECRET_KEY: signs access tokens (default: generated once, kept in ``<data_dir>/secret_key``)."""
+    """FIELDLOG_SECRET_KEY: signs access tokens (default: made once, kept in ``<data_dir>/secret_key``)."""
 
     token_ttl_hours: int = 720
     """FIELDLOG_TOKEN_TTL_HOURS: access token lifetime; long because planners sync rarely (720 = 30 days)."""
@@ -57,7 +57,7 @@ class Settings:
     """FIELDLOG_MAX_UPLOAD_BYTES: largest accepted photo upload (15 MiB)."""
 
     max_image_pixels: int = 50_000_000
-    """FIELDLOG_MAX_IMAGE_PIXELS: largest accepted photo in pixels; more is treated as a decompression bomb (50 MP)."""
+    """FIELDLOG_MAX_IMAGE_PIXELS: largest accepted photo in pixels, more is a decompression bomb (50 MP)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))

@@ -1,11 +1,11 @@
-"""The yearly per-planner summary: confirmed and pending visits, confirmed hours, opinions, feedback, absences.
+"""The yearly per-planner summary: confirmed and pending visits, hours, opinions, feedback, absences.
 
 One SQL statement of grouped aggregates joined to the planners. Visits are read only through two partial
 covering indexes, ``ix_visits_counted`` (confirmed and checked out) and ``ix_visits_pending``, each ordered
 planner first so that GROUP BY streams without a sort and rows that do not count are never touched; on
-1,000,000 visits this is several times faster than conditional sums over one index of all visits. A visit belongs to the
-year it started in the deployment's time zone, so the year is turned into UTC bounds
-(`shared.rules.year_bounds`) and compared with the stored UTC start.
+1,000,000 visits this is several times faster than conditional sums over one index of all visits.
+A visit belongs to the year it started in the deployment's time zone, so the year is turned into UTC
+bounds (`shared.rules.year_bounds`) and compared with the stored UTC start.
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from shared.rules import CONFIRMED, PENDING, UNEXCUSED, hours, year_bounds
 from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database
 from .errors import bad_request
-from .models import Activity, Attendance, Feedback, Opinion, User, UserDistrict, Visit
+from .models import Activity, Attendance, Feedback, Opinion, User, UserDistrict, Visit, table_of
 from .settings import Settings
 
-_users, _links = User.__table__, UserDistrict.__table__
-_visits, _opinions, _feedback = Visit.__table__, Opinion.__table__, Feedback.__table__
-_activities, _attendance = Activity.__table__, Attendance.__table__
+_users, _links = table_of(User), table_of(UserDistrict)
+_visits, _opinions, _feedback = table_of(Visit), table_of(Opinion), table_of(Feedback)
+_activities, _attendance = table_of(Activity), table_of(Attendance)
 
 
 def parse_year(raw: str | None) -> int:
@@ -86,7 +86,9 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
     a = (
         sa.select(_attendance.c.planner_id, sa.func.count().label("n"))
         .select_from(_attendance.join(_activities, _activities.c.id == _attendance.c.activity_id))
-        .where(_attendance.c.status == UNEXCUSED, _activities.c.starts_at >= start, _activities.c.starts_at < end)
+        .where(
+            _attendance.c.status == UNEXCUSED, _activities.c.starts_at >= start, _activities.c.starts_at < end
+        )
         .group_by(_attendance.c.planner_id)
         .subquery("a")
     )
@@ -149,10 +151,12 @@ async def planner_summary(db: Database, settings: Settings, user: CurrentUser, y
 
 class SummaryController(Controller):
     path = "/api/summary"
-    tags = ["summary"]
+    tags = ("summary",)
 
     @get("/planners", summary="Per-planner yearly numbers (visits, hours, opinions, feedback, absences)")
-    async def planners(self, request: Request[CurrentUser, Any, Any], year: FromQuery[str | None] = None) -> dict[str, Any]:
+    async def planners(
+        self, request: Request[CurrentUser, Any, Any], year: FromQuery[str | None] = None
+    ) -> dict[str, Any]:
         return await planner_summary(
             request.app.state.db, request.app.state.settings, request.user, parse_year(year)
         )

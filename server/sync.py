@@ -33,22 +33,23 @@ from shared.profiles import Profile
 from shared.records import KINDS, VISIT, RecordError, parse_time, validate
 from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnight, visit_seconds
 
-from .auth import DISTRICT, PLANNER, CurrentUser
 from .audit import audit
+from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database, take_seq, utcnow
 from .errors import bad_request, forbidden
-from .models import RECORD_MODELS, AppliedOp, Conflict
+from .models import RECORD_MODELS, AppliedOp, Conflict, table_of
 from .settings import Settings
 
-_ops = AppliedOp.__table__
-_conflicts = Conflict.__table__
-TABLES = {kind: model.__table__ for kind, model in RECORD_MODELS.items()}
+_ops = table_of(AppliedOp)
+_conflicts = table_of(Conflict)
+TABLES = {kind: table_of(model) for kind, model in RECORD_MODELS.items()}
 _OCCURRED = {"visit": "started_at", "opinion": "issued_at", "feedback": "collected_at"}
 
 NOT_YOURS = "is not one of your records"
 
 
 # --- request parsing: structural problems are a 400 for the whole request ---------------------------------
+
 
 @dataclass
 class ParsedOp:
@@ -86,7 +87,9 @@ def parse_push(body: Any) -> PushRequest:
     if not isinstance(ops, list):
         raise bad_request("ops", "must be a list")
     if len(ops) > protocol.MAX_OPS_PER_PUSH:
-        raise bad_request("ops", f"has more than {protocol.MAX_OPS_PER_PUSH} operations; send smaller batches")
+        raise bad_request(
+            "ops", f"has more than {protocol.MAX_OPS_PER_PUSH} operations; send smaller batches"
+        )
     offset = body.get("clock_offset_s")
     if offset is not None and (
         isinstance(offset, bool) or not isinstance(offset, int | float) or not math.isfinite(offset)
@@ -137,6 +140,7 @@ def _check_op(op: ParsedOp, user: CurrentUser) -> None:
 
 
 # --- the push service ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class _Current:
@@ -281,8 +285,13 @@ def _apply(
         }
         if op.kind == VISIT:
             row.update(
-                review=PENDING, reject_reason=None, review_note=None, reason_code=None,
-                reviewed_by=None, reviewed_at=None, clock_offset_s=req.clock_offset_s,
+                review=PENDING,
+                reject_reason=None,
+                review_note=None,
+                reason_code=None,
+                reviewed_by=None,
+                reviewed_at=None,
+                clock_offset_s=req.clock_offset_s,
             )
         writes.inserts[op.kind][op.id] = row
         current[key] = _Current(user.id, 1, False, PENDING if op.kind == VISIT else None, False)
@@ -291,7 +300,9 @@ def _apply(
     reason = None
     if op.base_version != cur.version:
         reason = "stale"
-        message = f"base_version: the record is at version {cur.version}, this edit was made on {op.base_version}"
+        message = (
+            f"base_version: the record is at version {cur.version}, this edit was made on {op.base_version}"
+        )
     elif cur.review == CONFIRMED:
         reason = "locked"
         message = "id: the visit is confirmed and locked; the edit is kept for the district staff to resolve"
@@ -365,6 +376,7 @@ async def _write(conn: AsyncConnection, writes: _Writes) -> None:
 
 # --- pull ---------------------------------------------------------------------------------------------------
 
+
 def _scope(t: sa.Table, user: CurrentUser) -> sa.ColumnElement[bool]:
     if user.sees_all:
         return sa.true()
@@ -402,19 +414,21 @@ def record_state(kind: str, row: Any, settings: Settings, now: datetime) -> dict
     return state
 
 
-def _flags(profile: Profile, started: str | None, ended: str | None, row: Any, tz: str, now: datetime) -> list[str]:
+def _flags(
+    profile: Profile, started: str | None, ended: str | None, row: Any, tz: str, now: datetime
+) -> list[str]:
     flags: list[str] = []
     if started is None:
         return flags
     exc = profile.exceptions
     if left_open_overnight(started, ended, now, tz):
         flags.append("open_overnight")
-    if exc.clock_skew_minutes is not None and row.clock_offset_s is not None:
-        if abs(row.clock_offset_s) > exc.clock_skew_minutes * 60:
-            flags.append("clock_skew")
-    if exc.late_sync_days is not None and ended is not None:
-        if row.received_at - parse_time(ended) > timedelta(days=exc.late_sync_days):
-            flags.append("late_sync")
+    skew = row.clock_offset_s
+    if exc.clock_skew_minutes is not None and skew is not None and abs(skew) > exc.clock_skew_minutes * 60:
+        flags.append("clock_skew")
+    late = None if exc.late_sync_days is None else timedelta(days=exc.late_sync_days)
+    if late is not None and ended is not None and row.received_at - parse_time(ended) > late:
+        flags.append("late_sync")
     return flags
 
 
@@ -441,7 +455,9 @@ def parse_limit(raw: str | None) -> int:
     return limit
 
 
-async def pull(db: Database, settings: Settings, user: CurrentUser, cursor: str | None, limit: int) -> dict[str, Any]:
+async def pull(
+    db: Database, settings: Settings, user: CurrentUser, cursor: str | None, limit: int
+) -> dict[str, Any]:
     try:
         after = protocol.decode_cursor(cursor)
     except ValueError:
@@ -466,7 +482,7 @@ async def pull(db: Database, settings: Settings, user: CurrentUser, cursor: str 
 
 class SyncController(Controller):
     path = "/api/sync"
-    tags = ["sync"]
+    tags = ("sync",)
 
     @post("/push", status_code=200, summary="Apply a batch of the planner's operations (one transaction)")
     async def push_ops(self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]) -> dict[str, Any]:
@@ -474,7 +490,10 @@ class SyncController(Controller):
 
     @get("/pull", summary="Changes the user may see after the cursor, in sequence order")
     async def pull_changes(
-        self, request: Request[CurrentUser, Any, Any], cursor: FromQuery[str | None] = None, limit: FromQuery[str | None] = None
+        self,
+        request: Request[CurrentUser, Any, Any],
+        cursor: FromQuery[str | None] = None,
+        limit: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
         settings: Settings = request.app.state.settings
         return await pull(request.app.state.db, settings, request.user, cursor, parse_limit(limit))

@@ -21,11 +21,11 @@ from .audit import audit
 from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database, take_seq, utcnow
 from .errors import ApiError, bad_request, forbidden, not_found
-from .models import Visit
+from .models import Visit, table_of
 from .settings import Settings
 from .sync import change_of
 
-_visits = Visit.__table__
+_visits = table_of(Visit)
 MAX_REASON = 2000
 
 
@@ -73,7 +73,9 @@ async def review_visit(
         # Numbered first: on PostgreSQL this also serialises us with pushes touching the same visit.
         seq = await take_seq(conn)
         row = (
-            await conn.execute(sa.select(_visits).where(_visits.c.id == visit_id, _visits.c.deleted.is_(False)))
+            await conn.execute(
+                sa.select(_visits).where(_visits.c.id == visit_id, _visits.c.deleted.is_(False))
+            )
         ).one_or_none()
         visible = row is not None and (
             user.sees_all
@@ -86,43 +88,71 @@ async def review_visit(
             raise forbidden("role", "only district staff of the visit's district review visits")
         if decision == CONFIRMED:
             if row.ended_at is None:
-                raise ApiError(409, "ended_at", "the visit is still open (no check-out); it cannot be confirmed")
+                raise ApiError(
+                    409, "ended_at", "the visit is still open (no check-out); it cannot be confirmed"
+                )
             if row.review == CONFIRMED:
                 return change_of(VISIT, row, settings, now)
             values: dict[str, Any] = {
-                "review": CONFIRMED, "reject_reason": None, "reason_code": reason_code, "review_note": note,
+                "review": CONFIRMED,
+                "reject_reason": None,
+                "reason_code": reason_code,
+                "review_note": note,
             }
         else:
             values = {"review": REJECTED, "reject_reason": reason, "reason_code": None, "review_note": note}
         values.update(version=row.version + 1, seq=seq, reviewed_by=user.id, reviewed_at=now, updated_at=now)
         await conn.execute(_visits.update().where(_visits.c.id == visit_id).values(**values))
         after = (await conn.execute(sa.select(_visits).where(_visits.c.id == visit_id))).one()
-        await audit(conn, user.id, f"visit.{'confirm' if decision == CONFIRMED else 'reject'}", VISIT,
-                    visit_id, _snapshot(row), _snapshot(after))
+        await audit(
+            conn,
+            user.id,
+            f"visit.{'confirm' if decision == CONFIRMED else 'reject'}",
+            VISIT,
+            visit_id,
+            _snapshot(row),
+            _snapshot(after),
+        )
     return change_of(VISIT, after, settings, now)
 
 
 class VisitController(Controller):
     path = "/api/visits"
-    tags = ["review"]
+    tags = ("review",)
 
     @post("/{visit_id:str}/confirm", status_code=200, summary="Confirm a checked-out visit (district staff)")
     async def confirm(
-        self, request: Request[CurrentUser, Any, Any], visit_id: FromPath[str], data: JSONBody[dict[str, Any] | None] = None
+        self,
+        request: Request[CurrentUser, Any, Any],
+        visit_id: FromPath[str],
+        data: JSONBody[dict[str, Any] | None] = None,
     ) -> dict[str, Any]:
         body = data or {}
         return await review_visit(
-            request.app.state.db, request.app.state.settings, request.user, visit_id, CONFIRMED,
-            reason_code=_text(body, "reason_code", required=False), note=_text(body, "note", required=False),
+            request.app.state.db,
+            request.app.state.settings,
+            request.user,
+            visit_id,
+            CONFIRMED,
+            reason_code=_text(body, "reason_code", required=False),
+            note=_text(body, "note", required=False),
         )
 
     @post("/{visit_id:str}/reject", status_code=200, summary="Reject a visit with a reason (district staff)")
     async def reject(
-        self, request: Request[CurrentUser, Any, Any], visit_id: FromPath[str], data: JSONBody[dict[str, Any] | None] = None
+        self,
+        request: Request[CurrentUser, Any, Any],
+        visit_id: FromPath[str],
+        data: JSONBody[dict[str, Any] | None] = None,
     ) -> dict[str, Any]:
         body = data or {}
         reason = _text(body, "reason", required=True)
         return await review_visit(
-            request.app.state.db, request.app.state.settings, request.user, visit_id, REJECTED,
-            reason=reason, note=_text(body, "note", required=False),
+            request.app.state.db,
+            request.app.state.settings,
+            request.user,
+            visit_id,
+            REJECTED,
+            reason=reason,
+            note=_text(body, "note", required=False),
         )

@@ -17,7 +17,7 @@ Fixtures
     The same, parametrized over ``db_url`` (SQLite and, when configured, PostgreSQL).
 
 ``LiveServer(tmp_path, db_url=None, env=None)``
-    The real thing: ``fieldlog db upgrade`` then ``python -m server serve --host 127.0.0.1 --port <free port>``
+    The real thing: ``fieldlog db upgrade``, then ``python -m server serve --host 127.0.0.1 --port <port>``
     as a subprocess with its own ``FIELDLOG_DATA_DIR``. Offers:
 
     * ``.url`` (``http://127.0.0.1:<port>``; the port stays the same across restarts), ``.data_dir``,
@@ -55,6 +55,7 @@ ENGINES = ["sqlite", *(["postgresql"] if os.environ.get(PG_ENV) else [])]
 
 
 # --- databases --------------------------------------------------------------------------------------------
+
 
 def _pg_admin_dsn(url: str) -> str:
     """asyncpg DSN for the server in ``url`` (SQLAlchemy's ``+asyncpg`` suffix dropped)."""
@@ -106,6 +107,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 # --- a real server process --------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -115,7 +117,9 @@ def free_port() -> int:
 class LiveServer:
     """A fieldlog server in a subprocess, with its own data directory (see the module docstring)."""
 
-    def __init__(self, tmp_path: Path, db_url: str | None = None, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, tmp_path: Path, db_url: str | None = None, env: Mapping[str, str] | None = None
+    ) -> None:
         self.data_dir = tmp_path / "server-data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or f"sqlite+aiosqlite:///{self.data_dir / 'fieldlog.sqlite3'}"
@@ -133,7 +137,9 @@ class LiveServer:
         self.proc: subprocess.Popen[bytes] | None = None
 
     # CLI
-    def cli(self, *args: str, input: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, input: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [sys.executable, "-m", "server", *args],
             input=input,

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from argon2 import PasswordHasher
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from litestar import Litestar
 
 from server.app import create_app
@@ -23,7 +23,6 @@ from server.districts import add_district
 from server.migrate import check_migrated, upgrade
 from server.settings import Settings
 from tests.conftest import DEFAULT_PASSWORD
-
 
 STORED_TABLES = ("visits", "opinions", "feedback", "applied_ops", "conflicts", "attachments")
 
@@ -37,14 +36,18 @@ class Api:
 
     def client(self, token: str | None = None) -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        c = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://fieldlog", headers=headers)
+        c = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://fieldlog", headers=headers
+        )
         self._clients.append(c)
         return c
 
     async def add_district(self, name: str) -> int:
         return await add_district(self.db, name)
 
-    async def add_user(self, username: str, role: str, districts: tuple[int, ...] = (), display_name: str = "") -> int:
+    async def add_user(
+        self, username: str, role: str, districts: tuple[int, ...] = (), display_name: str = ""
+    ) -> int:
         return await create_user(
             self.db, username, role, DEFAULT_PASSWORD, display_name=display_name, district_ids=districts
         )
@@ -83,7 +86,7 @@ async def api(db_url: str, tmp_path: Path) -> AsyncIterator[Api]:
     await upgrade(db)
     await db.dispose()
     app = create_app(settings)
-    # ASGITransport sends no lifespan events; what startup checks is checked here, and the engine closed after.
+    # ASGITransport sends no lifespan events: startup's check runs here, and the engine is closed after.
     await check_migrated(app.state.db)
     a = Api(app, app.state.db, settings)
     try:
@@ -129,8 +132,13 @@ def feedback(district_id: int, /, **over: Any) -> dict[str, Any]:
     return data
 
 
-def op(kind: str, data: dict[str, Any] | None, record_id: str | None = None, base_version: int = 0,
-       op_id: str | None = None) -> dict[str, Any]:
+def op(
+    kind: str,
+    data: dict[str, Any] | None,
+    record_id: str | None = None,
+    base_version: int = 0,
+    op_id: str | None = None,
+) -> dict[str, Any]:
     return {
         "op_id": op_id or str(uuid.uuid4()),
         "kind": kind,
@@ -145,7 +153,7 @@ def push_body(*ops: dict[str, Any], device_id: str = "phone-1") -> dict[str, Any
 
 
 class World:
-    """Two districts; planner ``p1`` (district A), ``p2`` (B), staff ``s1`` (A), ``s2`` (B), coordinator, admin."""
+    """Districts A and B; planners p1 (A), p2 (B); staff s1 (A), s2 (B); a coordinator and an admin."""
 
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -174,7 +182,9 @@ async def world(api: Api) -> World:
     return await World(api).build()
 
 
-async def push(client: httpx.AsyncClient, *ops: dict[str, Any], device_id: str = "phone-1") -> list[dict[str, Any]]:
+async def push(
+    client: httpx.AsyncClient, *ops: dict[str, Any], device_id: str = "phone-1"
+) -> list[dict[str, Any]]:
     """Push ``ops``; assert 200 and return the results."""
     resp = await client.post("/api/sync/push", json=push_body(*ops, device_id=device_id))
     assert resp.status_code == 200, resp.text
@@ -182,7 +192,9 @@ async def push(client: httpx.AsyncClient, *ops: dict[str, Any], device_id: str =
     return results
 
 
-async def pull_all(client: httpx.AsyncClient, cursor: str = "", limit: int = 500) -> tuple[list[dict[str, Any]], str]:
+async def pull_all(
+    client: httpx.AsyncClient, cursor: str = "", limit: int = 500
+) -> tuple[list[dict[str, Any]], str]:
     """Pull until has_more is false; return all changes and the final cursor."""
     changes: list[dict[str, Any]] = []
     while True:

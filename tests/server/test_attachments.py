@@ -1,4 +1,4 @@
-"""Photo uploads: only complete JPEG/PNG/WebP under their own digest are stored, atomically and idempotently."""
+"""Photo uploads: only complete JPEG/PNG/WebP under their own digest are stored, atomically, idempotently."""
 
 from __future__ import annotations
 

@@ -21,7 +21,9 @@ PROTECTED = [
 async def test_login_returns_a_bearer_token_and_the_user(api: Api) -> None:
     d = await api.add_district("示范区")
     uid = await api.add_user("planner1", "planner", (d,), display_name="张规划")
-    resp = await api.client().post("/api/auth/login", json={"username": "planner1", "password": "fieldlog-test-pw"})
+    resp = await api.client().post(
+        "/api/auth/login", json={"username": "planner1", "password": "fieldlog-test-pw"}
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert body["token_type"] == "bearer"

@@ -57,12 +57,16 @@ async def test_pull_cursor_never_skips_a_change_that_committed_late(
     gate = Gate()
     gate.install(monkeypatch)
     first_id, second_id = str(uuid.uuid4()), str(uuid.uuid4())
-    first = asyncio.create_task(world.p1.post("/api/sync/push", json=push_body(op("visit", visit(world.a), first_id))))
+    first = asyncio.create_task(
+        world.p1.post("/api/sync/push", json=push_body(op("visit", visit(world.a), first_id)))
+    )
     await asyncio.wait_for(gate.reached.wait(), timeout=30)
     # The first push has taken its sequence number and written its row, and has not committed.
     second_client = await world.api.login("p1")
     second = asyncio.create_task(
-        second_client.post("/api/sync/push", json=push_body(op("visit", visit(world.a), second_id), device_id="phone-2"))
+        second_client.post(
+            "/api/sync/push", json=push_body(op("visit", visit(world.a), second_id), device_id="phone-2")
+        )
     )
     assert await still_waiting(second), "a second writer must wait for the first one's commit"
 

@@ -93,17 +93,24 @@ async def test_reviews_are_written_to_the_audit_log(world: World) -> None:
     async with world.api.db.read() as conn:
         rows = (
             await conn.execute(
-                sa.text("SELECT user_id, action, kind, record_id, before, after, at FROM audit_log"
-                        " WHERE record_id = :r ORDER BY id"),
+                sa.text(
+                    "SELECT user_id, action, kind, record_id, before, after, at FROM audit_log"
+                    " WHERE record_id = :r ORDER BY id"
+                ),
                 {"r": rid},
             )
         ).all()
     assert [(r.user_id, r.action, r.kind) for r in rows] == [
-        (world.s1_id, "visit.reject", "visit"), (world.s1_id, "visit.confirm", "visit")]
+        (world.s1_id, "visit.reject", "visit"),
+        (world.s1_id, "visit.confirm", "visit"),
+    ]
     load = lambda v: v if isinstance(v, dict) else json.loads(v)  # noqa: E731
     reject_before, reject_after = load(rows[0].before), load(rows[0].after)
     assert (reject_before["review"], reject_after["review"], reject_after["reject_reason"]) == (
-        "pending", "rejected", "缺照片")
+        "pending",
+        "rejected",
+        "缺照片",
+    )
     assert (load(rows[1].before)["review"], load(rows[1].after)["review"]) == ("rejected", "confirmed")
     assert all(r.at is not None for r in rows)
 

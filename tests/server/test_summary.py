@@ -15,8 +15,9 @@ from server.models import Activity, Attendance
 from tests.server.conftest import World, feedback, op, opinion, push, visit
 
 
-async def _confirmed(world: World, client: httpx.AsyncClient, staff: httpx.AsyncClient, district: int,
-                     **over: Any) -> str:
+async def _confirmed(
+    world: World, client: httpx.AsyncClient, staff: httpx.AsyncClient, district: int, **over: Any
+) -> str:
     rid = str(uuid.uuid4())
     [res] = await push(client, op("visit", visit(district, **over), rid))
     assert res["status"] == "applied", res
@@ -31,14 +32,27 @@ async def _absence(world: World, planner_id: int, starts_at: str, status: str) -
         activity_id = (
             await conn.execute(
                 t_act.insert()
-                .values(district_id=world.a, topic="规划宣讲", place="社区", starts_at=datetime.fromisoformat(starts_at),
-                        created_by=world.s1_id, created_at=utcnow())
+                .values(
+                    district_id=world.a,
+                    topic="规划宣讲",
+                    place="社区",
+                    starts_at=datetime.fromisoformat(starts_at),
+                    created_by=world.s1_id,
+                    created_at=utcnow(),
+                )
                 .returning(t_act.c.id)
             )
         ).scalar_one()
         await conn.execute(
-            t_att.insert().values(activity_id=activity_id, planner_id=planner_id, response="yes", status=status,
-                                  reason=None, recorded_by=world.s1_id, recorded_at=utcnow())
+            t_att.insert().values(
+                activity_id=activity_id,
+                planner_id=planner_id,
+                response="yes",
+                status=status,
+                reason=None,
+                recorded_by=world.s1_id,
+                recorded_at=utcnow(),
+            )
         )
 
 
@@ -56,8 +70,14 @@ async def _summary(client: httpx.AsyncClient, year: int | str) -> dict[str, Any]
 async def test_summary_counts_confirmed_pending_hours_opinions_feedback_and_absences(world: World) -> None:
     # Two confirmed visits in 2025: 1 h 30 min and 1 h 20 min 20 s -> 2.84 hours.
     await _confirmed(world, world.p1, world.s1, world.a)
-    await _confirmed(world, world.p1, world.s1, world.a, started_at="2025-07-01T09:00:00+08:00",
-                     ended_at="2025-07-01T10:20:20+08:00")
+    await _confirmed(
+        world,
+        world.p1,
+        world.s1,
+        world.a,
+        started_at="2025-07-01T09:00:00+08:00",
+        ended_at="2025-07-01T10:20:20+08:00",
+    )
     # Pending: one checked out, one still open. Rejected and deleted visits count nowhere.
     await push(world.p1, op("visit", visit(world.a)), op("visit", visit(world.a, ended_at=None)))
     rejected = str(uuid.uuid4())
@@ -67,10 +87,21 @@ async def test_summary_counts_confirmed_pending_hours_opinions_feedback_and_abse
     await push(world.p1, op("visit", visit(world.a), deleted))
     await push(world.p1, op("visit", None, deleted, base_version=1))
     # A visit of another year.
-    await _confirmed(world, world.p1, world.s1, world.a, started_at="2024-06-01T09:00:00+08:00",
-                     ended_at="2024-06-01T12:00:00+08:00")
-    await push(world.p1, op("opinion", opinion(world.a)), op("opinion", opinion(world.a, issued_at="2024-05-01T10:00:00+08:00")),
-               op("feedback", feedback(world.a)), op("feedback", feedback(world.a)))
+    await _confirmed(
+        world,
+        world.p1,
+        world.s1,
+        world.a,
+        started_at="2024-06-01T09:00:00+08:00",
+        ended_at="2024-06-01T12:00:00+08:00",
+    )
+    await push(
+        world.p1,
+        op("opinion", opinion(world.a)),
+        op("opinion", opinion(world.a, issued_at="2024-05-01T10:00:00+08:00")),
+        op("feedback", feedback(world.a)),
+        op("feedback", feedback(world.a)),
+    )
     await _absence(world, world.p1_id, "2025-03-01T09:00:00+08:00", "unexcused")
     await _absence(world, world.p1_id, "2025-04-01T09:00:00+08:00", "unexcused")
     await _absence(world, world.p1_id, "2025-05-01T09:00:00+08:00", "excused")
@@ -93,19 +124,40 @@ async def test_summary_counts_confirmed_pending_hours_opinions_feedback_and_abse
         "visit_target": 10,
     }
     p2 = _by_name(body)["p2"]
-    assert (p2["visits_confirmed"], p2["visits_pending"], p2["hours_confirmed"], p2["opinions"]) == (0, 0, 0.0, 0)
+    assert (p2["visits_confirmed"], p2["visits_pending"], p2["hours_confirmed"], p2["opinions"]) == (
+        0,
+        0,
+        0.0,
+        0,
+    )
     p1_2024 = _by_name(await _summary(world.coord, 2024))["p1"]
-    assert (p1_2024["visits_confirmed"], p1_2024["hours_confirmed"], p1_2024["opinions"],
-            p1_2024["absences_unexcused"]) == (1, 3.0, 1, 1)
+    assert (
+        p1_2024["visits_confirmed"],
+        p1_2024["hours_confirmed"],
+        p1_2024["opinions"],
+        p1_2024["absences_unexcused"],
+    ) == (1, 3.0, 1, 1)
 
 
 async def test_a_visit_belongs_to_the_year_it_started_in_asia_shanghai(world: World) -> None:
     # 2025-12-31T15:30Z: still 2025 in Shanghai.
-    await _confirmed(world, world.p1, world.s1, world.a, started_at="2025-12-31T23:30:00+08:00",
-                     ended_at="2026-01-01T00:45:00+08:00")
+    await _confirmed(
+        world,
+        world.p1,
+        world.s1,
+        world.a,
+        started_at="2025-12-31T23:30:00+08:00",
+        ended_at="2026-01-01T00:45:00+08:00",
+    )
     # 2025-12-31T16:30Z: already 2026 in Shanghai, though still 2025 in UTC.
-    await _confirmed(world, world.p1, world.s1, world.a, started_at="2026-01-01T00:30:00+08:00",
-                     ended_at="2026-01-01T01:00:00+08:00")
+    await _confirmed(
+        world,
+        world.p1,
+        world.s1,
+        world.a,
+        started_at="2026-01-01T00:30:00+08:00",
+        ended_at="2026-01-01T01:00:00+08:00",
+    )
     y2025 = _by_name(await _summary(world.p1, 2025))["p1"]
     y2026 = _by_name(await _summary(world.p1, 2026))["p1"]
     assert (y2025["visits_confirmed"], y2025["hours_confirmed"]) == (1, 1.25)
@@ -129,8 +181,11 @@ async def test_pingdingshan_has_no_visit_target(world: World) -> None:
     app = create_app(replace(settings, profile_name="pingdingshan"))
     try:
         token = world.p1.headers["Authorization"]
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://fieldlog",
-                                     headers={"Authorization": token}) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://fieldlog",
+            headers={"Authorization": token},
+        ) as client:
             body = await _summary(client, 2025)
         assert body["profile"] == "pingdingshan"
         assert body["planners"][0]["visit_target"] is None

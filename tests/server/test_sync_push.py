@@ -1,4 +1,4 @@
-"""Push: applied, duplicate, conflict, rejected; per-op judgement; malformed requests; ownership and districts."""
+"""Push: applied, duplicate, conflict, rejected; per-op judgement; malformed requests; ownership."""
 
 from __future__ import annotations
 
@@ -64,12 +64,24 @@ async def test_a_stale_base_version_is_a_stored_conflict_never_merged(world: Wor
     changes, _ = await pull_all(world.p1)
     assert [c["data"]["site"] for c in changes if c["id"] == rid] == ["第二版"]
     async with world.api.db.read() as conn:
-        rows = (await conn.execute(sa.text("SELECT op_id, record_id, base_version, server_version, reason, data,"
-                                           " device_id FROM conflicts"))).all()
+        rows = (
+            await conn.execute(
+                sa.text(
+                    "SELECT op_id, record_id, base_version, server_version, reason, data,"
+                    " device_id FROM conflicts"
+                )
+            )
+        ).all()
     assert len(rows) == 1
     row = rows[0]
     assert (row.op_id, row.record_id, row.base_version, row.server_version, row.reason, row.device_id) == (
-        "stale-edit-1", rid, 1, 2, "stale", "phone-2")
+        "stale-edit-1",
+        rid,
+        1,
+        2,
+        "stale",
+        "phone-2",
+    )
     # Re-sending the conflicting op is a duplicate of the conflict, not a second conflict.
     [again] = await push(world.p1, stale, device_id="phone-2")
     assert (again["status"], again["original"]) == ("duplicate", "conflict")
@@ -120,7 +132,9 @@ INVALID_FIELDS: list[tuple[str, str, dict[str, Any]]] = [
 MAKERS = {"visit": visit, "opinion": opinion, "feedback": feedback}
 
 
-@pytest.mark.parametrize(("kind", "field", "change"), INVALID_FIELDS, ids=[f"{k}-{f}" for k, f, _ in INVALID_FIELDS])
+@pytest.mark.parametrize(
+    ("kind", "field", "change"), INVALID_FIELDS, ids=[f"{k}-{f}" for k, f, _ in INVALID_FIELDS]
+)
 async def test_each_invalid_field_is_rejected_naming_the_field_and_nothing_is_stored(
     world: World, kind: str, field: str, change: dict[str, Any]
 ) -> None:
@@ -144,7 +158,9 @@ async def test_a_rejected_op_can_be_sent_again_once_fixed(world: World) -> None:
     ("change", "field"),
     [({"kind": "diary"}, "kind"), ({"id": "not-a-uuid"}, "id"), ({"base_version": -1}, "base_version")],
 )
-async def test_bad_op_envelopes_are_rejected_naming_the_field(world: World, change: dict[str, Any], field: str) -> None:
+async def test_bad_op_envelopes_are_rejected_naming_the_field(
+    world: World, change: dict[str, Any], field: str
+) -> None:
     [res] = await push(world.p1, {**op("visit", visit(world.a)), **change})
     assert res["status"] == "rejected"
     assert res["error"].startswith(f"{field}:")
@@ -161,10 +177,20 @@ async def test_a_bad_op_among_good_ones_does_not_sink_them(world: World) -> None
         op("opinion", opinion(world.a)),
     ]
     results = await push(world.p1, *ops)
-    assert [r["status"] for r in results] == ["applied", "rejected", "rejected", "applied", "rejected", "applied"]
+    assert [r["status"] for r in results] == [
+        "applied",
+        "rejected",
+        "rejected",
+        "applied",
+        "rejected",
+        "applied",
+    ]
     assert [r["op_id"] for r in results] == [o["op_id"] for o in ops]
-    assert (await world.api.count("visits"), await world.api.count("opinions"), await world.api.count("feedback")) == (
-        1, 1, 1)
+    assert (
+        await world.api.count("visits"),
+        await world.api.count("opinions"),
+        await world.api.count("feedback"),
+    ) == (1, 1, 1)
     assert await world.api.count("applied_ops") == 3
 
 
@@ -174,15 +200,37 @@ MALFORMED: list[tuple[Any, str]] = [
     ({"device_id": "d"}, "ops"),
     ({"device_id": "d", "ops": {"op_id": "x"}}, "ops"),
     ({"device_id": "d", "ops": ["not an op"]}, "ops[0]"),
-    ({"device_id": "d", "ops": [{"kind": "visit", "id": "x", "base_version": 0, "data": {}}]}, "ops[0].op_id"),
+    (
+        {"device_id": "d", "ops": [{"kind": "visit", "id": "x", "base_version": 0, "data": {}}]},
+        "ops[0].op_id",
+    ),
     ({"device_id": "d", "ops": [{"op_id": "o", "id": "x", "base_version": 0, "data": {}}]}, "ops[0].kind"),
-    ({"device_id": "d", "ops": [{"op_id": "o", "kind": "visit", "base_version": 0, "data": {}}]}, "ops[0].id"),
-    ({"device_id": "d", "ops": [{"op_id": "o", "kind": "visit", "id": "x", "data": {}}]}, "ops[0].base_version"),
-    ({"device_id": "d", "ops": [{"op_id": "o", "kind": "visit", "id": "x", "base_version": "1", "data": {}}]},
-     "ops[0].base_version"),
-    ({"device_id": "d", "ops": [{"op_id": "o", "kind": "visit", "id": "x", "base_version": 0}]}, "ops[0].data"),
-    ({"device_id": "d", "ops": [{"op_id": "o", "kind": "visit", "id": "x", "base_version": 0, "data": [1]}]},
-     "ops[0].data"),
+    (
+        {"device_id": "d", "ops": [{"op_id": "o", "kind": "visit", "base_version": 0, "data": {}}]},
+        "ops[0].id",
+    ),
+    (
+        {"device_id": "d", "ops": [{"op_id": "o", "kind": "visit", "id": "x", "data": {}}]},
+        "ops[0].base_version",
+    ),
+    (
+        {
+            "device_id": "d",
+            "ops": [{"op_id": "o", "kind": "visit", "id": "x", "base_version": "1", "data": {}}],
+        },
+        "ops[0].base_version",
+    ),
+    (
+        {"device_id": "d", "ops": [{"op_id": "o", "kind": "visit", "id": "x", "base_version": 0}]},
+        "ops[0].data",
+    ),
+    (
+        {
+            "device_id": "d",
+            "ops": [{"op_id": "o", "kind": "visit", "id": "x", "base_version": 0, "data": [1]}],
+        },
+        "ops[0].data",
+    ),
     ({"device_id": "d", "ops": [], "clock_offset_s": "soon"}, "clock_offset_s"),
     (["not", "an", "object"], "body"),
 ]
@@ -205,7 +253,9 @@ async def test_a_malformed_push_is_400_naming_the_field_and_nothing_is_stored(
 
 
 async def test_a_push_that_is_not_json_is_400(world: World) -> None:
-    resp = await world.p1.post("/api/sync/push", content=b"{not json", headers={"Content-Type": "application/json"})
+    resp = await world.p1.post(
+        "/api/sync/push", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
     assert resp.status_code == 400
     assert resp.json()["detail"].startswith("body:")
 
@@ -285,7 +335,11 @@ async def test_create_and_edits_of_one_record_in_one_batch_apply_in_order(world:
     assert [(r["status"], r["version"]) for r in results] == [("applied", 1), ("applied", 2), ("applied", 3)]
     changes, _ = await pull_all(world.p1)
     assert len(changes) == 1
-    assert (changes[0]["version"], changes[0]["data"]["site"], changes[0]["state"]["hours"]) == (3, "第三版", 1.5)
+    assert (changes[0]["version"], changes[0]["data"]["site"], changes[0]["state"]["hours"]) == (
+        3,
+        "第三版",
+        1.5,
+    )
 
 
 async def test_editing_a_rejected_visit_sends_it_back_for_review(world: World) -> None:
@@ -299,7 +353,9 @@ async def test_editing_a_rejected_visit_sends_it_back_for_review(world: World) -
     assert changes[-1]["state"]["review"] == "pending"
 
 
-async def test_a_batch_is_all_or_nothing_when_the_database_fails(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_batch_is_all_or_nothing_when_the_database_fails(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A fault injected on purpose: the last write of the batch fails, so none of the batch is kept."""
     import server.sync as sync
 

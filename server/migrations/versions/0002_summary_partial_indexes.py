@@ -8,6 +8,7 @@ Create Date: 2026-11-22 09:05:02.905459
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,7 +19,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _where(condition: str) -> dict[str, sa.TextClause]:
+def _where(condition: str) -> dict[str, Any]:
     return {
         "sqlite_where": sa.text(condition.format(false="0")),
         "postgresql_where": sa.text(condition.format(false="false")),
@@ -30,16 +31,25 @@ def upgrade() -> None:
     op.drop_index("ix_opinions_summary", table_name="opinions")
     op.drop_index("ix_feedback_summary", table_name="feedback")
     op.create_index(
-        "ix_visits_counted", "visits", ["planner_id", "started_at", "duration_s", "review", "ended_at", "deleted"],
+        "ix_visits_counted",
+        "visits",
+        ["planner_id", "started_at", "duration_s", "review", "ended_at", "deleted"],
         **_where("review = 'confirmed' AND ended_at IS NOT NULL AND deleted = {false}"),
     )
     op.create_index(
-        "ix_visits_pending", "visits", ["planner_id", "started_at", "review", "deleted"],
+        "ix_visits_pending",
+        "visits",
+        ["planner_id", "started_at", "review", "deleted"],
         **_where("review = 'pending' AND deleted = {false}"),
     )
-    op.create_index("ix_opinions_live", "opinions", ["planner_id", "issued_at", "deleted"], **_where("deleted = {false}"))
     op.create_index(
-        "ix_feedback_live", "feedback", ["planner_id", "collected_at", "deleted"], **_where("deleted = {false}")
+        "ix_opinions_live", "opinions", ["planner_id", "issued_at", "deleted"], **_where("deleted = {false}")
+    )
+    op.create_index(
+        "ix_feedback_live",
+        "feedback",
+        ["planner_id", "collected_at", "deleted"],
+        **_where("deleted = {false}"),
     )
 
 
@@ -51,5 +61,7 @@ def downgrade() -> None:
     op.create_index("ix_feedback_summary", "feedback", ["collected_at", "planner_id", "deleted"])
     op.create_index("ix_opinions_summary", "opinions", ["issued_at", "planner_id", "deleted"])
     op.create_index(
-        "ix_visits_summary", "visits", ["started_at", "planner_id", "review", "ended_at", "duration_s", "deleted"]
+        "ix_visits_summary",
+        "visits",
+        ["started_at", "planner_id", "review", "ended_at", "duration_s", "deleted"],
     )
