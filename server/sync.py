@@ -46,6 +46,7 @@ TABLES = {kind: table_of(model) for kind, model in RECORD_MODELS.items()}
 _OCCURRED = {"visit": "started_at", "opinion": "issued_at", "feedback": "collected_at"}
 
 NOT_YOURS = "is not one of your records"
+REFUSED = "id: the database refused this record; nothing of it was kept"
 
 
 # --- request parsing: structural problems are a 400 for the whole request ---------------------------------
@@ -182,6 +183,7 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
     req = parse_push(body)
     now = utcnow()
     results: list[dict[str, Any]] = []
+    result_ops: list[ParsedOp] = []
     async with db.write() as conn:
         known: dict[str, tuple[str, int | None]] = {}
         if req.ops:
@@ -205,9 +207,11 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
             if op.op_id in known:
                 status, version = known[op.op_id]
                 results.append({**_result(op, protocol.DUPLICATE, version, None), "original": status})
+                result_ops.append(op)
                 continue
             if op.error is not None:
                 results.append(_result(op, protocol.REJECTED, None, op.error))
+                result_ops.append(op)
                 continue
             result = _apply(op, user, req, current, writes, next_seq, now)
             if result["status"] == protocol.APPLIED:
@@ -229,7 +233,14 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
                     }
                 )
             results.append(result)
-        await _write(conn, writes)
+            result_ops.append(op)
+        try:
+            async with conn.begin_nested():
+                await _write(conn, writes)
+        except (sa.exc.IntegrityError, sa.exc.DataError):
+            # Not expected (every op was checked above); if the database still refuses a row, only the
+            # records it refuses are rejected, one savepoint each, and the rest of the batch is kept.
+            await _write_each(conn, writes, results, result_ops)
         if writes.applied:
             counts: dict[str, int] = {}
             for r in results:
@@ -368,6 +379,38 @@ async def _write(conn: AsyncConnection, writes: _Writes) -> None:
                 .values({c: sa.bindparam(c) for c in cols if c != "b_id"})
             )
             await conn.execute(stmt, rows)
+    if writes.conflicts:
+        await conn.execute(_conflicts.insert(), writes.conflicts)
+    if writes.applied:
+        await conn.execute(_ops.insert(), writes.applied)
+
+
+async def _write_each(
+    conn: AsyncConnection, writes: _Writes, results: list[dict[str, Any]], result_ops: list[ParsedOp]
+) -> None:
+    """The slow path: one savepoint per record; a refused record's applied ops become rejected."""
+    refused: set[tuple[str, str]] = set()
+    for kind in KINDS:
+        t = TABLES[kind]
+        for rid, row in writes.inserts[kind].items():
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(t.insert(), [row])
+            except (sa.exc.IntegrityError, sa.exc.DataError):
+                refused.add((kind, rid))
+        for rid, row in writes.updates[kind].items():
+            values: dict[str, Any] = {c: sa.bindparam(c) for c in row if c != "b_id"}
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(t.update().where(t.c.id == sa.bindparam("b_id")).values(values), [row])
+            except (sa.exc.IntegrityError, sa.exc.DataError):
+                refused.add((kind, rid))
+    for i, (result, op) in enumerate(zip(results, result_ops, strict=True)):
+        if result["status"] == protocol.APPLIED and (op.kind, op.id) in refused:
+            results[i] = _result(op, protocol.REJECTED, None, REFUSED)
+    pairs = zip(result_ops, results, strict=True)
+    refused_ops = {o.op_id for o, r in pairs if r["status"] == protocol.REJECTED}
+    writes.applied = [a for a in writes.applied if a["op_id"] not in refused_ops]
     if writes.conflicts:
         await conn.execute(_conflicts.insert(), writes.conflicts)
     if writes.applied:

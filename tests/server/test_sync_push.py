@@ -373,3 +373,53 @@ async def test_a_batch_is_all_or_nothing_when_the_database_fails(
     monkeypatch.setattr(sync, "audit", real)
     # The phone sends the same batch again, and now it applies (nothing half-applied was remembered).
     assert [r["status"] for r in await push(world.p1, *body["ops"])] == ["applied", "applied"]
+
+
+async def _install_refusing_trigger(world: World) -> None:
+    """A fault injected on purpose, in the database itself: visits whose data mention "boom" are refused."""
+    async with world.api.db.write() as conn:
+        if conn.dialect.name == "sqlite":
+            await conn.execute(
+                sa.text(
+                    "CREATE TRIGGER refuse_boom BEFORE INSERT ON visits WHEN NEW.data LIKE '%boom%'"
+                    " BEGIN SELECT RAISE(ABORT, 'boom'); END"
+                )
+            )
+        else:
+            await conn.execute(
+                sa.text(
+                    "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN"
+                    " IF NEW.data::text LIKE '%boom%' THEN"
+                    " RAISE EXCEPTION 'boom' USING ERRCODE = 'check_violation'; END IF;"
+                    " RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            await conn.execute(
+                sa.text(
+                    "CREATE TRIGGER refuse_boom BEFORE INSERT ON visits"
+                    " FOR EACH ROW EXECUTE FUNCTION refuse_boom()"
+                )
+            )
+
+
+async def test_a_record_the_database_refuses_is_rejected_and_the_rest_of_the_batch_is_kept(
+    world: World,
+) -> None:
+    await _install_refusing_trigger(world)
+    ops = [
+        op("visit", visit(world.a)),
+        op("visit", visit(world.a, site="boom")),
+        op("opinion", opinion(world.a)),
+    ]
+    results = await push(world.p1, *ops)
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"]
+    assert results[1]["error"].startswith("id:")
+    assert (await world.api.count("visits"), await world.api.count("opinions")) == (1, 1)
+    assert await world.api.count("applied_ops") == 2
+    # Not remembered as applied: once the database accepts it, the same op applies.
+    async with world.api.db.write() as conn:
+        await conn.execute(
+            sa.text("DROP TRIGGER refuse_boom" + ("" if conn.dialect.name == "sqlite" else " ON visits"))
+        )
+    [again] = await push(world.p1, ops[1])
+    assert again["status"] == "applied"
