@@ -29,11 +29,17 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "signin.username": ("用户名", "Username"),
     "signin.password": ("密码", "Password"),
     "signin.submit": ("登录", "Sign in"),
-    "signin.offline": ("服务器暂时连不上：已用本机保存的登录信息离线打开。", "Server not reachable: opened offline with the sign-in saved on this phone."),
+    "signin.offline": (
+        "服务器暂时连不上：已用本机保存的登录信息离线打开。",
+        "Server not reachable: opened offline with the sign-in saved on this phone.",
+    ),
     "signin.bad_password": ("用户名或密码不正确。", "Wrong username or password."),
-    "signin.unreachable_new": ("连不上服务器，且本机没有保存过这个账号的登录，请联网后再试。", "Cannot reach the server and this account has never signed in on this phone. Try again when online."),
+    "signin.unreachable_new": (
+        "连不上服务器，且本机没有保存过这个账号的登录，请联网后再试。",
+        "Cannot reach the server and this account has never signed in on this phone. Try again when online.",
+    ),
     "signin.remembered": ("本机记住的账号：{user} @ {server}", "Remembered on this phone: {user} @ {server}"),
-    "signin.no_district": ("该账号没有分配片区，不能记录。", "This account has no district, so it cannot record."),
+    "signin.no_district": ("该账号没有分配片区，不能记录。", "This account has no district to record for."),
     "signout": ("退出登录", "Sign out"),
     # home
     "home.greeting": ("{name}，你好", "Hello, {name}"),
@@ -41,7 +47,10 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "home.progress": ("{confirmed} / {target} 已确认", "{confirmed} / {target} confirmed"),
     "home.progress_no_target": ("{confirmed} 次已确认", "{confirmed} confirmed"),
     "home.pending": ("另有 {pending} 次待确认", "{pending} more awaiting confirmation"),
-    "home.hours": ("工作时长：已确认 {confirmed} 小时，待确认 {pending} 小时", "Working hours: {confirmed} h confirmed, {pending} h pending"),
+    "home.hours": (
+        "工作时长：已确认 {confirmed} 小时，待确认 {pending} 小时",
+        "Working hours: {confirmed} h confirmed, {pending} h pending",
+    ),
     "home.invitations": ("待处理邀请", "Open invitations"),
     "home.no_invitations": ("暂无邀请", "No open invitations"),
     "home.outbox": ("待上传：{count} 项", "Waiting to upload: {count}"),
@@ -64,7 +73,10 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "visit.ended": ("签退时间：{time}", "Checked out: {time}"),
     "visit.hours": ("工作时长：{hours} 小时", "Working hours: {hours} h"),
     "visit.running": ("进行中", "In progress"),
-    "visit.overnight": ("此次指导跨夜未签退，需要人工核对，不会自动计入。", "Left open overnight: a person must check it; it is not counted silently."),
+    "visit.overnight": (
+        "此次指导跨夜未签退，需要人工核对，不会自动计入。",
+        "Left open overnight: a person must check it; it is not counted silently.",
+    ),
     "visit.check_out": ("签退", "Check out"),
     "visit.add_photo": ("添加照片", "Add photo"),
     "visit.photos": ("照片 {count} 张", "{count} photos"),
@@ -151,7 +163,10 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "sync.auto": ("能连上服务器时自动同步", "Syncs by itself when the server can be reached"),
     "sync.clock": ("本机时钟与服务器相差 {seconds} 秒", "Phone clock differs from the server by {seconds} s"),
     # errors in plain words
-    "error.unreachable": ("连不上服务器，记录都保存在本机，联网后会自动上传。", "Cannot reach the server. Everything is saved on the phone and will upload when online."),
+    "error.unreachable": (
+        "连不上服务器，记录都保存在本机，联网后会自动上传。",
+        "Cannot reach the server. Everything is saved on the phone and will upload when online.",
+    ),
     "error.auth": ("登录已过期，请重新登录。", "Your sign-in has expired. Please sign in again."),
     "error.server": ("服务器出错：{detail}", "Server error: {detail}"),
     "error.field": ("{field}：{message}", "{field}: {message}"),

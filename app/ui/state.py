@@ -17,7 +17,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +36,7 @@ _PBKDF2_ROUNDS = 120_000
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _get(obj: Any, key: str, default: Any = None) -> Any:
@@ -382,7 +382,12 @@ class AppState:
         self.notice = None
         if not server or not username or not password:
             missing = "server" if not server else "username" if not username else "password"
-            self.error = t(self.lang, "error.field", field=self.tr(f"signin.{missing}"), message=self.tr("error.required"))
+            self.error = t(
+                self.lang,
+                "error.field",
+                field=self.tr(f"signin.{missing}"),
+                message=self.tr("error.required"),
+            )
             return False
         try:
             session = login(server, username, password)
@@ -490,7 +495,7 @@ class AppState:
         return rid
 
     def check_in(self, fix: Fix | None, site: str | None = None) -> str | None:
-        """One tap: save an open visit with the time and the GPS fix; without a fix the place must be named."""
+        """One tap: save an open visit with the time and GPS fix; without a fix the place must be named."""
         site = (site or "").strip()
         if fix is None and not site:
             # The visit will show that no fix was taken; the planner names the place instead.
@@ -537,7 +542,9 @@ class AppState:
             self.error = self.tr("error.no_open_visit")
             return False
         data = dict(visit.data)
-        changed = {k: (v if v != "" else None) for k, v in changes.items() if (data.get(k) or None) != (v or None)}
+        changed = {
+            k: (v if v != "" else None) for k, v in changes.items() if (data.get(k) or None) != (v or None)
+        }
         if not changed:
             return True
         data.update(changed)
@@ -554,11 +561,15 @@ class AppState:
         data["ended_at"] = self.clock().isoformat()
         if self._save(rec.VISIT, data, record_id=visit.id) is None:
             return None
-        self.notice = self.tr("visit.hours", hours=fmt_hours(rules.visit_hours(data["started_at"], data["ended_at"])))
+        self.notice = self.tr(
+            "visit.hours", hours=fmt_hours(rules.visit_hours(data["started_at"], data["ended_at"]))
+        )
         return rules.visit_hours(data["started_at"], data["ended_at"])
 
     def visit_overnight(self, visit: Any) -> bool:
-        return rules.left_open_overnight(visit.data["started_at"], visit.data.get("ended_at"), self.clock(), self.tz)
+        return rules.left_open_overnight(
+            visit.data["started_at"], visit.data.get("ended_at"), self.clock(), self.tz
+        )
 
     def add_photo(self, kind: str, record_id: str | None, raw: bytes) -> str | None:
         """Prepare a picked photo, keep only the prepared copy on the phone, and attach its digest."""
@@ -595,7 +606,9 @@ class AppState:
         self.go("opinion")
 
     def save_opinion(self) -> str | None:
-        rid = self._save(rec.OPINION, self.opinion.to_data(self.district_id, self.clock()), self.opinion.record_id)
+        rid = self._save(
+            rec.OPINION, self.opinion.to_data(self.district_id, self.clock()), self.opinion.record_id
+        )
         if rid is not None:
             self.opinion = OpinionForm()
             self.notice = self.tr("visit.saved")
@@ -652,7 +665,13 @@ class AppState:
 
     def _record_title(self, r: Any) -> str:
         d = r.data
-        text = d.get("site") if r.kind == rec.VISIT else d.get("subject") if r.kind == rec.OPINION else d.get("place")
+        text = (
+            d.get("site")
+            if r.kind == rec.VISIT
+            else d.get("subject")
+            if r.kind == rec.OPINION
+            else d.get("place")
+        )
         return f"{self.tr('kind.' + r.kind)} · {text or ''}"
 
     def _record_subtitle(self, r: Any) -> str:
@@ -660,7 +679,8 @@ class AppState:
         when = fmt_time(rec.occurred_at(r.kind, d), self.lang, self.tz)
         if r.kind == rec.VISIT:
             if d.get("ended_at"):
-                return f"{when} · {self.tr('visit.hours', hours=fmt_hours(rules.visit_hours(d['started_at'], d['ended_at'])))}"
+                worked = fmt_hours(rules.visit_hours(d["started_at"], d["ended_at"]))
+                return f"{when} · {self.tr('visit.hours', hours=worked)}"
             return f"{when} · {self.tr('visit.running')}"
         return when
 
@@ -711,7 +731,11 @@ class AppState:
             state.phase = ""
 
         def progress(p: Any) -> None:
-            phase, done, total = str(_get(p, "phase") or ""), int(_get(p, "done") or 0), int(_get(p, "total") or 0)
+            phase, done, total = (
+                str(_get(p, "phase") or ""),
+                int(_get(p, "done") or 0),
+                int(_get(p, "total") or 0),
+            )
 
             def show() -> None:
                 state.phase, state.done, state.total = phase, done, total
@@ -729,7 +753,8 @@ class AppState:
         finished = self.clock().isoformat()
 
         changed = report is not None and any(
-            getattr(report, name, 0) for name in ("pushed", "pulled", "photos_uploaded", "conflicts", "rejected")
+            getattr(report, name, 0)
+            for name in ("pushed", "pulled", "photos_uploaded", "conflicts", "rejected")
         )
 
         def finish() -> None:

@@ -25,7 +25,10 @@ def main(page: ft.Page) -> None:
     def row(font: str | None) -> ft.Container:
         return ft.Container(
             ft.Text(TEXT, size=SIZE, font_family=font, color=ft.Colors.BLACK, no_wrap=True),
-            height=120, width=390, padding=ft.Padding.only(left=20, top=20), bgcolor=ft.Colors.WHITE,
+            height=120,
+            width=390,
+            padding=ft.Padding.only(left=20, top=20),
+            bgcolor=ft.Colors.WHITE,
         )
 
     page.add(row(None), row("Roboto"))
@@ -33,5 +36,11 @@ def main(page: ft.Page) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "true")
-    ft.run(main, port=int(os.environ["FLET_SERVER_PORT"]), host="127.0.0.1", view=ft.AppView.WEB_BROWSER,
-           assets_dir=str(ASSETS_DIR), no_cdn=True)
+    ft.run(
+        main,
+        port=int(os.environ["FLET_SERVER_PORT"]),
+        host="127.0.0.1",
+        view=ft.AppView.WEB_BROWSER,
+        assets_dir=str(ASSETS_DIR),
+        no_cdn=True,
+    )

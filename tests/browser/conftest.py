@@ -1,4 +1,4 @@
-"""Browser-test fixtures: the phone app as a real `python -m app` process, screenshots under test-artifacts/."""
+"""Browser-test fixtures: the phone app as a real `python -m app` process; screenshots directory."""
 
 from __future__ import annotations
 
@@ -21,8 +21,13 @@ SHOTS = REPO / "test-artifacts" / "screenshots"
 class AppProcess:
     """`python -m app` (or another Flet script) serving the web app on a loopback port."""
 
-    def __init__(self, data_dir: Path, server_url: str, argv: Sequence[str] = ("-m", "app"),
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        server_url: str,
+        argv: Sequence[str] = ("-m", "app"),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.argv = list(argv)
@@ -43,8 +48,9 @@ class AppProcess:
 
     def start(self, timeout: float = 60.0) -> None:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen([sys.executable, *self.argv], cwd=REPO, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, *self.argv], cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,4 +1,4 @@
-"""Drive the Flet web app like a thumb on a 390×844 phone, counting taps and inputs (Playwright, Debian chromium)."""
+"""Drive the Flet web app like a thumb on a 390×844 phone, counting taps and inputs (Playwright)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
 CHONGQING = {"latitude": 29.5630, "longitude": 106.5516, "accuracy": 12}
@@ -102,6 +108,7 @@ class Phone:
     def shot(self, name: str) -> Path:
         self.shots.mkdir(parents=True, exist_ok=True)
         # The accessibility tree can be ahead of the painted canvas: let a few frames paint.
+        self.page.mouse.move(5, 5)  # no hover tooltip left over from the last tap
         time.sleep(0.6)
         path = self.shots / f"{name}.png"
         self.page.screenshot(path=str(path))

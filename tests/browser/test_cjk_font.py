@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import sync_playwright
 
-from tests.browser.cjk_harness import SIZE, TEXT
+from tests.browser.cjk_harness import TEXT
 from tests.browser.conftest import AppProcess
 from tests.browser.phone import PHONE, launch
 
@@ -65,14 +65,22 @@ def _ink(row: Image.Image) -> int:
 def test_chinese_is_drawn_with_the_bundled_font_not_as_boxes(
     tmp_path: Path, app_factory: type[AppProcess], shots_dir: Path
 ) -> None:
-    harness = app_factory(tmp_path / "harness", "http://127.0.0.1:9", argv=["-m", "tests.browser.cjk_harness"])
+    harness = app_factory(
+        tmp_path / "harness", "http://127.0.0.1:9", argv=["-m", "tests.browser.cjk_harness"]
+    )
     harness.start()
     with sync_playwright() as p:
         browser = launch(p)
         try:
             page = browser.new_page(viewport=PHONE, device_scale_factor=SCALE)
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-                ("http://127.0.0.1", "blob:", "data:")) else r.abort())
+            page.route(
+                "**/*",
+                lambda r: (
+                    r.continue_()
+                    if r.request.url.startswith(("http://127.0.0.1", "blob:", "data:"))
+                    else r.abort()
+                ),
+            )
             page.goto(harness.url)
             page.wait_for_function("() => !document.getElementById('loading')", timeout=60_000)
             # Wait until the font has arrived and the first row has ink.

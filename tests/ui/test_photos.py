@@ -92,5 +92,5 @@ def test_png_with_transparency_becomes_a_jpeg() -> None:
 
 
 def test_a_file_that_is_not_an_image_is_refused_with_the_field_named() -> None:
-    with pytest.raises(PhotoError, match="^photo: "):
+    with pytest.raises(PhotoError, match=r"^photo: "):
         prepare_photo(b"not a picture")

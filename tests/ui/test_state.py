@@ -47,7 +47,13 @@ def state(tmp_path: Path, clock: Clock) -> Iterator[AppState]:
     path = store_path(s.data_dir, "http://server.example", "planner1")
     path.parent.mkdir(parents=True)
     store = LocalStore(path, photo_dir=path.parent / "photos")
-    s._enter(store, "http://server.example", "planner1", "token", {"username": "planner1", "districts": [{"id": 7}]})
+    s._enter(
+        store,
+        "http://server.example",
+        "planner1",
+        "token",
+        {"username": "planner1", "districts": [{"id": 7}]},
+    )
     yield s
     store.close()
 
@@ -261,7 +267,12 @@ def test_a_rejected_visit_shows_the_reason_and_opens_for_fixing(server: LiveServ
         staff.post(f"/api/visits/{rid}/reject", json={"reason": "缺少现场照片"}).raise_for_status()
     s.run_sync()
     item = s.record_items()[0]
-    assert (item.status_code, item.status_text, item.reason, item.can_fix) == ("rejected", "已退回", "缺少现场照片", True)
+    assert (item.status_code, item.status_text, item.reason, item.can_fix) == (
+        "rejected",
+        "已退回",
+        "缺少现场照片",
+        True,
+    )
     s.fix_record(item.kind, item.id)
     assert s.screen == "visit" and s.visit_id == rid
 
