@@ -40,9 +40,9 @@ def http_error_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> 
     if not field and exc.status_code in (400, 413, 415, 422):
         field = "body"
         detail = f"body: {detail}"
-    elif not field and exc.status_code == 401:
-        field = "authorization"
-        detail = f"authorization: {detail}"
+    elif not field and exc.status_code in (401, 404, 405):
+        field = {401: "authorization", 404: "path", 405: "method"}[exc.status_code]
+        detail = f"{field}: {detail}"
     body: dict[str, Any] = {"status_code": exc.status_code, "detail": detail}
     if field:
         body["field"] = field

@@ -250,19 +250,29 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
 
 
 async def _load_current(conn: AsyncConnection, ops: Sequence[ParsedOp]) -> dict[tuple[str, str], _Current]:
-    current: dict[tuple[str, str], _Current] = {}
+    """What the database holds for every record the ops name, in one statement (a UNION over the kinds)."""
     by_kind: dict[str, set[str]] = {}
     for op in ops:
         by_kind.setdefault(op.kind, set()).add(op.id)
+    if not by_kind:
+        return {}
+    selects = []
     for kind, ids in by_kind.items():
         t = TABLES[kind]
-        review = t.c.review if kind == VISIT else sa.null().label("review")
-        rows = await conn.execute(
-            sa.select(t.c.id, t.c.planner_id, t.c.version, t.c.deleted, review).where(t.c.id.in_(ids))
+        review = t.c.review if kind == VISIT else sa.null()
+        selects.append(
+            sa.select(
+                sa.literal(kind).label("kind"),
+                t.c.id,
+                t.c.planner_id,
+                t.c.version,
+                t.c.deleted,
+                sa.cast(review, sa.String).label("review"),
+            ).where(t.c.id.in_(ids))
         )
-        for r in rows:
-            current[(kind, r.id)] = _Current(r.planner_id, r.version, bool(r.deleted), r.review, True)
-    return current
+    query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
+    rows = await conn.execute(query)
+    return {(r.kind, r.id): _Current(r.planner_id, r.version, bool(r.deleted), r.review, True) for r in rows}
 
 
 def _apply(

@@ -79,3 +79,15 @@ async def test_districts_are_scoped_to_the_users_links(world: World) -> None:
     assert names(await world.s2.get("/api/districts")) == ["B区"]
     assert names(await world.coord.get("/api/districts")) == ["A区", "B区"]
     assert names(await world.admin.get("/api/districts")) == ["A区", "B区"]
+
+
+async def test_an_unknown_route_is_a_json_404_naming_the_path(world: World) -> None:
+    resp = await world.p1.get("/api/nothing-here")
+    assert resp.status_code == 404
+    assert resp.json()["field"] == "path"
+
+
+async def test_a_wrong_method_is_a_json_405_naming_the_method(world: World) -> None:
+    resp = await world.p1.delete("/api/districts")
+    assert resp.status_code == 405
+    assert resp.json()["field"] == "method"
