@@ -34,6 +34,14 @@ class AuthError(SyncError):
     """The server refused the sign-in or the token (sign in again)."""
 
 
+class RequestRefused(SyncError):
+    """The server answered 4xx to a whole request; ``status`` is the HTTP status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class Session:
     token: str
@@ -158,7 +166,9 @@ class SyncEngine:
                     f" ({_server_message(resp)})"
                 )
             if resp.status_code >= 400:
-                raise SyncError(f"the server refused the request: {_server_message(resp)}")
+                raise RequestRefused(
+                    f"the server refused the request: {_server_message(resp)}", resp.status_code
+                )
             return resp
         raise SyncError(
             f"cannot reach server {self.base_url} after {self.max_attempts} attempts ({last}); "
@@ -243,12 +253,17 @@ class SyncEngine:
             if path is None:
                 report.errors.append(f"photo {digest}: the file is no longer on this phone")
                 continue
-            resp = self._request(
-                "PUT",
-                f"/api/attachments/{digest}",
-                content=path.read_bytes(),
-                headers={"Content-Type": "image/jpeg"},
-            )
+            try:
+                resp = self._request(
+                    "PUT",
+                    f"/api/attachments/{digest}",
+                    content=path.read_bytes(),
+                    headers={"Content-Type": "image/jpeg"},
+                )
+            except RequestRefused as exc:
+                # One refused photo (say, a damaged file) must not stop the others or the pull.
+                report.errors.append(f"photo {digest}: {exc}")
+                continue
             confirmed = _confirmed_digest(resp)
             if confirmed != digest:
                 report.errors.append(f"photo {digest}: the server did not confirm it (got {confirmed})")

@@ -138,3 +138,19 @@ def test_photos_upload_only_what_the_server_lacks_and_count_after_it_confirmed(
     rec = phone.get("visit", rid)
     assert rec is not None and record_status(rec).code == "synced"
     assert hashlib.sha256(jpeg("red")).hexdigest() == a
+
+
+def test_a_damaged_photo_is_reported_and_does_not_stop_the_others_or_the_pull(
+    planner: Planner, phone: LocalStore
+) -> None:
+    good, bad = phone.add_photo(jpeg("red")), phone.add_photo(jpeg("blue"))
+    damaged = phone.photo_path(bad)
+    assert damaged is not None
+    damaged.write_bytes(jpeg("black"))  # the bytes no longer match the digest the record names
+    rid = phone.save("visit", visit(planner.district_id, photos=[good, bad]))
+    report = engine(phone, planner, FaultyTransport()).sync()
+    assert report.photos_uploaded == 1 and report.pulled >= 1
+    assert any(bad in e and "sha256" in e for e in report.errors)
+    rec = phone.get("visit", rid)
+    assert rec is not None and (rec.photos_uploaded, rec.photos_total) == (1, 2)
+    assert phone.last_sync_at() is not None
