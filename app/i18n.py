@@ -133,6 +133,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "records.title": ("我的记录", "My records"),
     "records.empty": ("还没有记录", "No records yet"),
     "records.fix": ("修改后重新提交", "Fix and resend"),
+    "records.resent": ("已修改，等待重新上传", "Fixed; waiting to be sent again"),
     "records.reason": ("退回原因：{reason}", "Reason: {reason}"),
     "kind.visit": ("实地指导", "Visit"),
     "kind.opinion": ("书面意见", "Opinion"),

@@ -283,10 +283,9 @@ def HomeScreen(state: AppState, services: Services, revision: int) -> ft.Control
     hours_line = state.tr(
         "home.hours", confirmed=fmt_hours(s.hours_confirmed), pending=fmt_hours(s.hours_pending)
     )
-    invitations = [
-        _text(str(inv.get("title") if isinstance(inv, dict) else getattr(inv, "title", inv)), 17)
-        for inv in s.invitations
-    ] or [_text(state.tr("home.no_invitations"), 17, color=MUTED)]
+    invitations = [_text(state.invitation_text(inv), 17) for inv in s.invitations] or [
+        _text(state.tr("home.no_invitations"), 17, color=MUTED)
+    ]
     return _column(
         _text(state.tr("home.greeting", name=state.display_name), 22, ft.FontWeight.BOLD),
         _banner(state.notice),
@@ -378,6 +377,7 @@ def VisitScreen(state: AppState, services: Services, revision: int) -> ft.Contro
         return on_change
 
     def save_edits(_: Any = None) -> None:
+        # Only an open visit saves as you go; a rejected one waits for "fix and resend".
         if edits and d.get("ended_at") is None:
             state.update_visit(**edits)
 
@@ -408,24 +408,33 @@ def VisitScreen(state: AppState, services: Services, revision: int) -> ft.Contro
     else:
         times.append(_chip("synced", state.tr("visit.running")))
     open_ = ended is None
+    rejection = state.rejection(visit)
+    editable = open_ or rejection is not None
     photos = list(d.get("photos") or [])
+
+    def resend(_: Any) -> None:
+        if state.update_visit(**edits):
+            edits.clear()
+            state.notice = state.tr("records.resent")
+
     return _column(
         _text(state.tr("visit.title"), 26, ft.FontWeight.BOLD),
         _banner(state.notice),
+        _banner(state.tr("records.reason", reason=rejection), error=True) if rejection else None,
         _banner(state.tr("visit.overnight"), error=True) if state.visit_overnight(visit) else None,
         _card(*times, where),
         _field(
             state.tr("field.site"),
             edits.get("site", d.get("site")),
             setter("site"),
-            read_only=not open_,
+            read_only=not editable,
             on_blur=save_edits,
         ),
         _field(
             state.tr("field.participants"),
             edits.get("participants", d.get("participants")),
             setter("participants"),
-            read_only=not open_,
+            read_only=not editable,
             on_blur=save_edits,
         ),
         _field(
@@ -433,7 +442,7 @@ def VisitScreen(state: AppState, services: Services, revision: int) -> ft.Contro
             edits.get("notes", d.get("notes")),
             setter("notes"),
             multiline=True,
-            read_only=not open_,
+            read_only=not editable,
             on_blur=save_edits,
         ),
         _text(state.tr("visit.photos", count=len(photos)), 17),
@@ -449,6 +458,8 @@ def VisitScreen(state: AppState, services: Services, revision: int) -> ft.Contro
         _banner(state.field_error, error=True),
         _big_button(state.tr("visit.check_out"), check_out, icon=ft.Icons.LOGOUT)
         if open_
+        else _big_button(state.tr("records.fix"), resend, icon=ft.Icons.SEND)
+        if rejection is not None
         else _button(
             state.tr("visit.write_opinion"), lambda _: state.new_opinion(visit.id), icon=ft.Icons.EDIT_NOTE
         ),

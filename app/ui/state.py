@@ -566,6 +566,26 @@ class AppState:
         )
         return rules.visit_hours(data["started_at"], data["ended_at"])
 
+    def rejection(self, record: Any) -> str | None:
+        """Why district staff or the server refused this record, when it must be fixed and resent."""
+        from app.status import record_status
+
+        st = record_status(record)
+        if st.code in ("rejected", "invalid"):
+            return st.reason or self.tr(f"status.{st.code}")
+        return None
+
+    def invitation_text(self, inv: Any) -> str:
+        data = _get(inv, "data") or {}
+        title = _get(data, "title") or _get(data, "subject") or _get(inv, "title") or _get(data, "name")
+        when = _get(data, "starts_at") or _get(data, "date")
+        text = str(title or _get(inv, "id") or "")
+        return (
+            f"{text} · {fmt_time(when, self.lang, self.tz)}"
+            if isinstance(when, str) and "T" in when
+            else text
+        )
+
     def visit_overnight(self, visit: Any) -> bool:
         return rules.left_open_overnight(
             visit.data["started_at"], visit.data.get("ended_at"), self.clock(), self.tz

@@ -102,7 +102,11 @@ class Phone:
 
     def see(self, text: str, timeout: float = 30_000) -> None:
         # A tappable card is one button whose name holds all its text; plain text is a text node.
-        target = self.page.get_by_text(text).or_(self.page.get_by_role("button", name=text))
+        target = (
+            self.page.get_by_text(text)
+            .or_(self.page.get_by_role("button", name=text))
+            .or_(self.page.get_by_role("textbox", name=text))
+        )
         expect(target.first).to_be_visible(timeout=timeout)
 
     def shot(self, name: str) -> Path:

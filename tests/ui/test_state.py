@@ -290,3 +290,29 @@ def test_sync_while_the_server_is_down_keeps_everything_and_says_so_plainly(
     assert not s.sync.running and steps
     assert s.store.outbox_count() == 1
     assert [i.status_code for i in s.record_items()] == ["saved"]
+
+
+def test_a_rejected_visit_can_be_fixed_and_is_queued_again(server: LiveServer, tmp_path: Path) -> None:
+    s = AppState(data_dir=tmp_path / "phone")
+    assert s.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
+    rid = s.check_in(Fix(29.5, 106.5))
+    s.check_out()
+    s.run_sync()
+    with server.login("staff1") as staff:
+        staff.post(f"/api/visits/{rid}/reject", json={"reason": "缺少参加人员"}).raise_for_status()
+    s.run_sync()
+    visit = s.store.get(rec.VISIT, rid)
+    assert s.rejection(visit) == "缺少参加人员"
+    s.fix_record(rec.VISIT, rid)
+    assert s.update_visit(participants="街道办 王主任")
+    assert s.store.outbox_count() == 1
+    assert s.record_items()[0].status_code == "saved"
+
+
+def test_invitations_show_their_title_and_time(state: AppState) -> None:
+    inv = {
+        "id": 3,
+        "data": {"title": "老城更新论证会", "starts_at": "2026-05-07T02:00:00+00:00"},
+        "state": {},
+    }
+    assert state.invitation_text(inv) == "老城更新论证会 · 5月7日 10:00"
