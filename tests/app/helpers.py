@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -69,14 +70,41 @@ class FaultyTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-def server_counts(db_path: Path, planner_id: int | None = None) -> dict[str, int]:
-    """Rows on the server (read straight from its SQLite file): records, distinct ids, versions, op log."""
+def server_counts(db: Path | str, planner_id: int | None = None) -> dict[str, int]:
+    """Rows on the server, read straight from its database (a SQLite path, or the server's database URL).
+
+    Records per table and their distinct ids, and the op log: a record stored twice, or an op applied
+    twice, shows up here whatever the API says.
+    """
     where = "" if planner_id is None else f" WHERE planner_id = {int(planner_id)}"
-    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as c:
-        out: dict[str, int] = {}
-        for table in ("visits", "opinions", "feedback"):
-            n, distinct = c.execute(f"SELECT count(*), count(DISTINCT id) FROM {table}{where}").fetchone()
-            out[table] = int(n)
-            out[f"{table}_distinct"] = int(distinct)
-        out["applied_ops"] = int(c.execute("SELECT count(*) FROM applied_ops").fetchone()[0])
+    queries = {
+        t: f"SELECT count(*), count(DISTINCT id) FROM {t}{where}" for t in ("visits", "opinions", "feedback")
+    }
+    oplog = "SELECT count(*) FROM applied_ops"
+    url = str(db)
+    rows: dict[str, tuple[int, int]] = {}
+    if url.startswith("postgresql"):
+        rows, ops = asyncio.run(_pg_counts(url, queries, oplog))
+    else:
+        path = url.split("///", 1)[1] if "://" in url else url
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
+            rows = {t: c.execute(q).fetchone() for t, q in queries.items()}
+            ops = int(c.execute(oplog).fetchone()[0])
+    out: dict[str, int] = {"applied_ops": ops}
+    for table, (n, distinct) in rows.items():
+        out[table] = int(n)
+        out[f"{table}_distinct"] = int(distinct)
     return out
+
+
+async def _pg_counts(url: str, queries: dict[str, str], oplog: str) -> tuple[dict[str, tuple[int, int]], int]:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = {t: tuple(await conn.fetchrow(q)) for t, q in queries.items()}
+        return rows, int(await conn.fetchval(oplog))  # type: ignore[misc]
+    finally:
+        await conn.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +25,9 @@ class Deployment:
     phones: list[LocalStore] = field(default_factory=list)
 
     @property
-    def db_path(self) -> Path:
-        return self.server.data_dir / "fieldlog.sqlite3"
+    def db(self) -> str:
+        """The server's database URL (SQLite or PostgreSQL), for reading its rows directly."""
+        return self.server.db_url
 
     def phone(self, name: str = "phone") -> LocalStore:
         store = LocalStore(self.tmp / name / "store.sqlite3")
@@ -52,17 +53,28 @@ class Deployment:
         return self.server.login("coord1")
 
 
+def _deploy(server: LiveServer, tmp_path: Path) -> Deployment:
+    district_id = server.add_district("甲区")
+    planner_id = server.add_user("planner1", "planner", ["甲区"], display_name="张规划")
+    server.add_user("staff1", "district", ["甲区"])
+    server.add_user("coord1", "coordinator")
+    session = login(server.url, "planner1", DEFAULT_PASSWORD)
+    return Deployment(server, district_id, planner_id, session.token, tmp_path)
+
+
 @pytest.fixture
 def deployment(live_server: LiveServer, tmp_path: Path) -> Iterator[Deployment]:
-    district_id = live_server.add_district("甲区")
-    planner_id = live_server.add_user("planner1", "planner", ["甲区"], display_name="张规划")
-    live_server.add_user("staff1", "district", ["甲区"])
-    live_server.add_user("coord1", "coordinator")
-    session = login(live_server.url, "planner1", DEFAULT_PASSWORD)
-    d = Deployment(live_server, district_id, planner_id, session.token, tmp_path)
+    """On SQLite, the default deployment."""
+    d = _deploy(live_server, tmp_path)
     yield d
     for store in d.phones:
         store.close()
 
 
-PhoneFactory = Callable[[str], LocalStore]
+@pytest.fixture
+def deployment_any(live_server_any: LiveServer, tmp_path: Path) -> Iterator[Deployment]:
+    """On every server engine: SQLite, and PostgreSQL when FIELDLOG_TEST_DATABASE_URL is set."""
+    d = _deploy(live_server_any, tmp_path)
+    yield d
+    for store in d.phones:
+        store.close()

@@ -15,29 +15,29 @@ from tests.e2e.conftest import Deployment
 
 
 def test_a_visit_made_offline_is_synced_confirmed_by_staff_and_counted_with_its_hours(
-    deployment: Deployment,
+    deployment_any: Deployment,
 ) -> None:
-    phone = deployment.phone()
+    phone = deployment_any.phone()
     offline = FaultyTransport()
     offline.down = True
-    rid = phone.save("visit", visit(deployment.district_id, day=3, hours=2.5))
+    rid = phone.save("visit", visit(deployment_any.district_id, day=3, hours=2.5))
     with pytest.raises(SyncError):
-        deployment.engine(phone, offline, max_attempts=2).sync()
+        deployment_any.engine(phone, offline, max_attempts=2).sync()
     rec = phone.get("visit", rid)
     assert rec is not None and record_status(rec).code == "saved"
 
-    deployment.engine(phone).sync()
+    deployment_any.engine(phone).sync()
     rec = phone.get("visit", rid)
     assert rec is not None and record_status(rec).code == "synced" and rec.review == "pending"
 
-    with deployment.staff() as staff:
+    with deployment_any.staff() as staff:
         staff.post(f"/api/visits/{rid}/confirm", json={}).raise_for_status()
-    with deployment.coordinator() as coord:
+    with deployment_any.coordinator() as coord:
         summary = coord.get("/api/summary/planners", params={"year": 2026}).json()
-    [row] = [p for p in summary["planners"] if p["planner_id"] == deployment.planner_id]
+    [row] = [p for p in summary["planners"] if p["planner_id"] == deployment_any.planner_id]
     assert row["visits_confirmed"] == 1 and row["hours_confirmed"] == 2.5
 
-    deployment.engine(phone).sync()
+    deployment_any.engine(phone).sync()
     rec = phone.get("visit", rid)
     assert rec is not None and rec.review == "confirmed" and record_status(rec).code == "confirmed"
     progress = phone.year_progress(2026)
@@ -57,30 +57,32 @@ def test_a_visit_rejected_by_staff_shows_the_reason_on_the_phone(deployment: Dep
     assert status.code == "rejected" and status.reason == "缺少现场照片"
 
 
-def test_the_same_batch_pushed_twice_is_stored_once(deployment: Deployment) -> None:
-    phone = deployment.phone("a")
-    phone.save_many("visit", [visit(deployment.district_id, day=d) for d in range(1, 21)])
+def test_the_same_batch_pushed_twice_is_stored_once(deployment_any: Deployment) -> None:
+    phone = deployment_any.phone("a")
+    phone.save_many("visit", [visit(deployment_any.district_id, day=d) for d in range(1, 21)])
     phone.close()
-    shutil.copytree(deployment.tmp / "a", deployment.tmp / "a-copy")  # the phone before its first sync
-    phone = deployment.phone("a")
-    first = deployment.engine(phone).sync()
-    again_phone = deployment.phone("a-copy")
-    again = deployment.engine(again_phone).sync()
+    shutil.copytree(
+        deployment_any.tmp / "a", deployment_any.tmp / "a-copy"
+    )  # the phone before its first sync
+    phone = deployment_any.phone("a")
+    first = deployment_any.engine(phone).sync()
+    again_phone = deployment_any.phone("a-copy")
+    again = deployment_any.engine(again_phone).sync()
     assert first.pushed == 20 and again.duplicates == 20 and again.pushed == 0
-    counts = server_counts(deployment.db_path)
+    counts = server_counts(deployment_any.db)
     assert counts["visits"] == counts["visits_distinct"] == 20 and counts["applied_ops"] == 20
     assert again_phone.outbox_count() == 0
     assert all(r.server_version == 1 for r in again_phone.records())
 
 
-def test_an_edit_after_confirmation_is_a_conflict_never_merged(deployment: Deployment) -> None:
-    phone = deployment.phone()
-    rid = phone.save("visit", visit(deployment.district_id, site="原地点"))
-    deployment.engine(phone).sync()
-    with deployment.staff() as staff:
+def test_an_edit_after_confirmation_is_a_conflict_never_merged(deployment_any: Deployment) -> None:
+    phone = deployment_any.phone()
+    rid = phone.save("visit", visit(deployment_any.district_id, site="原地点"))
+    deployment_any.engine(phone).sync()
+    with deployment_any.staff() as staff:
         staff.post(f"/api/visits/{rid}/confirm", json={}).raise_for_status()
-    phone.save("visit", visit(deployment.district_id, site="改过的地点"), rid)
-    report = deployment.engine(phone).sync()
+    phone.save("visit", visit(deployment_any.district_id, site="改过的地点"), rid)
+    report = deployment_any.engine(phone).sync()
     assert report.conflicts == 1
     rec = phone.get("visit", rid)
     assert rec is not None and record_status(rec).code == "conflict"
@@ -88,8 +90,8 @@ def test_an_edit_after_confirmation_is_a_conflict_never_merged(deployment: Deplo
     assert conflict.mine["site"] == "改过的地点"
     assert conflict.theirs is not None and conflict.theirs["site"] == "原地点"
     # The server kept the confirmed copy: a second phone of the planner sees the original.
-    other = deployment.phone("other")
-    deployment.engine(other).sync()
+    other = deployment_any.phone("other")
+    deployment_any.engine(other).sync()
     theirs = other.get("visit", rid)
     assert theirs is not None and theirs.data["site"] == "原地点" and theirs.review == "confirmed"
 
@@ -123,34 +125,34 @@ def test_an_edit_on_a_stale_base_version_is_a_conflict_until_a_person_chooses(de
 
 
 def test_a_server_killed_during_a_push_loses_and_doubles_nothing_after_restart(
-    deployment: Deployment,
+    deployment_any: Deployment,
 ) -> None:
-    phone = deployment.phone()
+    phone = deployment_any.phone()
     n = 3000
-    ids = set(phone.save_many("visit", [visit(deployment.district_id, day=1 + i % 28) for i in range(n)]))
+    ids = set(phone.save_many("visit", [visit(deployment_any.district_id, day=1 + i % 28) for i in range(n)]))
 
     def kill_after_first_batch(p: SyncProgress) -> None:
         if p.phase == "push" and p.done >= 500:
-            deployment.server.kill()
+            deployment_any.server.kill()
 
     with pytest.raises(SyncError, match="cannot reach server"):
-        deployment.engine(phone, progress=kill_after_first_batch, batch_size=500, max_attempts=2).sync()
+        deployment_any.engine(phone, progress=kill_after_first_batch, batch_size=500, max_attempts=2).sync()
     assert phone.outbox_count() == n - 500
-    deployment.server.start()
-    deployment.engine(phone, batch_size=500).sync()
+    deployment_any.server.start()
+    deployment_any.engine(phone, batch_size=500).sync()
     assert phone.outbox_count() == 0
-    counts = server_counts(deployment.db_path, deployment.planner_id)
+    counts = server_counts(deployment_any.db, deployment_any.planner_id)
     assert counts["visits"] == counts["visits_distinct"] == n
-    fresh = deployment.phone("fresh")
-    deployment.engine(fresh).sync()
+    fresh = deployment_any.phone("fresh")
+    deployment_any.engine(fresh).sync()
     assert {r.id for r in fresh.records("visit")} == ids
     assert all(r.server_version == 1 for r in fresh.records("visit"))
 
 
-def test_a_server_killed_while_a_large_batch_is_in_flight_applies_it_once(deployment: Deployment) -> None:
-    phone = deployment.phone()
+def test_a_server_killed_while_a_large_batch_is_in_flight_applies_it_once(deployment_any: Deployment) -> None:
+    phone = deployment_any.phone()
     n = 2000
-    ids = set(phone.save_many("visit", [visit(deployment.district_id, day=1 + i % 28) for i in range(n)]))
+    ids = set(phone.save_many("visit", [visit(deployment_any.district_id, day=1 + i % 28) for i in range(n)]))
 
     class KillInFlight(FaultyTransport):
         """Kills the server a moment after the second push leaves: it may or may not have committed."""
@@ -161,17 +163,17 @@ def test_a_server_killed_while_a_large_batch_is_in_flight_applies_it_once(deploy
             if request.url.path == "/api/sync/push":
                 self.pushes += 1
                 if self.pushes == 2:
-                    threading.Timer(0.02, deployment.server.kill).start()
+                    threading.Timer(0.02, deployment_any.server.kill).start()
             return super().handle_request(request)
 
     with pytest.raises(SyncError):
-        deployment.engine(phone, KillInFlight(), batch_size=1000, max_attempts=2).sync()
-    deployment.server.start()
-    report = deployment.engine(phone, batch_size=1000).sync()
+        deployment_any.engine(phone, KillInFlight(), batch_size=1000, max_attempts=2).sync()
+    deployment_any.server.start()
+    report = deployment_any.engine(phone, batch_size=1000).sync()
     assert phone.outbox_count() == 0
     # Whatever the killed transaction did, the re-send was either applied now or answered duplicate.
     assert report.pushed + report.duplicates == n - 1000
-    counts = server_counts(deployment.db_path, deployment.planner_id)
+    counts = server_counts(deployment_any.db, deployment_any.planner_id)
     assert counts["visits"] == counts["visits_distinct"] == n
     assert {r.id for r in phone.records("visit")} == ids and not any(r.dirty for r in phone.records())
 
