@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import sqlite3
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,3 +157,39 @@ def test_a_damaged_photo_is_reported_and_does_not_stop_the_others_or_the_pull(
     rec = phone.get("visit", rid)
     assert rec is not None and (rec.photos_uploaded, rec.photos_total) == (1, 2)
     assert phone.last_sync_at() is not None
+
+
+def test_edits_saved_while_a_sync_runs_in_another_thread_are_neither_lost_nor_sent_twice(
+    planner: Planner, phone: LocalStore
+) -> None:
+    ids = phone.save_many("visit", [visit(planner.district_id, day=d) for d in range(1, 13)])
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def keep_syncing() -> None:
+        try:
+            while not stop.is_set():
+                engine(phone, planner, FaultyTransport(), batch_size=2).sync()
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=keep_syncing)
+    worker.start()
+    try:
+        for round_no in range(6):  # the UI thread keeps editing while sync runs
+            for rid in ids:
+                phone.save("visit", visit(planner.district_id, site=f"第{round_no}轮 {rid[:4]}"), rid)
+    finally:
+        stop.set()
+        worker.join(timeout=120)
+    assert not errors, errors
+    engine(phone, planner, FaultyTransport()).sync()
+    assert phone.outbox_count() == 0
+    with sqlite3.connect(f"file:{planner.db_path}?mode=ro", uri=True) as c:
+        server = {rid: (json.loads(d), v) for rid, d, v in c.execute("SELECT id, data, version FROM visits")}
+    assert set(server) == set(ids)
+    for rid in ids:
+        rec = phone.get("visit", rid)
+        assert rec is not None and not rec.dirty
+        assert server[rid][0] == rec.data and rec.data["site"].startswith("第5轮")
+        assert server[rid][1] == rec.server_version
