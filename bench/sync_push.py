@@ -8,6 +8,8 @@ Measured in the same run, medians over ``BENCH_RUNS`` (default 5) runs:
 - ``raw_insert_s``: the same 10,000 rows inserted with sqlite3 ``executemany`` into a migrated server
   database in one transaction, rows prepared beforehand (the floor; ``raw_insert_with_oplog_s`` also
   writes the op log rows the protocol needs for idempotency);
+- ``server_handler_inprocess_s``: the server's push handler called in-process on the same batches (no
+  HTTP, no client), to show where the push time goes;
 - ``naive_per_record_s``: one POST per record (the ODK-style peer) for ``NAIVE_N`` records, scaled to
   10,000 and said so in ``naive_scaled_from``.
 """
@@ -127,6 +129,57 @@ def raw_insert(
     return elapsed
 
 
+def server_handler_inprocess(template: Path, records: list[dict[str, Any]], batch: int) -> float:
+    """The server's push handler alone (no HTTP, no client) on a copy of a migrated SQLite database."""
+    import asyncio
+
+    from server.auth import create_user, load_user
+    from server.db import Database
+    from server.districts import add_district
+    from server.sync import push
+
+    work = Path(tempfile.mkdtemp(prefix="fieldlog-handler-")) / "s.sqlite3"
+    shutil.copy(template, work)
+
+    async def run() -> float:
+        db = Database(f"sqlite+aiosqlite:///{work}")
+        try:
+            did = await add_district(db, "handler")
+            uid = await create_user(db, "handler", "planner", "password-123", district_ids=(did,))
+            async with db.read() as c:
+                user = await load_user(c, uid)
+            assert user is not None
+            bodies = [
+                {
+                    "device_id": "dev",
+                    "ops": [
+                        {
+                            "op_id": str(uuid.uuid4()),
+                            "kind": "visit",
+                            "id": str(uuid.uuid4()),
+                            "base_version": 0,
+                            "data": {**validate("visit", r), "district_id": did},
+                        }
+                        for r in records[i : i + batch]
+                    ],
+                }
+                for i in range(0, len(records), batch)
+            ]
+            await push(db, user, {**bodies[0], "ops": bodies[0]["ops"][:1]})  # warm the statement caches
+            bodies[0]["ops"] = bodies[0]["ops"][1:]
+            t0 = time.perf_counter()
+            for body in bodies:
+                await push(db, user, body)
+            return time.perf_counter() - t0
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        shutil.rmtree(work.parent, ignore_errors=True)
+
+
 def server_rows(db: Path, planner_id: int) -> tuple[int, int, int]:
     with sqlite3.connect(db) as c:
         n, distinct, max_v = c.execute(
@@ -207,6 +260,7 @@ def main() -> int:
             "raw_insert_s",
             "raw_insert_with_oplog_s",
             "naive_per_record_s",
+            "server_handler_inprocess_s",
         )
     }
     with ServerProcess() as srv, ServerProcess() as template_srv:
@@ -247,6 +301,9 @@ def main() -> int:
             results["raw_insert_with_oplog_s"].append(
                 raw_insert(template_srv.db_path, data, 1, district_id, True)
             )
+            results["server_handler_inprocess_s"].append(
+                server_handler_inprocess(template_srv.db_path, data, 1000)
+            )
 
             naive_user = f"naive{run}"
             srv.add_user(naive_user, "planner", (DISTRICT,))
@@ -270,6 +327,13 @@ def main() -> int:
         "naive_scaled_from": f"{NAIVE_N} one-record POSTs timed, scaled x{N / NAIVE_N:g} to {N}",
         "ratio_push_vs_raw": round(med["engine_push_s"] / med["raw_insert_s"], 2),
         "ratio_push_vs_raw_with_oplog": round(med["engine_push_s"] / med["raw_insert_with_oplog_s"], 2),
+        "where_push_time_goes": {
+            "client_store_s": med["engine_push_client_s"],
+            "server_handler_s": med["server_handler_inprocess_s"],
+            "http_json_framework_and_rest_s": round(
+                med["engine_push_s"] - med["engine_push_client_s"] - med["server_handler_inprocess_s"], 4
+            ),
+        },
         "speedup_vs_naive": round(med["naive_per_record_s"] / med["engine_push_s"], 1),
         "targets": {
             "push_10k_le_3s": med["engine_push_s"] <= 3.0,
