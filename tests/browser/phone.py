@@ -106,6 +106,7 @@ class Phone:
             self.page.get_by_text(text)
             .or_(self.page.get_by_role("button", name=text))
             .or_(self.page.get_by_role("textbox", name=text))
+            .or_(self.page.get_by_role("checkbox", name=text))
         )
         expect(target.first).to_be_visible(timeout=timeout)
 
