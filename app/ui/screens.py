@@ -581,7 +581,13 @@ def RecordsScreen(state: AppState, services: Services, revision: int) -> ft.Cont
                     [
                         _text(item.title, 18, ft.FontWeight.BOLD),
                         _text(item.subtitle, 16, color=MUTED),
-                        ft.Row([_chip(item.status_code, item.status_text)], wrap=True),
+                        ft.Row(
+                            [
+                                _chip(item.status_code, item.status_text),
+                                *(_chip("photos", flag) for flag in item.flags),
+                            ],
+                            wrap=True,
+                        ),
                         _text(state.tr("records.reason", reason=item.reason), 16, color=ERR)
                         if item.reason
                         else None,

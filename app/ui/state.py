@@ -170,6 +170,8 @@ class RecordItem:
     status_text: str
     reason: str | None
     can_fix: bool
+    #: Things a person must look at: left open overnight, no GPS fix.
+    flags: tuple[str, ...] = ()
 
 
 @dataclass
@@ -674,6 +676,7 @@ class AppState:
                     status_text=self.status_text(st),
                     reason=st.reason,
                     can_fix=st.code in ("rejected", "invalid"),
+                    flags=self._record_flags(r),
                 )
             )
         return items
@@ -682,6 +685,16 @@ class AppState:
         if st.code == "photos":
             return self.tr("status.photos", done=st.done, total=st.total)
         return self.tr(f"status.{st.code}")
+
+    def _record_flags(self, r: Any) -> tuple[str, ...]:
+        if r.kind != rec.VISIT:
+            return ()
+        flags = []
+        if self.visit_overnight(r):
+            flags.append(self.tr("visit.overnight"))
+        if r.data.get("lat") is None:
+            flags.append(self.tr("visit.no_fix_badge"))
+        return tuple(flags)
 
     def _record_title(self, r: Any) -> str:
         d = r.data

@@ -316,3 +316,12 @@ def test_invitations_show_their_title_and_time(state: AppState) -> None:
         "state": {},
     }
     assert state.invitation_text(inv) == "老城更新论证会 · 5月7日 10:00"
+
+
+def test_records_flag_a_visit_left_open_overnight_and_one_without_a_fix(
+    state: AppState, clock: Clock
+) -> None:
+    state.check_in(None, site="解放碑")
+    clock.advance(hours=20)
+    [item] = state.record_items()
+    assert item.flags == (state.tr("visit.overnight"), "未定位（地点由本人填写）")
