@@ -31,11 +31,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared import protocol
 from shared.profiles import Profile
 from shared.records import KINDS, VISIT, RecordError, parse_time, validate
-from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnight, visit_seconds
+from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnight
 
 from .audit import audit
 from .auth import DISTRICT, PLANNER, CurrentUser
-from .db import Database, take_seq, utcnow
+from .db import Database, insert_many, take_seq, utcnow
 from .errors import bad_request, forbidden
 from .models import RECORD_MODELS, AppliedOp, Conflict, table_of
 from .settings import Settings
@@ -163,13 +163,17 @@ class _Writes:
 
 
 def _typed_columns(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
+    # Cleaned times are always ISO 8601 with an offset (validate wrote them), so fromisoformat suffices.
     cols: dict[str, Any] = {"district_id": clean["district_id"]}
     if kind == VISIT:
-        cols["started_at"] = parse_time(clean["started_at"])
-        cols["ended_at"] = parse_time(clean["ended_at"]) if clean["ended_at"] else None
-        cols["duration_s"] = visit_seconds(clean["started_at"], clean["ended_at"])
+        started = datetime.fromisoformat(clean["started_at"])
+        ended = datetime.fromisoformat(clean["ended_at"]) if clean["ended_at"] else None
+        cols["started_at"] = started
+        cols["ended_at"] = ended
+        # The same whole seconds as shared.rules.visit_seconds, without parsing the times again.
+        cols["duration_s"] = 0 if ended is None else max(0, int((ended - started).total_seconds()))
     else:
-        cols[_OCCURRED[kind]] = parse_time(clean[_OCCURRED[kind]])
+        cols[_OCCURRED[kind]] = datetime.fromisoformat(clean[_OCCURRED[kind]])
     return cols
 
 
@@ -377,7 +381,7 @@ async def _write(conn: AsyncConnection, writes: _Writes) -> None:
     for kind in KINDS:
         t = TABLES[kind]
         if writes.inserts[kind]:
-            await conn.execute(t.insert(), list(writes.inserts[kind].values()))
+            await insert_many(conn, t, list(writes.inserts[kind].values()))
         # executemany needs one column set per statement: group the updates by the columns they set.
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in writes.updates[kind].values():
@@ -392,7 +396,7 @@ async def _write(conn: AsyncConnection, writes: _Writes) -> None:
     if writes.conflicts:
         await conn.execute(_conflicts.insert(), writes.conflicts)
     if writes.applied:
-        await conn.execute(_ops.insert(), writes.applied)
+        await insert_many(conn, _ops, writes.applied)
 
 
 async def _write_each(
