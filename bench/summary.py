@@ -204,6 +204,8 @@ def main() -> int:
         "years_of_visits": YEARS,
         "database": "SQLite (server subprocess on 127.0.0.1), no ANALYZE",
         "runs": RUNS,
+        "cpus": os.cpu_count(),
+        "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
         "median_http_s": round(med_http, 4),
         "median_sql_only_s": round(statistics.median(sql_times), 4),
         "all_http_s": [round(x, 4) for x in http_times],

@@ -322,6 +322,8 @@ def main() -> int:
         "runs": RUNS,
         "database": "SQLite (server subprocess on 127.0.0.1)",
         "batch_size": 1000,
+        "cpus": os.cpu_count(),
+        "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
         "median": med,
         "all_runs": {k: [round(x, 4) for x in v] for k, v in results.items()},
         "naive_scaled_from": f"{NAIVE_N} one-record POSTs timed, scaled x{N / NAIVE_N:g} to {N}",
