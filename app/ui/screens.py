@@ -550,12 +550,15 @@ def FeedbackScreen(state: AppState, services: Services, revision: int) -> ft.Con
             icon=ft.Icons.ADD_A_PHOTO,
             action=ft.PickFiles(services.picker, file_type=ft.FilePickerFileType.IMAGE),
         ),
-        ft.Checkbox(
-            label=state.tr("field.contact_consent"),
-            value=consent,
-            on_change=toggle_consent,
-            label_style=ft.TextStyle(size=18, font_family=FONT),
-            height=TOUCH,
+        ft.Container(
+            # The checkbox keeps Material's 48 px tap target; a fixed height on it squeezed the label.
+            ft.Checkbox(
+                label=state.tr("field.contact_consent"),
+                value=consent,
+                on_change=toggle_consent,
+                label_style=ft.TextStyle(size=18, font_family=FONT),
+            ),
+            padding=ft.Padding.symmetric(vertical=4),
         ),
         _field(
             state.tr("field.contact"),
@@ -653,7 +656,11 @@ def SyncScreen(state: AppState, services: Services, sync: Any, revision: int) ->
             color=ACCENT,
             bgcolor="#dde3ea",
         ),
-        _text(sync.progress_text(state.lang), 17) if sync.running and sync.phase else None,
+        # Always one line, so nothing below jumps while a sync starts and ends under the planner's thumb.
+        ft.Container(
+            _text(sync.progress_text(state.lang) if sync.running and sync.phase else "", 17),
+            height=28,
+        ),
         _card(
             _text(state.tr("sync.waiting", count=state.store.outbox_count()), 18),
             _text(state.last_sync_text(), 17, color=MUTED),
