@@ -171,8 +171,9 @@ def test_a_server_killed_while_a_large_batch_is_in_flight_applies_it_once(deploy
     deployment_any.server.start()
     report = deployment_any.engine(phone, batch_size=1000).sync()
     assert phone.outbox_count() == 0
-    # Whatever the killed transaction did, the re-send was either applied now or answered duplicate.
-    assert report.pushed + report.duplicates == n - 1000
+    # Whatever the killed transaction did, the re-send was either applied now or answered duplicate
+    # (none is re-sent when the answer came back just before the kill).
+    assert report.pushed + report.duplicates in (0, n - 1000)
     counts = server_counts(deployment_any.db, deployment_any.planner_id)
     assert counts["visits"] == counts["visits_distinct"] == n
     assert {r.id for r in phone.records("visit")} == ids and not any(r.dirty for r in phone.records())
