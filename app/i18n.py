@@ -155,6 +155,8 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "sync.phase.other": ("{phase} {done}/{total}", "{phase} {done}/{total}"),
     "sync.waiting": ("等待上传：{count} 项", "Waiting to upload: {count}"),
     "sync.done": ("同步完成", "Sync finished"),
+    "sync.partial": ("有 {count} 项未能同步：{detail}", "{count} items could not be synced: {detail}"),
+    "sync.waiting_list": ("等待上传的记录", "Records waiting to upload"),
     "sync.last_error": ("上次出错：{error}", "Last error: {error}"),
     "sync.no_error": ("没有错误", "No errors"),
     "sync.conflicts": ("冲突", "Conflicts"),

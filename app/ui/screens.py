@@ -643,6 +643,7 @@ def SyncScreen(state: AppState, services: Services, sync: Any, revision: int) ->
         )
         for rid, label in conflicts
     ] or [_text(state.tr("sync.no_conflicts"), 17, color=MUTED)]
+    waiting = state.waiting_items()
     offset = state.store.clock_offset_s()
     return _column(
         _text(state.tr("sync.title"), 26, ft.FontWeight.BOLD),
@@ -663,6 +664,7 @@ def SyncScreen(state: AppState, services: Services, sync: Any, revision: int) ->
         ),
         _card(
             _text(state.tr("sync.waiting", count=state.store.outbox_count()), 18),
+            *[_text(f"· {item.title} ({item.status_text})", 16, color=MUTED) for item in waiting[:8]],
             _text(state.last_sync_text(), 17, color=MUTED),
             _text(state.tr("sync.clock", seconds=f"{offset:.0f}"), 16, color=MUTED)
             if offset is not None and abs(offset) >= 60

@@ -733,6 +733,10 @@ class AppState:
 
     # --- sync -----------------------------------------------------------------------------------------
 
+    def waiting_items(self) -> list[RecordItem]:
+        """Records the server does not have yet (or whose photos it lacks): what a sync will send."""
+        return [i for i in self.record_items() if i.status_code in ("saved", "photos")]
+
     def conflict_items(self) -> list[tuple[str, str]]:
         out = []
         for c in self.store.conflicts():
@@ -781,6 +785,10 @@ class AppState:
         try:
             with sync.SyncEngine(self.store, self.base_url, self.token or "", progress=progress) as engine:
                 report = engine.sync()
+            problems = list(getattr(report, "errors", None) or [])
+            if problems:
+                # The rest went through; say what did not, in the planner's words where we have them.
+                error = self.tr("sync.partial", count=len(problems), detail=problems[0])
         except Exception as exc:
             error = plain_error(self.lang, exc)
         finished = self.clock().isoformat()

@@ -325,3 +325,12 @@ def test_records_flag_a_visit_left_open_overnight_and_one_without_a_fix(
     clock.advance(hours=20)
     [item] = state.record_items()
     assert item.flags == (state.tr("visit.overnight"), "未定位（地点由本人填写）")
+
+
+def test_sync_screen_lists_what_is_waiting(state: AppState) -> None:
+    state.check_in(Fix(29.5, 106.5))
+    state.new_feedback()
+    state.feedback.place, state.feedback.content = "和平路社区", "路灯不亮"
+    state.save_feedback()
+    titles = [i.title for i in state.waiting_items()]
+    assert titles == ["居民意见 · 和平路社区", "实地指导 · 29.50000, 106.50000"]
