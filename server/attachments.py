@@ -116,15 +116,19 @@ async def put_attachment(
         decode_image, body, settings.max_image_pixels
     )
     path = attachment_path(settings, sha256)
-    async with db.write() as conn:
-        exists = (
-            await conn.execute(sa.select(_attachments.c.sha256).where(_attachments.c.sha256 == sha256))
-        ).first()
-        if exists and path.exists():
-            return 200, {"sha256": sha256, "size": len(body), "content_type": content_type, "stored": True}
-        # The file goes first: a row never points at a missing file, and a file without a row is re-used.
-        await anyio.to_thread.run_sync(_store, path, body)
-        if not exists:
+    answer = {"sha256": sha256, "size": len(body), "content_type": content_type, "stored": True}
+    select = sa.select(_attachments.c.sha256).where(_attachments.c.sha256 == sha256)
+    async with db.read() as conn:
+        known = (await conn.execute(select)).first()
+    if known and path.exists():
+        return 200, answer
+    # The file is written (atomically) before its row and outside the write transaction, so other writers
+    # are not held up by disk I/O; a row never points at a missing file, and a file without a row is re-used.
+    await anyio.to_thread.run_sync(_store, path, body)
+    try:
+        async with db.write() as conn:
+            if (await conn.execute(select)).first():
+                return 200, answer
             await conn.execute(
                 _attachments.insert().values(
                     sha256=sha256,
@@ -136,7 +140,9 @@ async def put_attachment(
                     stored_at=utcnow(),
                 )
             )
-    return 201, {"sha256": sha256, "size": len(body), "content_type": content_type, "stored": True}
+    except sa.exc.IntegrityError:
+        return 200, answer  # the same photo, uploaded at the same moment by another request, won the insert
+    return 201, answer
 
 
 async def referenced_digests(db: Database, user: CurrentUser) -> set[str]:

@@ -111,3 +111,18 @@ async def test_an_oversized_upload_is_413_and_nothing_is_on_disk(world: World) -
     assert resp.json()["field"] == "body"
     assert files_under(world.api) == []
     assert await world.api.count("attachments") == 0
+
+
+async def test_the_same_photo_uploaded_twice_at_once_is_stored_once(world: World) -> None:
+    import asyncio
+
+    body = image_bytes(size=(300, 200))
+    sha = digest(body)
+    other = await world.api.login("p1")
+    answers = await asyncio.gather(
+        world.p1.put(f"/api/attachments/{sha}", content=body),
+        other.put(f"/api/attachments/{sha}", content=body),
+    )
+    assert sorted(a.status_code for a in answers) == [200, 201]
+    assert len(files_under(world.api)) == 1
+    assert await world.api.count("attachments") == 1
