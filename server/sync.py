@@ -10,8 +10,9 @@ Server-side details not fixed there:
   of that batch so skewed times can be flagged.
 
 A push is one transaction with a fixed number of statements whatever the batch size: one select of
-known op_ids, the change-sequence bump, one select per record kind of the ids named, then executemany
-inserts and updates. Validation happens in Python before any of it.
+known op_ids, the change-sequence bump, one select of the records named, then executemany inserts and
+updates (per record in savepoints only if the database refuses a bulk statement). The request's shape is
+checked before the transaction; each new op's data is validated in Python, re-sent ops are not.
 """
 
 from __future__ import annotations
@@ -123,9 +124,12 @@ def _check_op(op: ParsedOp, user: CurrentUser) -> None:
         if op.kind not in KINDS:
             raise RecordError("kind", f"must be one of {', '.join(KINDS)}")
         try:
-            op.id = str(uuid.UUID(op.id))
+            canonical = str(uuid.UUID(op.id))
         except ValueError:
             raise RecordError("id", "must be a UUID") from None
+        if canonical != op.id:
+            # The id is also the phone's key for the record: it must come back exactly as it was sent.
+            raise RecordError("id", f"must be a UUID written as {canonical}")
         if op.base_version < 0:
             raise RecordError("base_version", "must be 0 (create) or the version the edit was made on")
         if op.data is None:

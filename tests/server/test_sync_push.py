@@ -156,7 +156,12 @@ async def test_a_rejected_op_can_be_sent_again_once_fixed(world: World) -> None:
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"kind": "diary"}, "kind"), ({"id": "not-a-uuid"}, "id"), ({"base_version": -1}, "base_version")],
+    [
+        ({"kind": "diary"}, "kind"),
+        ({"id": "not-a-uuid"}, "id"),
+        ({"id": "{" + str(uuid.uuid4()).upper() + "}"}, "id"),
+        ({"base_version": -1}, "base_version"),
+    ],
 )
 async def test_bad_op_envelopes_are_rejected_naming_the_field(
     world: World, change: dict[str, Any], field: str
