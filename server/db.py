@@ -86,6 +86,16 @@ class Database:
 _seq = table_of(ChangeSeq)
 
 
+async def lock_writers(conn: AsyncConnection) -> None:
+    """Queue behind every other writer before reading what this transaction will decide on.
+
+    On SQLite ``BEGIN IMMEDIATE`` has done this already. On PostgreSQL the change-sequence row is locked
+    (as `take_seq` will keep it), so two pushes of the same ops cannot both read "not seen yet".
+    """
+    if conn.dialect.name != "sqlite":
+        await conn.execute(sa.select(_seq.c.value).where(_seq.c.id == 1).with_for_update())
+
+
 async def take_seq(conn: AsyncConnection, n: int = 1) -> int:
     """Reserve ``n`` numbers of the change sequence; returns the *last* one (first = last - n + 1).
 

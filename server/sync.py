@@ -36,7 +36,7 @@ from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnigh
 
 from .audit import audit
 from .auth import DISTRICT, PLANNER, CurrentUser
-from .db import Database, insert_many, take_seq, utcnow
+from .db import Database, insert_many, lock_writers, take_seq, utcnow
 from .errors import bad_request, forbidden
 from .models import RECORD_MODELS, AppliedOp, Conflict, table_of
 from .settings import Settings
@@ -195,6 +195,7 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
     async with db.write() as conn:
         known: dict[str, tuple[str, int | None]] = {}
         if req.ops:
+            await lock_writers(conn)
             rows = await conn.execute(
                 sa.select(_ops.c.op_id, _ops.c.status, _ops.c.version).where(
                     _ops.c.user_id == user.id, _ops.c.op_id.in_({op.op_id for op in req.ops})
@@ -205,8 +206,6 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
             if op.op_id not in known:  # a re-sent op is answered from its first outcome, not re-validated
                 _check_op(op, user)
         todo = [op for op in req.ops if op.op_id not in known and op.error is None]
-        # The sequence is taken before the records are read: it is also the writers' lock on PostgreSQL,
-        # so no other push can change these records between our read and our write.
         last_seq = await take_seq(conn, len(todo)) if todo else 0
         next_seq = last_seq - len(todo) + 1
         current = await _load_current(conn, todo)

@@ -102,3 +102,21 @@ async def test_a_writer_holds_the_sequence_until_it_commits(world: World) -> Non
         assert got_second == []
     await asyncio.wait_for(task, timeout=30)
     assert got_second == [first + 1]
+
+
+async def test_the_same_batch_sent_twice_at_once_is_applied_once(world: World) -> None:
+    """A phone that timed out and re-sent while the first request was still running."""
+    ops = [op("visit", visit(world.a)) for _ in range(20)]
+    other = await world.api.login("p1")
+    first, second = await asyncio.gather(
+        world.p1.post("/api/sync/push", json=push_body(*ops)),
+        other.post("/api/sync/push", json=push_body(*ops)),
+    )
+    assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+    statuses = sorted(
+        {r["status"] for r in first.json()["results"]} | {r["status"] for r in second.json()["results"]}
+    )
+    assert statuses == ["applied", "duplicate"]
+    assert await world.api.count("visits") == 20
+    assert await world.api.count("applied_ops") == 20
+    assert await world.api.count("conflicts") == 0
