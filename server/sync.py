@@ -544,11 +544,24 @@ class SyncController(Controller):
     path = "/api/sync"
     tags = ("sync",)
 
-    @post("/push", status_code=200, summary="Apply a batch of the planner's operations (one transaction)")
+    @post(
+        "/push",
+        status_code=200,
+        summary="Apply a batch of the planner's operations (one transaction)",
+        description=(
+            "Body: `{device_id, ops: [{op_id, kind, id, base_version, data}], clock_offset_s?}`; `data: null`"
+            " deletes. Answer: `{server_time, results: [{op_id, status, version, error, original}]}`,"
+            " status applied | duplicate | conflict | rejected, in the order of `ops` (shared/protocol.py)."
+        ),
+    )
     async def push_ops(self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]) -> dict[str, Any]:
         return await push(request.app.state.db, request.user, data)
 
-    @get("/pull", summary="Changes the user may see after the cursor, in sequence order")
+    @get(
+        "/pull",
+        summary="Changes the user may see after the cursor, in sequence order",
+        description="Answer: `{changes: [{kind, id, version, deleted, data, state}], cursor, has_more}`.",
+    )
     async def pull_changes(
         self,
         request: Request[CurrentUser, Any, Any],
