@@ -83,6 +83,32 @@ class UserDistrict(Base):
     )
 
 
+def epoch_seconds_sql(column: str) -> str:
+    """SQLite: an instant column as whole Unix seconds, spelt exactly as `server.summary` queries it."""
+    return f"CAST(strftime('%s', {column}) AS INTEGER)"
+
+
+def summary_indexes(name: str, at: str, extra: tuple[str, ...], where: str) -> tuple[sa.Index, sa.Index]:
+    """The partial indexes the yearly summary reads, planner first so GROUP BY planner_id streams unsorted.
+
+    Only rows that count are in them (``where``). On PostgreSQL the time column itself, with the other
+    columns the query reads, so the scan is index-only. On SQLite the time as an integer expression
+    (`epoch_seconds_sql`): about half the index size and per-row cost of the 26-character UTC text.
+    ``{false}`` in ``where`` is the dialect's false.
+    """
+    postgres = sa.Index(
+        f"ix_{name}", "planner_id", at, *extra, postgresql_where=sa.text(where.format(false="false"))
+    ).ddl_if(dialect="postgresql")
+    sqlite = sa.Index(
+        f"ix_{name}_epoch",
+        "planner_id",
+        sa.text(epoch_seconds_sql(at)),
+        *[c for c in extra if c == "duration_s"],
+        sqlite_where=sa.text(where.format(false="0")),
+    ).ddl_if(dialect="sqlite")
+    return postgres, sqlite
+
+
 class _Record:
     """Columns every record kind has: the phone's id, owner, district, version, change seq, tombstone."""
 
@@ -113,27 +139,14 @@ class Visit(_Record, Base):
     __table_args__ = (
         sa.Index("ix_visits_planner_seq", "planner_id", "seq"),
         sa.Index("ix_visits_district_seq", "district_id", "seq"),
-        # The yearly summary reads visits only through these two partial covering indexes (planner first, so
-        # GROUP BY planner_id streams without a sort; only the rows that count are in them at all).
-        sa.Index(
-            "ix_visits_counted",
-            "planner_id",
+        *summary_indexes(
+            "visits_counted",
             "started_at",
-            "duration_s",
-            "review",
-            "ended_at",
-            "deleted",
-            sqlite_where=sa.text("review = 'confirmed' AND ended_at IS NOT NULL AND deleted = 0"),
-            postgresql_where=sa.text("review = 'confirmed' AND ended_at IS NOT NULL AND deleted = false"),
+            ("duration_s", "review", "ended_at", "deleted"),
+            "review = 'confirmed' AND ended_at IS NOT NULL AND deleted = {false}",
         ),
-        sa.Index(
-            "ix_visits_pending",
-            "planner_id",
-            "started_at",
-            "review",
-            "deleted",
-            sqlite_where=sa.text("review = 'pending' AND deleted = 0"),
-            postgresql_where=sa.text("review = 'pending' AND deleted = false"),
+        *summary_indexes(
+            "visits_pending", "started_at", ("review", "deleted"), "review = 'pending' AND deleted = {false}"
         ),
     )
 
@@ -144,14 +157,7 @@ class Opinion(_Record, Base):
     __table_args__ = (
         sa.Index("ix_opinions_planner_seq", "planner_id", "seq"),
         sa.Index("ix_opinions_district_seq", "district_id", "seq"),
-        sa.Index(
-            "ix_opinions_live",
-            "planner_id",
-            "issued_at",
-            "deleted",
-            sqlite_where=sa.text("deleted = 0"),
-            postgresql_where=sa.text("deleted = false"),
-        ),
+        *summary_indexes("opinions_live", "issued_at", ("deleted",), "deleted = {false}"),
     )
 
 
@@ -161,14 +167,7 @@ class Feedback(_Record, Base):
     __table_args__ = (
         sa.Index("ix_feedback_planner_seq", "planner_id", "seq"),
         sa.Index("ix_feedback_district_seq", "district_id", "seq"),
-        sa.Index(
-            "ix_feedback_live",
-            "planner_id",
-            "collected_at",
-            "deleted",
-            sqlite_where=sa.text("deleted = 0"),
-            postgresql_where=sa.text("deleted = false"),
-        ),
+        *summary_indexes("feedback_live", "collected_at", ("deleted",), "deleted = {false}"),
     )
 
 

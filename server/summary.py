@@ -1,20 +1,23 @@
 """The yearly per-planner summary: confirmed and pending visits, hours, opinions, feedback, absences.
 
 One SQL statement of grouped aggregates joined to the planners. Visits are read only through two partial
-covering indexes, ``ix_visits_counted`` (confirmed and checked out) and ``ix_visits_pending``, each ordered
-planner first so that GROUP BY streams without a sort and rows that do not count are never touched; on
-1,000,000 visits this is several times faster than conditional sums over one index of all visits.
+indexes (`server.models.summary_indexes`): confirmed-and-checked-out, and pending, each planner first so
+that GROUP BY streams without a sort and rows that do not count are never touched; on 1,000,000 visits
+this is several times faster than conditional sums over one index of all visits.
 A visit belongs to the year it started in the deployment's time zone, so the year is turned into UTC
 bounds (`shared.rules.year_bounds`) and compared with the stored UTC start.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get
 from litestar.params import FromQuery
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from shared.rules import CONFIRMED, PENDING, UNEXCUSED, hours, year_bounds
 
@@ -41,6 +44,35 @@ def parse_year(raw: str | None) -> int:
     return year
 
 
+class InRange(sa.sql.expression.ColumnElement[bool]):
+    """``start <= column < end`` for an instant column, spelt so the summary indexes serve it.
+
+    PostgreSQL compares the timestamptz column; SQLite compares whole Unix seconds computed by the very
+    expression its summary indexes are built on (`server.models.epoch_seconds_sql`). The bounds are whole
+    seconds, so truncating a start's fraction never moves it across a bound.
+    """
+
+    # No Boolean type: SQLite would render a boolean expression in WHERE as ``(...) = 1``.
+    type = cast("sa.types.TypeEngine[bool]", sa.types.NullType())
+    inherit_cache = False
+
+    def __init__(self, column: sa.ColumnElement[Any], start: datetime, end: datetime) -> None:
+        self.column, self.start, self.end = column, start, end
+
+
+@compiles(InRange)
+def _in_range(element: InRange, compiler: SQLCompiler, **kw: Any) -> str:
+    c = element.column
+    return "(" + compiler.process(sa.and_(c >= element.start, c < element.end), **kw) + ")"
+
+
+@compiles(InRange, "sqlite")
+def _in_range_sqlite(element: InRange, compiler: SQLCompiler, **kw: Any) -> str:
+    seconds = sa.cast(sa.func.strftime(sa.literal_column("'%s'"), element.column), sa.Integer)
+    start, end = int(element.start.timestamp()), int(element.end.timestamp())
+    return "(" + compiler.process(sa.and_(seconds >= start, seconds < end), **kw) + ")"
+
+
 def _live(t: sa.Table) -> sa.ColumnElement[bool]:
     # Rendered as a literal (``deleted = 0`` / ``= false``) so the planner can match the partial indexes.
     return t.c.deleted == sa.false()
@@ -49,7 +81,7 @@ def _live(t: sa.Table) -> sa.ColumnElement[bool]:
 def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
     """The summary as one statement; see the module docstring for the indexes it relies on."""
     start, end = year_bounds(year, tz)
-    in_year = sa.and_(_visits.c.started_at >= start, _visits.c.started_at < end)
+    in_year = InRange(_visits.c.started_at, start, end)
     # Literal values, not parameters: a partial index is used only when the query visibly implies its WHERE.
     counted = (
         sa.select(
@@ -76,7 +108,7 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
     def count(t: sa.Table, col: str, name: str) -> sa.Subquery:
         return (
             sa.select(t.c.planner_id, sa.func.count().label("n"))
-            .where(_live(t), t.c[col] >= start, t.c[col] < end)
+            .where(_live(t), InRange(t.c[col], start, end))
             .group_by(t.c.planner_id)
             .subquery(name)
         )

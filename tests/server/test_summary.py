@@ -164,6 +164,38 @@ async def test_a_visit_belongs_to_the_year_it_started_in_asia_shanghai(world: Wo
     assert (y2026["visits_confirmed"], y2026["hours_confirmed"]) == (1, 0.5)
 
 
+async def test_the_year_bound_is_exact_to_the_instant(world: World) -> None:
+    await _confirmed(
+        world,
+        world.p1,
+        world.s1,
+        world.a,
+        started_at="2025-12-31T23:59:59.999+08:00",
+        ended_at="2026-01-01T00:30:00+08:00",
+    )
+    await _confirmed(
+        world,
+        world.p1,
+        world.s1,
+        world.a,
+        started_at="2026-01-01T00:00:00+08:00",
+        ended_at="2026-01-01T00:30:00+08:00",
+    )
+    await _confirmed(
+        world,
+        world.p1,
+        world.s1,
+        world.a,
+        started_at="2026-12-31T15:59:59.5Z",
+        ended_at="2026-12-31T16:30:00Z",
+    )
+    await _confirmed(
+        world, world.p1, world.s1, world.a, started_at="2026-12-31T16:00:00Z", ended_at="2026-12-31T16:30:00Z"
+    )
+    counts = {y: _by_name(await _summary(world.p1, y))["p1"]["visits_confirmed"] for y in (2025, 2026, 2027)}
+    assert counts == {2025: 1, 2026: 2, 2027: 1}
+
+
 async def test_summary_scoping_by_role(world: World) -> None:
     everyone = {"p1", "p2"}
     assert set(_by_name(await _summary(world.coord, 2025))) == everyone
