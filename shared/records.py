@@ -18,6 +18,10 @@ VISIT: Final = "visit"
 OPINION: Final = "opinion"
 FEEDBACK: Final = "feedback"
 KINDS: Final = (VISIT, OPINION, FEEDBACK)
+#: A planner's answer to a consultation-activity invitation (pulled as kind "invitation"). Pushed like a
+#: record, with the invitation's id as ``id``; it is not one of the record KINDS the planner makes.
+INVITATION_RESPONSE: Final = "invitation_response"
+RESPONSES: Final = ("accepted", "declined")
 
 #: Opinion kinds (PDS-2b review, CQ-5 written opinion on plans and designs).
 OPINION_KINDS: Final = ("plan_review", "design_review", "consultation", "other")
@@ -144,6 +148,12 @@ def _district(v: Any) -> int:
     return v
 
 
+def _server_id(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+        raise ValueError("must be a server id (a positive whole number)")
+    return v
+
+
 def _photos(v: Any) -> list[str]:
     if v is None:
         return []
@@ -209,6 +219,11 @@ SCHEMAS: Final[dict[str, dict[str, Checker]]] = {
         "lon": _number(-180, 180, required=False),
         "collected_at": _time(required=True),
     },
+    INVITATION_RESPONSE: {
+        "activity_id": _server_id,
+        "response": _choice(RESPONSES),
+        "note": _text(MAX_SHORT * 5, required=False),
+    },
 }
 
 
@@ -216,7 +231,7 @@ def validate(kind: str, data: Any) -> dict[str, Any]:
     """Return a cleaned copy of ``data`` for ``kind`` or raise `RecordError` naming the field."""
     schema = SCHEMAS.get(kind)
     if schema is None:
-        raise RecordError("kind", f"must be one of {', '.join(KINDS)}")
+        raise RecordError("kind", f"must be one of {', '.join(SCHEMAS)}")
     if not isinstance(data, Mapping):
         raise RecordError("data", "must be an object")
     unknown = sorted(str(k) for k in set(data) - set(schema))
