@@ -15,7 +15,8 @@ from pathlib import Path
 import flet as ft
 import flet_geolocator as ftg
 
-from app.ui.screens import App, Services, handle_picked, handle_uploaded, run_sync
+from app.ui.roles import PLANNER, OnlineViews, RoleApp, role_of
+from app.ui.screens import Services, handle_picked, handle_uploaded, run_sync
 from app.ui.state import AppState
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,8 @@ async def main(page: ft.Page) -> None:
     closed = asyncio.Event()
     page.on_disconnect = lambda _: closed.set()
     page.on_close = lambda _: closed.set()
-    page.render_views(App, state, services)
+    # Planners get the phone screens; district staff and coordinators their online screens.
+    page.render_views(RoleApp, state, services, OnlineViews(state))
 
     async def auto_sync() -> None:
         # Syncs by itself: now and then, and soon after something was saved while the outbox waits.
@@ -78,7 +80,7 @@ async def main(page: ft.Page) -> None:
                 return
             except TimeoutError:
                 pass
-            if state.store is not None and state.token:
+            if state.store is not None and state.token and role_of(state) == PLANNER:
                 try:
                     await run_sync(state, services)
                 except Exception:

@@ -1,0 +1,186 @@
+"""A small async httpx client for the online endpoints district staff and coordinators use (issue 4).
+
+Staff and coordinators work signed in and online: nothing here is stored on the phone. Every method is one
+request; a 4xx/5xx answer raises `OnlineError` carrying the status and the field the server named, and a
+network failure raises `OnlineError` with ``unreachable`` set, so the screens can say it in plain words.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import httpx
+
+TIMEOUT_S: Final = 30.0
+
+
+class OnlineError(Exception):
+    """The server refused (``status``, ``field``, ``detail``) or could not be reached (``unreachable``)."""
+
+    def __init__(
+        self, detail: str, *, status: int = 0, field: str | None = None, unreachable: bool = False
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.status = status
+        self.field = field
+        self.unreachable = unreachable
+
+
+def _raise_for(resp: httpx.Response) -> None:
+    if resp.status_code < 400:
+        return
+    field: str | None = None
+    detail = resp.reason_phrase
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        raw = body.get("detail") or body.get("message") or detail
+        detail = raw if isinstance(raw, str) else str(raw)
+        f = body.get("field")
+        field = str(f) if f else None
+    if field is None and ":" in detail:
+        # The server's messages start with the field's name ("grades.12: ...").
+        field = detail.split(":", 1)[0].strip() or None
+    raise OnlineError(detail, status=resp.status_code, field=field)
+
+
+class OnlineClient:
+    """The online API as methods; ``transport`` lets tests run it against the server in-process."""
+
+    def __init__(
+        self, base_url: str, token: str, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._transport = transport
+
+    def _client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=self._transport,
+            headers={"Authorization": f"Bearer {self.token}", "Accept": "application/json"},
+            timeout=TIMEOUT_S,
+        )
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            async with self._client() as client:
+                resp = await client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise OnlineError(f"cannot reach server {self.base_url}: {exc}", unreachable=True) from exc
+        _raise_for(resp)
+        if not resp.content:
+            return None
+        ctype = resp.headers.get("content-type", "")
+        return resp.json() if "json" in ctype else resp.content
+
+    @staticmethod
+    def _params(**values: Any) -> dict[str, Any]:
+        return {k: v for k, v in values.items() if v is not None}
+
+    # --- configuration ---
+    async def config(self) -> dict[str, Any]:
+        return dict(await self._call("GET", "/api/config"))
+
+    async def districts(self) -> list[dict[str, Any]]:
+        return list(await self._call("GET", "/api/districts"))
+
+    async def planners(self, year: int) -> list[dict[str, Any]]:
+        """The planners this user may see, with their yearly numbers (staff: their districts)."""
+        body = await self._call("GET", "/api/summary/planners", params={"year": year})
+        return list(body.get("planners") or [])
+
+    # --- review ---
+    async def review_queue(
+        self, district_id: int | None = None, status: str = "pending"
+    ) -> list[dict[str, Any]]:
+        body = await self._call(
+            "GET", "/api/review/queue", params=self._params(district_id=district_id, status=status)
+        )
+        return list(body.get("visits") or [])
+
+    async def attachment(self, sha256: str) -> bytes:
+        return bytes(await self._call("GET", f"/api/attachments/{sha256}"))
+
+    async def confirm(self, visit_id: str, reason_code: str | None = None, note: str | None = None) -> Any:
+        return await self._call(
+            "POST", f"/api/visits/{visit_id}/confirm", json=self._params(reason_code=reason_code, note=note)
+        )
+
+    async def reject(self, visit_id: str, reason: str) -> Any:
+        return await self._call("POST", f"/api/visits/{visit_id}/reject", json={"reason": reason})
+
+    # --- activities ---
+    async def create_activity(
+        self, district_id: int, topic: str, place: str, starts_at: str, planner_ids: list[int]
+    ) -> dict[str, Any]:
+        body = {
+            "district_id": district_id,
+            "topic": topic,
+            "place": place,
+            "starts_at": starts_at,
+            "planner_ids": planner_ids,
+        }
+        return dict(await self._call("POST", "/api/activities", json=body))
+
+    async def activities(
+        self, district_id: int | None = None, year: int | None = None
+    ) -> list[dict[str, Any]]:
+        body = await self._call(
+            "GET", "/api/activities", params=self._params(district_id=district_id, year=year)
+        )
+        return list(body.get("activities") or []) if isinstance(body, dict) else list(body or [])
+
+    async def activity(self, activity_id: int | str) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/activities/{activity_id}"))
+
+    async def attendance(
+        self, activity_id: int | str, planner_id: int, status: str, reason: str | None
+    ) -> Any:
+        body = {"planner_id": planner_id, "status": status, "reason": reason}
+        return await self._call("POST", f"/api/activities/{activity_id}/attendance", json=body)
+
+    # --- opinions ---
+    async def opinions(self, district_id: int | None = None, year: int | None = None) -> list[dict[str, Any]]:
+        body = await self._call(
+            "GET", "/api/opinions", params=self._params(district_id=district_id, year=year)
+        )
+        return list(body.get("opinions") or []) if isinstance(body, dict) else list(body or [])
+
+    async def follow_up(self, opinion_id: str, adoption: str, quality: int, note: str | None) -> Any:
+        body = {"adoption": adoption, "quality": quality, "note": note}
+        return await self._call("POST", f"/api/opinions/{opinion_id}/follow-up", json=body)
+
+    # --- coordinators ---
+    async def dashboard(self, year: int) -> dict[str, Any]:
+        return dict(await self._call("GET", "/api/dashboard", params={"year": year}))
+
+    async def dashboard_map(self, year: int, district_id: int | None = None) -> dict[str, Any]:
+        return dict(
+            await self._call(
+                "GET", "/api/dashboard/map", params=self._params(year=year, district_id=district_id)
+            )
+        )
+
+    async def appraisal(self, year: int) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/appraisal/{year}"))
+
+    async def dossier(self, year: int, planner_id: int) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/appraisal/{year}/planners/{planner_id}"))
+
+    async def set_grades(self, year: int, grades: dict[int, str]) -> Any:
+        body = {"grades": {str(k): v for k, v in grades.items()}}
+        return await self._call("PUT", f"/api/appraisal/{year}/grades", json=body)
+
+    async def report_link(self, report: str, params: dict[str, Any]) -> str:
+        body = await self._call("POST", "/api/reports/links", json={"report": report, "params": params})
+        url = str(body["url"])
+        # The server may answer a path; the browser needs the full address.
+        return url if url.startswith(("http://", "https://")) else f"{self.base_url}{url}"
+
+    async def alerts(self, year: int) -> list[dict[str, Any]]:
+        body = await self._call("GET", "/api/alerts", params={"year": year})
+        return list(body.get("alerts") or []) if isinstance(body, dict) else list(body or [])
