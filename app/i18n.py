@@ -172,13 +172,14 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "nav.dashboard": ("总览", "Dashboard"),
     "nav.map": ("地图", "Map"),
     "nav.appraisal": ("考核", "Appraisal"),
-    "online.unreachable": (
-        "连不上服务器，请联网后重试。", "Cannot reach the server. Try again when online."
-    ),
+    "online.unreachable": ("连不上服务器，请联网后重试。", "Cannot reach the server. Try again when online."),
     "online.not_allowed": ("没有权限查看或处理这项内容。", "You may not see or change this."),
     "online.refused": ("服务器未接受：{detail}", "The server refused: {detail}"),
     "staff.queue_title": ("待确认的实地指导", "Visits to confirm"),
-    "staff.queue_count": ("待确认 {count} 条，本次已处理 {decided} 条", "{count} waiting, {decided} done this session"),
+    "staff.queue_count": (
+        "待确认 {count} 条，本次已处理 {decided} 条",
+        "{count} waiting, {decided} done this session",
+    ),
     "staff.queue_empty": ("全部处理完了。", "All done."),
     "staff.all_districts": ("全部片区", "All districts"),
     "staff.start": ("开始逐条确认", "Start confirming"),
@@ -192,7 +193,8 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "staff.photos_missing": ("还有 {count} 张照片未上传", "{count} photos not uploaded yet"),
     "staff.reason_code": ("异常确认理由（必选）", "Reason for confirming (required)"),
     "staff.reason_needed": (
-        "这条记录有异常，请先选择确认理由。", "This visit has exceptions: choose a reason first."
+        "这条记录有异常，请先选择确认理由。",
+        "This visit has exceptions: choose a reason first.",
     ),
     "staff.refused.reason_code": ("确认理由：{detail}", "Reason: {detail}"),
     "staff.refused.note": ("说明：{detail}", "Note: {detail}"),
@@ -214,7 +216,10 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "activity.invite": ("邀请规划师", "Invite planners"),
     "activity.no_planners": ("请至少邀请一位规划师。", "Invite at least one planner."),
     "activity.create": ("创建并发送邀请", "Create and send invitations"),
-    "activity.created": ("活动已创建，已邀请 {count} 位规划师。", "Activity created; {count} planners invited."),
+    "activity.created": (
+        "活动已创建，已邀请 {count} 位规划师。",
+        "Activity created; {count} planners invited.",
+    ),
     "activity.attendance": ("出席记录", "Attendance"),
     "activity.reason": ("请假原因", "Reason for the excused absence"),
     "activity.reason_shown": ("原因：{reason}", "Reason: {reason}"),
@@ -247,19 +252,36 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "dash.pending": ("（另有 {n} 次待确认）", " ({n} pending)"),
     "dash.hours": ("工作时长 {hours} 小时", "{hours} working hours"),
     "dash.opinions": ("书面意见 {n} 份", "{n} written opinions"),
-    "dash.opinions_mean": ("书面意见 {n} 份，平均质量 {mean} 分", "{n} written opinions, mean quality {mean}"),
-    "dash.feedback_absences": ("居民意见 {feedback} 条 · 无故缺席 {absences} 次", "{feedback} feedback · {absences} unexcused absences"),
+    "dash.opinions_mean": (
+        "书面意见 {n} 份，平均质量 {mean} 分",
+        "{n} written opinions, mean quality {mean}",
+    ),
+    "dash.feedback_absences": (
+        "居民意见 {feedback} 条 · 无故缺席 {absences} 次",
+        "{feedback} feedback · {absences} unexcused absences",
+    ),
     "dash.totals": ("全部合计", "Totals"),
-    "dash.totals_line": ("{planners} 位规划师 · 已确认指导 {visits} 次 · {hours} 小时", "{planners} planners · {visits} confirmed visits · {hours} h"),
-    "dash.totals_line2": ("书面意见 {opinions} 份 · 居民意见 {feedback} 条", "{opinions} opinions · {feedback} feedback"),
+    "dash.totals_line": (
+        "{planners} 位规划师 · 已确认指导 {visits} 次 · {hours} 小时",
+        "{planners} planners · {visits} confirmed visits · {hours} h",
+    ),
+    "dash.totals_line2": (
+        "书面意见 {opinions} 份 · 居民意见 {feedback} 条",
+        "{opinions} opinions · {feedback} feedback",
+    ),
     "dash.alerts": ("待处理提醒 {count} 条", "{count} open alerts"),
     "dash.chart_visits": ("已确认实地指导（对照年度指标）", "Confirmed visits against the target"),
-    "dash.chart_legend": ("蓝色：达到进度；红色：低于指标；灰色：年度指标", "Blue: at target; red: below; grey: the target"),
+    "dash.chart_legend": (
+        "蓝色：达到进度；红色：低于指标；灰色：年度指标",
+        "Blue: at target; red: below; grey: the target",
+    ),
     "dash.chart_hours": ("各片区已确认工作时长", "Confirmed hours per district"),
     "dash.districts": ("各片区合计", "Totals per district"),
     "dash.district_line": (
-        "{name}：{planners} 人 · 指导 {visits} 次 · {hours} 小时 · 意见 {opinions} 份 · 居民意见 {feedback} 条",
-        "{name}: {planners} planners · {visits} visits · {hours} h · {opinions} opinions · {feedback} feedback",
+        "{name}：{planners} 人 · 指导 {visits} 次 · {hours} 小时 · 意见 {opinions} 份"
+        " · 居民意见 {feedback} 条",
+        "{name}: {planners} planners · {visits} visits · {hours} h · {opinions} opinions"
+        " · {feedback} feedback",
     ),
     "dash.map": ("指导地图", "Map of visits"),
     "dash.appraisal": ("年度考核", "Appraisal"),
@@ -279,7 +301,10 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "map.legend.pending": ("待确认 {n}", "Pending {n}"),
     "map.legend.rejected": ("已退回 {n}", "Rejected {n}"),
     "appraisal.title": ("年度考核", "Annual appraisal"),
-    "appraisal.cap": ("已选优秀 {chosen} 人，最多 {cap} 人（共 {n} 人）", "{chosen} excellent chosen, at most {cap} of {n}"),
+    "appraisal.cap": (
+        "已选优秀 {chosen} 人，最多 {cap} 人（共 {n} 人）",
+        "{chosen} excellent chosen, at most {cap} of {n}",
+    ),
     "appraisal.no_cap": ("已选优秀 {chosen} 人（本地无比例限制）", "{chosen} excellent chosen (no cap here)"),
     "appraisal.suggested": ("建议：{grade}（{reasons}）", "Suggested: {grade} ({reasons})"),
     "appraisal.final": ("已定：{grade}", "Final: {grade}"),
@@ -288,7 +313,8 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "appraisal.saved": ("考核等次已保存。", "Grades saved."),
     "appraisal.refused_cap": (
         "不能保存：{n} 人中最多 {cap} 人可评为“{grade}”（不超过 {pct}%）。请先把 {name} 改为其他等次。",
-        "Not saved: at most {cap} of {n} planners may be graded \u201c{grade}\u201d ({pct}% cap). Change {name} to another grade first.",
+        "Not saved: at most {cap} of {n} planners may be graded \u201c{grade}\u201d ({pct}% cap)."
+        " Change {name} to another grade first.",
     ),
     "reason.below_target": ("未达年度指导次数", "below the visit target"),
     "reason.absence_warning": ("缺席达到警示", "absence warning"),
@@ -298,6 +324,10 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "dossier.title": ("{name} · {year} 年考核档案", "{name} · dossier {year}"),
     "dossier.records": ("{count} 条记录，点开查看", "{count} records, tap to see"),
     "dossier.no_records": ("没有记录", "No records"),
+    "dossier.quality": ("质量 {quality} 分", "quality {quality}"),
+    "review.pending": ("待确认", "pending"),
+    "review.confirmed": ("已确认", "confirmed"),
+    "review.rejected": ("已退回", "rejected"),
     "dossier.opinion_docx": ("书面意见 {id}（DOCX）", "Opinion {id} (DOCX)"),
     "indicator.confirmed_visits": ("已确认实地指导", "Confirmed visits"),
     "indicator.hours": ("工作时长（小时）", "Working hours"),
@@ -311,9 +341,18 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "indicator.activities_attended": ("出席活动", "Activities attended"),
     "indicator.absences_excused": ("请假", "Excused absences"),
     "indicator.absences_unexcused": ("无故缺席", "Unexcused absences"),
-    "alert.behind_pace": ("进度落后 {behind_by} 次（应达 {expected}，已确认 {confirmed}）", "behind pace by {behind_by} ({confirmed} of {expected} due)"),
-    "alert.absence_warning": ("无故缺席 {count} 次，达到解聘警示（{limit} 次）", "{count} unexcused absences: dismissal warning (limit {limit})"),
-    "alert.term_ending": ("聘期 {days_left} 天后结束（{term_end}）", "term ends in {days_left} days ({term_end})"),
+    "alert.behind_pace": (
+        "进度落后 {behind_by} 次（应达 {expected}，已确认 {confirmed}）",
+        "behind pace by {behind_by} ({confirmed} of {expected} due)",
+    ),
+    "alert.absence_warning": (
+        "无故缺席 {count} 次，达到解聘警示（{limit} 次）",
+        "{count} unexcused absences: dismissal warning (limit {limit})",
+    ),
+    "alert.term_ending": (
+        "聘期 {days_left} 天后结束（{term_end}）",
+        "term ends in {days_left} days ({term_end})",
+    ),
     "alert.short_exit_notice": (
         "退出申请只提前 {notice_working_days} 个工作日（需 {required_working_days} 个）",
         "exit notice of {notice_working_days} working days ({required_working_days} required)",
