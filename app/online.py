@@ -144,11 +144,35 @@ class OnlineClient:
         return await self._call("POST", f"/api/activities/{activity_id}/attendance", json=body)
 
     # --- opinions ---
-    async def opinions(self, district_id: int | None = None, year: int | None = None) -> list[dict[str, Any]]:
-        body = await self._call(
-            "GET", "/api/opinions", params=self._params(district_id=district_id, year=year)
-        )
-        return list(body.get("opinions") or []) if isinstance(body, dict) else list(body or [])
+    async def opinions(self, district_id: int | None = None) -> list[dict[str, Any]]:
+        """Written opinions in the user's districts, newest first, with the follow-up recorded so far.
+
+        There is no list endpoint for opinions: the sync pull, which the server scopes to the staff
+        member's districts, already carries them (data as written, state as the server set it).
+        """
+        found: dict[str, dict[str, Any]] = {}
+        cursor = ""
+        while True:
+            body = await self._call("GET", "/api/sync/pull", params={"cursor": cursor, "limit": 1000})
+            for ch in body.get("changes") or []:
+                if ch.get("kind") != "opinion" or ch.get("deleted") or not ch.get("data"):
+                    continue
+                data, state = dict(ch["data"]), dict(ch.get("state") or {})
+                if district_id is not None and data.get("district_id") != district_id:
+                    continue
+                follow = state.get("follow_up") or {
+                    k: state[k] for k in ("adoption", "quality") if state.get(k) is not None
+                }
+                found[str(ch["id"])] = {
+                    "id": str(ch["id"]),
+                    **data,
+                    "planner_id": state.get("planner_id"),
+                    "follow_up": follow or None,
+                }
+            cursor = str(body.get("cursor") or "")
+            if not body.get("has_more"):
+                break
+        return sorted(found.values(), key=lambda o: str(o.get("issued_at") or ""), reverse=True)
 
     async def follow_up(self, opinion_id: str, adoption: str, quality: int, note: str | None) -> Any:
         body = {"adoption": adoption, "quality": quality, "note": note}

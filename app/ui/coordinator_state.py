@@ -157,7 +157,10 @@ class CoordinatorState:
                     opinions=opinions,
                     feedback=int(p.get("feedback") or 0),
                     absences=int(p.get("absences_unexcused") or 0),
-                    alerts=tuple(self.alert_text({**a, "display_name": None}) for a in p.get("alerts") or []),
+                    alerts=tuple(
+                        self.alert_text({**a, "display_name": None, "planner_name": None})
+                        for a in p.get("alerts") or []
+                    ),
                 )
             )
         return rows
@@ -328,10 +331,7 @@ class CoordinatorState:
             )
             value = ind.get("value")
             shown = fmt_hours(float(value)) if isinstance(value, float) else str(value)
-            records = [
-                self._record_line(r)
-                for r in ind.get("records") or ind.get("record_ids") or ind.get("ids") or []
-            ]
+            records = [self._record_line(r) for r in ind.get("records") or ind.get("record_ids") or []]
             items.append((label, shown, records))
         return items
 
@@ -342,28 +342,26 @@ class CoordinatorState:
         if not isinstance(ind, dict):
             return []
         out = []
-        for r in ind.get("records") or ind.get("record_ids") or ind.get("ids") or []:
+        for r in ind.get("record_ids") or ind.get("records") or []:
             out.append(str(r.get("id")) if isinstance(r, dict) else str(r))
         return out
 
     def _record_line(self, r: Any) -> str:
+        """One record behind a number: its day, what it was, and what was decided about it."""
         if not isinstance(r, dict):
             return str(r)
-        when = (
-            r.get("started_at")
-            or r.get("issued_at")
-            or r.get("collected_at")
-            or r.get("starts_at")
-            or r.get("at")
-        )
-        what = r.get("site") or r.get("subject") or r.get("topic") or r.get("place") or r.get("kind") or ""
-        rid = str(r.get("id") or "")[:8]
-        from app.i18n import fmt_time
-
-        when_text = (
-            fmt_time(when, self.lang, self.tz) if isinstance(when, str) and "T" in when else str(when or "")
-        )
-        return " · ".join(x for x in (when_text, str(what), rid) if x)
+        when = r.get("date") or r.get("started_at") or r.get("issued_at") or ""
+        what = r.get("summary") or r.get("site") or r.get("subject") or r.get("topic") or ""
+        extra = []
+        if r.get("review"):
+            extra.append(self.tr(f"review.{r['review']}"))
+        if r.get("adoption"):
+            extra.append(self.tr(f"follow.{r['adoption']}"))
+        if r.get("quality") is not None:
+            extra.append(self.tr("dossier.quality", quality=r["quality"]))
+        if r.get("status"):
+            extra.append(self.tr(f"activity.status.{r['status']}"))
+        return " · ".join(str(x) for x in (when, what, *extra) if x)
 
     # --- downloads -------------------------------------------------------------------------------------
 

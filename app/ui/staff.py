@@ -367,7 +367,7 @@ def OpinionsScreen(staff: StaffState, revision: int) -> ft.Control:
                     [
                         _text(str(o.get("subject") or ""), 19, ft.FontWeight.BOLD),
                         _text(
-                            f"{o.get('planner_name') or ''} · {staff.when(o.get('issued_at'))}",
+                            f"{staff.planner_name(o.get('planner_id'))} · {staff.when(o.get('issued_at'))}",
                             16,
                             color=MUTED,
                         ),

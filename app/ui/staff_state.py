@@ -400,7 +400,9 @@ class StaffState:
 
     async def load_opinions(self) -> None:
         try:
-            self.opinions = await self.client.opinions(self.district_id, self.year)
+            self.opinions = await self.client.opinions(self.district_id)
+            if not self.planners:
+                self.planners = await self.client.planners(self.year)
         except OnlineError as exc:
             self._fail(exc)
         self.go("opinions")
@@ -408,6 +410,12 @@ class StaffState:
     def open_follow_up(self, opinion_id: str) -> None:
         self.opinion_id = opinion_id
         self.go("follow_up")
+
+    def planner_name(self, planner_id: Any) -> str:
+        for p in self.planners:
+            if p.get("planner_id") == planner_id:
+                return str(p.get("display_name") or planner_id)
+        return str(planner_id or "")
 
     def current_opinion(self) -> dict[str, Any] | None:
         return next((o for o in self.opinions if str(o.get("id")) == self.opinion_id), None)
