@@ -34,6 +34,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("json_serializer", _json_dumps)
     if make_url(url).get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    # LIFO: the connection used last is used next, with its page cache and memory map still warm.
+    kwargs.setdefault("pool_use_lifo", True)
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
