@@ -366,19 +366,15 @@ class CoordinatorState:
     # --- downloads -------------------------------------------------------------------------------------
 
     def report_request(self, report: str, **extra: Any) -> tuple[str, dict[str, Any]]:
-        """The report path and parameters the server's signed-link endpoint expects."""
+        """The report name and parameters the server's signed-link endpoint expects."""
         if report == "quarterly":
-            return "quarterly.xlsx", {
-                "year": self.year,
-                "quarter": self.quarter,
-                "district_id": self.district_id,
-            }
+            return "quarterly", {"year": self.year, "quarter": self.quarter, "district_id": self.district_id}
         if report == "hr_summary":
-            return "hr-summary.xlsx", {"year": self.year, "quarter": self.quarter}
+            return "hr-summary", {"year": self.year, "quarter": self.quarter}
         if report == "annual":
-            return f"annual/{extra['planner_id']}.docx", {"year": self.year}
+            return "annual", {"year": self.year, "planner_id": extra["planner_id"]}
         if report == "opinion":
-            return f"opinions/{extra['opinion_id']}.docx", {}
+            return "opinion", {"opinion_id": extra["opinion_id"]}
         raise ValueError(f"report: unknown {report!r}")
 
     async def download_link(self, report: str, **extra: Any) -> str | None:
@@ -389,8 +385,9 @@ class CoordinatorState:
         except OnlineError as exc:
             self._fail(exc)
             return None
-        self.downloads = [*self.downloads, name]
-        self.notice = self.tr("dash.download_started", name=name)
+        file_name = str(url).split("?", 1)[0].rsplit("/", 1)[-1]
+        self.downloads = [*self.downloads, file_name]
+        self.notice = self.tr("dash.download_started", name=file_name)
         return str(url)
 
 
