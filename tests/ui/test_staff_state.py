@@ -14,7 +14,7 @@ import httpx
 from app.online import OnlineClient
 from app.ui.staff_state import StaffState
 from shared import records as rec
-from tests.server.conftest import Api, World, api, op, opinion, pull_all, push, visit, world  # noqa: F401
+from tests.server.conftest import Api, World, op, opinion, pull_all, push, visit
 
 
 def online(api: Api, client: httpx.AsyncClient) -> OnlineClient:
@@ -59,7 +59,7 @@ async def test_staff_sees_the_queue_of_their_district_with_flag_labels_in_chines
     staff.lang = "en"
     raw = next(v for v in staff.queue if v["site"] == "朝天门广场")
     assert "Too short" in staff.view(raw).flag_labels
-    assert [label for code, label in staff.reason_choices()][0] == "Verified by phone"
+    assert staff.reason_choices()[0] == ("verified_by_phone", "Verified by phone")
 
 
 async def test_a_flagged_visit_is_confirmed_only_with_a_reason_code_and_the_next_visit_opens(
