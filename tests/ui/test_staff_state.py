@@ -7,7 +7,7 @@ with a reason code, the next visit opening by itself, rejection with a reason, a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -19,7 +19,7 @@ from tests.server.conftest import Api, World, op, opinion, pull_all, push, visit
 
 def online(api: Api, client: httpx.AsyncClient) -> OnlineClient:
     token = client.headers["authorization"].split()[1]
-    return OnlineClient("http://fieldlog", token, transport=httpx.ASGITransport(app=api.app))
+    return OnlineClient("http://fieldlog", token, transport=httpx.ASGITransport(app=cast(Any, api.app)))
 
 
 async def _two_visits(world: World) -> tuple[str, str]:
