@@ -13,12 +13,20 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from shared.protocol import PROTOCOL_VERSION
 
+from .activities import ActivityController
+from .appraisal_api import AppraisalController
 from .attachments import AttachmentController
+from .audit_api import AuditController
 from .auth import AuthController, make_jwt_auth
+from .dashboard import DashboardController
 from .db import Database
 from .districts import DistrictController
 from .errors import http_error_handler
+from .followup import FollowUpController
 from .migrate import check_migrated
+from .planners import PlannerController
+from .reports_api import ReportController
+from .review_queue import ReviewController
 from .settings import Settings
 from .summary import SummaryController
 from .sync import SyncController
@@ -59,6 +67,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AttachmentController,
             VisitController,
             SummaryController,
+            ReviewController,
+            ActivityController,
+            FollowUpController,
+            PlannerController,
+            DashboardController,
+            AppraisalController,
+            ReportController,
+            AuditController,
         ],
         on_app_init=[jwt_auth.on_app_init],
         on_startup=[on_startup],

@@ -18,13 +18,14 @@ from typing import Any
 
 import anyio.to_thread
 import sqlalchemy as sa
-from litestar import Controller, Request, Response, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, JSONBody
+from litestar.response import File
 from PIL import Image
 
 from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database, utcnow
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, not_found
 from .models import Attachment, table_of
 from .settings import Settings
 from .sync import TABLES
@@ -198,6 +199,30 @@ async def missing(db: Database, settings: Settings, user: CurrentUser, body: Any
     }
 
 
+async def may_see_attachment(db: Database, user: CurrentUser, sha256: str) -> bool:
+    """True when a record the user may see lists this photo."""
+    async with db.read() as conn:
+        for t in (TABLES["visit"], TABLES["feedback"]):
+            if conn.dialect.name == "sqlite":
+                refs = sa.exists(
+                    sa.select(1)
+                    .select_from(sa.func.json_each(t.c.data, "$.photos").table_valued("value"))
+                    .where(sa.literal_column("value") == sha256)
+                )
+            else:
+                refs = t.c.data["photos"].op("@>")(sa.func.to_jsonb(sa.func.jsonb_build_array(sha256)))
+            query = sa.select(t.c.id).where(t.c.deleted == sa.false(), refs).limit(1)
+            if user.role == PLANNER:
+                query = query.where(t.c.planner_id == user.id)
+            elif user.role == DISTRICT:
+                query = query.where(t.c.district_id.in_(sorted(user.district_ids)))
+            elif not user.sees_all:
+                continue
+            if (await conn.execute(query)).first():
+                return True
+    return False
+
+
 class AttachmentController(Controller):
     path = "/api/attachments"
     tags = ("attachments",)
@@ -221,3 +246,20 @@ class AttachmentController(Controller):
         body = await read_limited(request, settings.max_upload_bytes)
         status, result = await put_attachment(request.app.state.db, settings, request.user, sha256, body)
         return Response(result, status_code=status)
+
+    @get("/{sha256:str}", summary="A stored photo, to users who may see a record listing it")
+    async def photo(self, request: Request[CurrentUser, Any, Any], sha256: FromPath[str]) -> File:
+        settings: Settings = request.app.state.settings
+        check_digest(sha256)
+        path = attachment_path(settings, sha256)
+        if not await may_see_attachment(request.app.state.db, request.user, sha256) or not path.exists():
+            raise not_found("sha256", "no such photo")
+        async with request.app.state.db.read() as conn:
+            ctype = (
+                await conn.execute(
+                    sa.select(_attachments.c.content_type).where(_attachments.c.sha256 == sha256)
+                )
+            ).scalar_one_or_none()
+        return File(
+            path=path, media_type=ctype or "application/octet-stream", content_disposition_type="inline"
+        )

@@ -31,9 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import protocol
 from shared.profiles import Profile
-from shared.records import KINDS, VISIT, RecordError, parse_time, validate
+from shared.records import INVITATION_RESPONSE, KINDS, VISIT, RecordError, parse_time, validate
 from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnight
 
+from .activities import INVITATION, apply_response, invitation_changes
 from .audit import audit
 from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database, insert_many, lock_writers, take_seq, utcnow
@@ -121,8 +122,8 @@ def parse_push(body: Any) -> PushRequest:
 def _check_op(op: ParsedOp, user: CurrentUser) -> None:
     """Per-op validation that needs no database: sets ``op.error`` (rejected) or ``op.clean``."""
     try:
-        if op.kind not in KINDS:
-            raise RecordError("kind", f"must be one of {', '.join(KINDS)}")
+        if op.kind not in KINDS and op.kind != INVITATION_RESPONSE:
+            raise RecordError("kind", f"must be one of {', '.join((*KINDS, INVITATION_RESPONSE))}")
         try:
             canonical = str(uuid.UUID(op.id))
         except ValueError:
@@ -136,7 +137,12 @@ def _check_op(op: ParsedOp, user: CurrentUser) -> None:
             if op.base_version == 0:
                 raise RecordError("base_version", "a delete needs the version of the record it deletes")
             return
+        if op.data is None and op.kind == INVITATION_RESPONSE:
+            raise RecordError("data", "an answer cannot be deleted; send the new answer")
         clean = validate(op.kind, op.data)
+        if op.kind == INVITATION_RESPONSE:
+            op.clean = clean
+            return
         if clean["district_id"] not in user.district_ids:
             raise RecordError("district_id", "is not a district you serve")
         op.clean = clean
@@ -205,7 +211,11 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
         for op in req.ops:
             if op.op_id not in known:  # a re-sent op is answered from its first outcome, not re-validated
                 _check_op(op, user)
-        todo = [op for op in req.ops if op.op_id not in known and op.error is None]
+        todo = [
+            op
+            for op in req.ops
+            if op.op_id not in known and op.error is None and op.kind != INVITATION_RESPONSE
+        ]
         last_seq = await take_seq(conn, len(todo)) if todo else 0
         next_seq = last_seq - len(todo) + 1
         current = await _load_current(conn, todo)
@@ -220,9 +230,14 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
                 results.append(_result(op, protocol.REJECTED, None, op.error))
                 result_ops.append(op)
                 continue
-            result = _apply(op, user, req, current, writes, next_seq, now)
-            if result["status"] == protocol.APPLIED:
-                next_seq += 1
+            if op.kind == INVITATION_RESPONSE:
+                assert op.clean is not None
+                version, error = await apply_response(conn, user, op.id, op.clean, now)
+                result = _result(op, protocol.REJECTED if error else protocol.APPLIED, version, error)
+            else:
+                result = _apply(op, user, req, current, writes, next_seq, now)
+                if result["status"] == protocol.APPLIED:
+                    next_seq += 1
             if result["status"] in (protocol.APPLIED, protocol.CONFLICT):
                 # Recorded so that a re-send (or a repeat in this batch) is a duplicate of this outcome.
                 known[op.op_id] = (result["status"], result["version"])
@@ -530,11 +545,16 @@ async def pull(
                 sa.select(t).where(_scope(t, user), t.c.seq > after).order_by(t.c.seq).limit(limit + 1)
             )
             rows.extend((r.seq, kind, r) for r in result)
+        # Invitations to consultation activities (server.activities), already shaped as changes.
+        rows.extend(
+            (seq, INVITATION, change)
+            for seq, change in await invitation_changes(conn, user, after, limit + 1)
+        )
     rows.sort(key=lambda x: x[0])
     page = rows[:limit]
     new_cursor = page[-1][0] if page else after
     return {
-        "changes": [change_of(kind, r, settings, now) for _, kind, r in page],
+        "changes": [r if kind == INVITATION else change_of(kind, r, settings, now) for _, kind, r in page],
         "cursor": protocol.encode_cursor(new_cursor),
         "has_more": len(rows) > limit,
     }

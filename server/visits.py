@@ -22,6 +22,7 @@ from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database, take_seq, utcnow
 from .errors import ApiError, bad_request, forbidden, not_found
 from .models import Visit, table_of
+from .review_queue import check_confirmation
 from .settings import Settings
 from .sync import change_of
 
@@ -93,6 +94,10 @@ async def review_visit(
                 )
             if row.review == CONFIRMED:
                 return change_of(VISIT, row, settings, now)
+            # A flagged visit needs a reason code (422 naming reason_code); the flags are stored and audited.
+            flags: list[str] | None = await check_confirmation(
+                conn, settings, row, reason_code, note, user.id
+            )
             values: dict[str, Any] = {
                 "review": CONFIRMED,
                 "reject_reason": None,
@@ -100,6 +105,7 @@ async def review_visit(
                 "review_note": note,
             }
         else:
+            flags = None
             values = {"review": REJECTED, "reject_reason": reason, "reason_code": None, "review_note": note}
         values.update(version=row.version + 1, seq=seq, reviewed_by=user.id, reviewed_at=now, updated_at=now)
         await conn.execute(_visits.update().where(_visits.c.id == visit_id).values(**values))
@@ -111,7 +117,7 @@ async def review_visit(
             VISIT,
             visit_id,
             _snapshot(row),
-            _snapshot(after),
+            {**_snapshot(after), "flags": flags} if flags is not None else _snapshot(after),
         )
     return change_of(VISIT, after, settings, now)
 

@@ -20,15 +20,17 @@ async def _visit(world: World, **over: object) -> str:
 
 async def test_staff_confirm_a_visit_of_their_district(world: World) -> None:
     rid = await _visit(world)
-    resp = await world.s1.post(f"/api/visits/{rid}/confirm", json={})
+    resp = await world.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone"})
     assert resp.status_code == 200
     body = resp.json()
     assert (body["id"], body["version"], body["state"]["review"]) == (rid, 2, "confirmed")
 
 
-async def test_confirm_needs_no_body(world: World) -> None:
-    rid = await _visit(world)
-    assert (await world.s1.post(f"/api/visits/{rid}/confirm")).status_code == 200
+async def test_a_flagged_visit_confirmed_without_a_body_names_reason_code(world: World) -> None:
+    rid = await _visit(world)  # no photo: flagged
+    resp = await world.s1.post(f"/api/visits/{rid}/confirm")
+    assert resp.status_code == 422
+    assert resp.json()["field"] == "reason_code"
 
 
 async def test_staff_cannot_confirm_outside_their_district(world: World) -> None:
@@ -81,7 +83,7 @@ async def test_an_open_visit_cannot_be_confirmed(world: World) -> None:
 
 async def test_a_confirmed_visit_is_locked_against_planner_edits(world: World) -> None:
     rid = await _visit(world)
-    await world.s1.post(f"/api/visits/{rid}/confirm", json={})
+    await world.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone"})
     [res] = await push(world.p1, op("visit", visit(world.a, site="改地点"), rid, base_version=2))
     assert res["status"] == "conflict"
 
@@ -89,7 +91,7 @@ async def test_a_confirmed_visit_is_locked_against_planner_edits(world: World) -
 async def test_reviews_are_written_to_the_audit_log(world: World) -> None:
     rid = await _visit(world)
     await world.s1.post(f"/api/visits/{rid}/reject", json={"reason": "缺照片"})
-    await world.s1.post(f"/api/visits/{rid}/confirm", json={"note": "补齐了"})
+    await world.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "other", "note": "补齐了"})
     async with world.api.db.read() as conn:
         rows = (
             await conn.execute(
@@ -117,7 +119,7 @@ async def test_reviews_are_written_to_the_audit_log(world: World) -> None:
 
 async def test_confirming_twice_changes_nothing_the_second_time(world: World) -> None:
     rid = await _visit(world)
-    first = (await world.s1.post(f"/api/visits/{rid}/confirm", json={})).json()
+    first = (await world.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone"})).json()
     _, cursor = await pull_all(world.p1)
     second = (await world.s1.post(f"/api/visits/{rid}/confirm", json={})).json()
     assert second["version"] == first["version"] == 2

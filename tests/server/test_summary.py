@@ -21,7 +21,7 @@ async def _confirmed(
     rid = str(uuid.uuid4())
     [res] = await push(client, op("visit", visit(district, **over), rid))
     assert res["status"] == "applied", res
-    resp = await staff.post(f"/api/visits/{rid}/confirm", json={})
+    resp = await staff.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone"})
     assert resp.status_code == 200, resp.text
     return rid
 

@@ -1,0 +1,328 @@
+"""The coordinator's year at a glance: per planner and per district numbers, pace, alerts, and a map of visits.
+
+Numbers come from SQL aggregates: the per-planner summary statement of `server.summary` (its partial
+indexes make it fast on a million visits), one grouped statement for opinion quality and one per record
+kind for district totals. Pace and alerts call server/appraisal/alerts.py: the expected count is
+``alerts.pace`` on the dashboard's day (``as_of``: today in the current year, 31 December for a past year,
+1 January for a future one), compared with the SQL count of confirmed visits; CQ-11, PDS-10 and PDS-11 come
+from ``alerts.planner_alerts`` over the (small) attendance and exit-request tables.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from litestar import Controller, Request, get
+from litestar.params import FromQuery
+
+from shared.geo import wgs84_to_gcj02
+from shared.profiles import Profile
+from shared.rules import CONFIRMED, hours, year_bounds
+
+from .appraisal import alerts as al
+from .appraisal.model import ExitRequest
+from .appraisal.workdays import exit_notice_shortfall
+from .appraisal_data import load_attendance, load_planners, local_today
+from .auth import DISTRICT, CurrentUser
+from .db import Database
+from .errors import forbidden
+from .followup import opinion_followups
+from .models import Feedback, Opinion, User, Visit, table_of
+from .planners import exit_requests
+from .review_queue import map_settings
+from .scope import BUREAU, district_names, parse_int, planner_districts, require_role
+from .settings import Settings
+from .summary import InRange, parse_year, summary_query
+
+_visits, _opinions, _feedback, _users = table_of(Visit), table_of(Opinion), table_of(Feedback), table_of(User)
+MAX_POINTS = 20_000
+
+
+def as_of(year: int, tz: str) -> date:
+    today = local_today(tz)
+    if year < today.year:
+        return date(year, 12, 31)
+    if year > today.year:
+        return date(year, 1, 1)
+    return today
+
+
+def alert_json(a: al.Alert, names: dict[int, str]) -> dict[str, Any]:
+    return {
+        "code": a.code,
+        "planner_id": a.planner_id,
+        "planner_name": names.get(a.planner_id, ""),
+        "rule_id": a.rule_id,
+        "params": a.params,
+    }
+
+
+def exit_request_alert(row: Any, profile: Profile) -> dict[str, Any] | None:
+    """PDS-11 for one stored exit request (None when the notice is long enough or the profile sets none)."""
+    short = exit_notice_shortfall(ExitRequest(row.id, row.planner_id, row.filed_on, row.leave_on), profile)
+    if short is None:
+        return None
+    return {
+        "code": al.SHORT_EXIT_NOTICE,
+        "planner_id": row.planner_id,
+        "rule_id": "PDS-11",
+        "params": {
+            "request_id": row.id,
+            "filed_on": row.filed_on.isoformat(),
+            "leave_on": row.leave_on.isoformat(),
+            "notice_working_days": short.notice_working_days,
+            "required_working_days": short.required_working_days,
+            "earliest_leave_on": short.earliest_leave_on.isoformat(),
+        },
+    }
+
+
+async def _alerts(
+    conn: Any, settings: Settings, year: int, day: date, pace_by: dict[int, al.Pace], planner_ids: list[int]
+) -> list[al.Alert]:
+    """Every open alert for these planners; behind pace from the SQL counts in ``pace_by``."""
+    profile = settings.profile
+    planners = await load_planners(conn, planner_ids)
+    attendance = await load_attendance(conn, planner_ids, year, settings.tz)
+    exits = [
+        ExitRequest(r.id, r.planner_id, r.filed_on, r.leave_on)
+        for r in await conn.execute(
+            sa.select(exit_requests)
+            .where(exit_requests.c.planner_id.in_(planner_ids))
+            .order_by(exit_requests.c.filed_on)
+        )
+        if r.filed_on.year == year or r.leave_on.year == year
+    ]
+    out: list[al.Alert] = []
+    for p in planners:
+        pace = pace_by.get(p.id)
+        if pace is not None and pace.status == "behind":
+            out.append(
+                al.Alert(
+                    al.BEHIND_PACE,
+                    p.id,
+                    "CQ-5",
+                    {
+                        "year": year,
+                        "confirmed": pace.confirmed,
+                        "expected": pace.expected,
+                        "target": pace.target,
+                        "behind_by": pace.behind_by,
+                    },
+                )
+            )
+        # No visits handed in: alerts.planner_alerts would judge pace on none; pace comes from SQL above.
+        out.extend(
+            a
+            for a in al.planner_alerts(p, profile, day, (), attendance, exits, settings.tz)
+            if a.code != al.BEHIND_PACE
+        )
+    return out
+
+
+def _pace(confirmed: int, expected_zero: al.Pace) -> al.Pace:
+    """``alerts.pace`` evaluated on no visits gives the expected count; the status follows its formula."""
+    if expected_zero.target is None:
+        return al.Pace(expected_zero.year, None, confirmed, 0, "no_target", 0, ())
+    behind = max(0, expected_zero.expected - confirmed)
+    return al.Pace(
+        expected_zero.year,
+        expected_zero.target,
+        confirmed,
+        expected_zero.expected,
+        "behind" if behind else "on_track",
+        behind,
+        (),
+    )
+
+
+async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: int) -> dict[str, Any]:
+    require_role(user, DISTRICT, *BUREAU)
+    profile = settings.profile
+    day = as_of(year, settings.tz)
+    zero = al.pace((), profile, day, settings.tz)
+    start, end = year_bounds(year, settings.tz)
+    async with db.read() as conn:
+        rows = (await conn.execute(summary_query(year, settings.tz, user))).all()
+        ids = [r.id for r in rows]
+        served = await planner_districts(conn, ids) if ids else {}
+        quality = {
+            r.planner_id: (int(r.n), int(r.total))
+            for r in await conn.execute(
+                sa.select(
+                    _opinions.c.planner_id,
+                    sa.func.count().label("n"),
+                    sa.func.sum(opinion_followups.c.quality).label("total"),
+                )
+                .join(opinion_followups, opinion_followups.c.opinion_id == _opinions.c.id)
+                .where(_opinions.c.deleted == sa.false(), InRange(_opinions.c.issued_at, start, end))
+                .group_by(_opinions.c.planner_id)
+            )
+        }
+        names = await district_names(conn)
+        district_ids = sorted(names) if user.sees_all else sorted(user.district_ids)
+
+        async def by_district(t: sa.Table, col: str, *extra: Any) -> dict[int, tuple[int, int]]:
+            cols = [t.c.district_id, sa.func.count().label("n")]
+            cols.append(sa.func.sum(t.c.duration_s).label("s") if t is _visits else sa.literal(0).label("s"))
+            q = (
+                sa.select(*cols)
+                .where(
+                    t.c.deleted == sa.false(),
+                    InRange(t.c[col], start, end),
+                    t.c.district_id.in_(district_ids),
+                    *extra,
+                )
+                .group_by(t.c.district_id)
+            )
+            return {r.district_id: (int(r.n), int(r.s or 0)) for r in await conn.execute(q)}
+
+        dv = await by_district(
+            _visits,
+            "started_at",
+            _visits.c.review == sa.literal_column(f"'{CONFIRMED}'"),
+            _visits.c.ended_at.is_not(None),
+        )
+        do = await by_district(_opinions, "issued_at")
+        df = await by_district(_feedback, "collected_at")
+        pace_by: dict[int, al.Pace] = {r.id: _pace(int(r.confirmed), zero) for r in rows}
+        alerts = await _alerts(conn, settings, year, day, pace_by, ids) if ids else []
+    display = {r.id: r.display_name for r in rows}
+    by_planner: dict[int, list[dict[str, Any]]] = {}
+    for a in alerts:
+        by_planner.setdefault(a.planner_id, []).append(alert_json(a, display))
+    planners = []
+    for r in rows:
+        p = pace_by[r.id]
+        n, total = quality.get(r.id, (0, 0))
+        planners.append(
+            {
+                "planner_id": r.id,
+                "username": r.username,
+                "display_name": r.display_name,
+                "districts": served.get(r.id, []),
+                "visits_confirmed": int(r.confirmed),
+                "visits_pending": int(r.pending),
+                "visit_target": profile.visit_target,
+                "pace": {"expected": p.expected, "status": p.status, "behind_by": p.behind_by},
+                "hours_confirmed": hours(int(r.seconds)),
+                "opinions": int(r.opinions),
+                "opinions_rated": n,
+                "opinion_quality_mean": round(total / n, 2) if n else None,
+                "feedback": int(r.feedback),
+                "absences_unexcused": int(r.absences),
+                "alerts": by_planner.get(r.id, []),
+            }
+        )
+    planner_count: dict[int, int] = {}
+    for ds in served.values():
+        for d in ds:
+            planner_count[d] = planner_count.get(d, 0) + 1
+    districts = [
+        {
+            "district_id": d,
+            "name": names.get(d, ""),
+            "planners": planner_count.get(d, 0),
+            "visits_confirmed": dv.get(d, (0, 0))[0],
+            "hours_confirmed": hours(dv.get(d, (0, 0))[1]),
+            "opinions": do.get(d, (0, 0))[0],
+            "feedback": df.get(d, (0, 0))[0],
+        }
+        for d in district_ids
+    ]
+    return {
+        "year": year,
+        "profile": profile.name,
+        "as_of": day.isoformat(),
+        "planners": planners,
+        "districts": districts,
+        "alerts": [alert_json(a, display) for a in alerts],
+    }
+
+
+async def alerts_for(db: Database, settings: Settings, user: CurrentUser, year: int) -> dict[str, Any]:
+    result = await dashboard(db, settings, user, year)
+    return {"year": year, "as_of": result["as_of"], "alerts": result["alerts"]}
+
+
+async def visit_map(
+    db: Database, settings: Settings, user: CurrentUser, year: int, district_id: int | None, limit: int
+) -> dict[str, Any]:
+    require_role(user, DISTRICT, *BUREAU)
+    if district_id is not None and not user.sees_all and district_id not in user.district_ids:
+        raise forbidden("district_id", "is not a district you work for")
+    _, crs = map_settings()
+    start, end = year_bounds(year, settings.tz)
+    query = (
+        sa.select(_visits.c.id, _visits.c.planner_id, _visits.c.review, _visits.c.district_id, _visits.c.data)
+        .where(_visits.c.deleted == sa.false(), _visits.c.started_at >= start, _visits.c.started_at < end)
+        .order_by(_visits.c.started_at)
+        .limit(limit + 1)
+    )
+    if district_id is not None:
+        query = query.where(_visits.c.district_id == district_id)
+    elif not user.sees_all:
+        query = query.where(_visits.c.district_id.in_(sorted(user.district_ids)))
+    points = []
+    async with db.read() as conn:
+        rows = (await conn.execute(query)).all()
+    for r in rows[:limit]:
+        d = r.data or {}
+        lat, lon = d.get("lat"), d.get("lon")
+        if lat is None or lon is None:
+            continue
+        if crs == "gcj02":
+            lat, lon = wgs84_to_gcj02(lat, lon)
+        points.append(
+            {
+                "visit_id": r.id,
+                "lat": lat,
+                "lon": lon,
+                "planner_id": r.planner_id,
+                "district_id": r.district_id,
+                "review": r.review,
+            }
+        )
+    return {"crs": crs, "year": year, "points": points, "truncated": len(rows) > limit}
+
+
+class DashboardController(Controller):
+    path = "/api"
+    tags = ("dashboard",)
+
+    @get("/dashboard", summary="Per-planner and per-district numbers of a year, pace and alerts")
+    async def year(
+        self, request: Request[CurrentUser, Any, Any], year: FromQuery[str | None] = None
+    ) -> dict[str, Any]:
+        return await dashboard(
+            request.app.state.db, request.app.state.settings, request.user, parse_year(year)
+        )
+
+    @get("/dashboard/map", summary="Visit positions of a year (GCJ-02 when the basemap needs it)")
+    async def map(
+        self,
+        request: Request[CurrentUser, Any, Any],
+        year: FromQuery[str | None] = None,
+        district_id: FromQuery[str | None] = None,
+        limit: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        return await visit_map(
+            request.app.state.db,
+            request.app.state.settings,
+            request.user,
+            parse_year(year),
+            parse_int(district_id, "district_id", required=False),
+            parse_int(limit, "limit", required=False, hi=MAX_POINTS) or 5000,
+        )
+
+    @get(
+        "/alerts", summary="Open alerts: behind pace, CQ-11, term ending (PDS-10), short exit notice (PDS-11)"
+    )
+    async def alerts(
+        self, request: Request[CurrentUser, Any, Any], year: FromQuery[str | None] = None
+    ) -> dict[str, Any]:
+        return await alerts_for(
+            request.app.state.db, request.app.state.settings, request.user, parse_year(year)
+        )
