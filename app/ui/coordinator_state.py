@@ -233,11 +233,8 @@ class CoordinatorState:
     def grade_label(self, grade: str) -> str:
         """The profile's grade name; in English the profile's English name beside it."""
         grades = self.grades()
-        en = list(
-            (self.appraisal.get("profile") or {}).get("grades_en")
-            or self.config.get("profile", {}).get("grades_en")
-            or []
-        )
+        profile = self.config.get("profile")
+        en = list(profile.get("grades_en") or []) if isinstance(profile, dict) else []
         if self.lang == "en" and grade in grades and len(en) == len(grades):
             return f"{en[grades.index(grade)]} ({grade})"
         return grade

@@ -663,7 +663,7 @@ def SyncScreen(state: AppState, services: Services, sync: Any, revision: int) ->
             height=28,
         ),
         _card(
-            _text(state.tr("sync.waiting", count=state.store.outbox_count()), 18),
+            _text(state.tr("sync.waiting", count=len(waiting)), 18),
             *[_text(f"· {item.title} ({item.status_text})", 16, color=MUTED) for item in waiting[:8]],
             _text(state.last_sync_text(), 17, color=MUTED),
             _text(state.tr("sync.clock", seconds=f"{offset:.0f}"), 16, color=MUTED)

@@ -471,7 +471,8 @@ class AppState:
             visits_pending=progress.visits_pending,
             hours_confirmed=progress.hours_confirmed,
             hours_pending=progress.hours_pending,
-            outbox=self.store.outbox_count(),
+            # Records, not outbox operations: three edits of one visit are one thing to the planner.
+            outbox=len(self.waiting_items()),
             last_sync_at=self.store.last_sync_at(),
             open_visit_id=open_visit.id if open_visit else None,
             open_visit_site=open_visit.data.get("site") if open_visit else None,

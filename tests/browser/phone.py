@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -63,11 +64,32 @@ class Phone:
 
     # --- the planner's actions (counted) ---
 
-    def tap(self, name: str, role: str = "button", *, exact: bool = False) -> None:
-        target = self.page.get_by_role(role, name=name, exact=exact).first  # type: ignore[arg-type]
-        target.wait_for(state="visible", timeout=30_000)
-        target.scroll_into_view_if_needed()
-        target.click()
+    def tap(self, name: str, role: str = "button", *, exact: bool = False, then: str | None = None) -> None:
+        """One tap. With ``then``, wait for that text; a tap the browser dropped is repeated, uncounted.
+
+        Clicks reach Flutter web through its accessibility tree; a node rebuilt by a background re-render
+        at that instant swallows the click (a finger on the canvas is not affected), so the harness
+        re-taps once and notes it in ``log``.
+        """
+        for attempt in range(3):
+            target = self.page.get_by_role(role, name=name, exact=exact).first  # type: ignore[arg-type]
+            try:
+                target.wait_for(state="visible", timeout=30_000)
+                target.scroll_into_view_if_needed()
+                target.click()
+            except PlaywrightError as exc:
+                if "not attached" not in str(exc) or attempt == 2:
+                    raise
+                continue  # the node was rebuilt between finding and clicking it: find it again
+            if then is None:
+                break
+            try:
+                self.see(then, timeout=10_000)
+                break
+            except AssertionError:
+                if attempt == 2:
+                    raise
+                self.log.append(f"re-tap {role} {name!r} (click dropped by a re-render)")
         self.taps += 1
         self.log.append(f"tap {role} {name!r}")
 
