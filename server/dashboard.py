@@ -2,7 +2,8 @@
 
 Numbers come from SQL aggregates: the per-planner summary statement of `server.summary` (its partial
 indexes make it fast on a million visits), one grouped statement for opinion quality and one per record
-kind for district totals. Pace and alerts call server/appraisal/alerts.py: the expected count is
+kind for district totals. Hours are each confirmed visit's hours rounded to hundredths (half up) and
+summed, as shared.rules.visit_hours prescribes, so they equal the dossiers' and the reports'. Pace and alerts call server/appraisal/alerts.py: the expected count is
 ``alerts.pace`` on the dashboard's day (``as_of``: today in the current year, 31 December for a past year,
 1 January for a future one), compared with the SQL count of confirmed visits; CQ-11, PDS-10 and PDS-11 come
 from ``alerts.planner_alerts`` over the (small) attendance and exit-request tables.
@@ -166,7 +167,8 @@ async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: i
 
         async def by_district(t: sa.Table, col: str, *extra: Any) -> dict[int, tuple[int, int]]:
             cols = [t.c.district_id, sa.func.count().label("n")]
-            cols.append(sa.func.sum(t.c.duration_s).label("s") if t is _visits else sa.literal(0).label("s"))
+            hundredths = sa.func.sum((t.c.duration_s * 100 + 1800) / 3600) if t is _visits else sa.literal(0)
+            cols.append(hundredths.label("s"))
             q = (
                 sa.select(*cols)
                 .where(
@@ -207,7 +209,7 @@ async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: i
                 "visits_pending": int(r.pending),
                 "visit_target": profile.visit_target,
                 "pace": {"expected": p.expected, "status": p.status, "behind_by": p.behind_by},
-                "hours_confirmed": hours(int(r.seconds)),
+                "hours_confirmed": round(int(r.hundredths) / 100, 2),
                 "opinions": int(r.opinions),
                 "opinions_rated": n,
                 "opinion_quality_mean": round(total / n, 2) if n else None,
@@ -226,7 +228,7 @@ async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: i
             "name": names.get(d, ""),
             "planners": planner_count.get(d, 0),
             "visits_confirmed": dv.get(d, (0, 0))[0],
-            "hours_confirmed": hours(dv.get(d, (0, 0))[1]),
+            "hours_confirmed": round(dv.get(d, (0, 0))[1] / 100, 2),
             "opinions": do.get(d, (0, 0))[0],
             "feedback": df.get(d, (0, 0))[0],
         }

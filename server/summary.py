@@ -88,6 +88,9 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
             _visits.c.planner_id,
             sa.func.count().label("n"),
             sa.func.sum(_visits.c.duration_s).label("seconds"),
+            # Each visit's hours rounded to hundredths (half up), then summed, as shared.rules.visit_hours
+            # says hours are shown and summed: the dashboard's hours then equal the reports' and dossiers'.
+            sa.func.sum((_visits.c.duration_s * 100 + 1800) / 3600).label("hundredths"),
         )
         .where(
             _visits.c.review == sa.literal_column(f"'{CONFIRMED}'"),
@@ -132,6 +135,7 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
             sa.func.coalesce(counted.c.n, 0).label("confirmed"),
             sa.func.coalesce(pending.c.n, 0).label("pending"),
             sa.func.coalesce(counted.c.seconds, 0).label("seconds"),
+            sa.func.coalesce(counted.c.hundredths, 0).label("hundredths"),
             sa.func.coalesce(o.c.n, 0).label("opinions"),
             sa.func.coalesce(f.c.n, 0).label("feedback"),
             sa.func.coalesce(a.c.n, 0).label("absences"),
