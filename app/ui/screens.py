@@ -262,6 +262,46 @@ def SignInScreen(state: AppState, services: Services) -> ft.Control:
     )
 
 
+def _invitation(state: AppState, item: Any) -> ft.Control:
+    """One invitation: what, when, where, and accept/decline (answered offline, sent with the next sync)."""
+    if item.answer:
+        answer: ft.Control = _chip(
+            "saved" if item.waiting else "confirmed",
+            state.tr(f"invitation.{item.answer}")
+            if item.waiting
+            else state.tr(f"activity.response.{item.answer}"),
+        )
+    else:
+        answer = ft.Row(
+            [
+                ft.Container(
+                    _button(
+                        state.tr("invitation.accept"),
+                        lambda _: state.answer_invitation(item.id, "accepted"),
+                        icon=ft.Icons.CHECK,
+                    ),
+                    expand=True,
+                ),
+                ft.Container(
+                    _button(
+                        state.tr("invitation.decline"),
+                        lambda _: state.answer_invitation(item.id, "declined"),
+                        icon=ft.Icons.CLOSE,
+                    ),
+                    expand=True,
+                ),
+            ],
+            spacing=8,
+        )
+    return _stack(
+        [
+            _text(item.title, 18, ft.FontWeight.BOLD),
+            _text(f"{item.when} · {item.place}" if item.place else item.when, 16, color=MUTED),
+            answer,
+        ]
+    )
+
+
 @ft.component
 def HomeScreen(state: AppState, services: Services, revision: int) -> ft.Control:
     s = state.home_summary()
@@ -283,7 +323,7 @@ def HomeScreen(state: AppState, services: Services, revision: int) -> ft.Control
     hours_line = state.tr(
         "home.hours", confirmed=fmt_hours(s.hours_confirmed), pending=fmt_hours(s.hours_pending)
     )
-    invitations = [_text(state.invitation_text(inv), 17) for inv in s.invitations] or [
+    invitations = [_invitation(state, item) for item in state.invitation_items()] or [
         _text(state.tr("home.no_invitations"), 17, color=MUTED)
     ]
     return _column(

@@ -589,6 +589,24 @@ class AppState:
             else text
         )
 
+    def invitation_items(self) -> list[Any]:
+        from app.ui.invitations import invitation_items
+
+        return invitation_items(self.store, self.lang, self.tz)
+
+    def answer_invitation(self, invitation_id: str, response: str) -> bool:
+        """Accept or decline offline: saved on the phone, sent with the next sync."""
+        from app.ui.invitations import answer_invitation
+
+        try:
+            answer_invitation(self.store, invitation_id, response)
+        except rec.RecordError as exc:
+            self.field_error = i18n.field_error(self.lang, exc.field, exc.message)
+            return False
+        self.notice = self.tr(f"invitation.{response}")
+        self.touch()
+        return True
+
     def visit_overnight(self, visit: Any) -> bool:
         return rules.left_open_overnight(
             visit.data["started_at"], visit.data.get("ended_at"), self.clock(), self.tz
@@ -666,6 +684,8 @@ class AppState:
 
         items: list[RecordItem] = []
         for r in self.store.records():
+            if r.kind not in rec.KINDS:
+                continue  # invitation answers are shown with their invitation on Home
             st = record_status(r)
             items.append(
                 RecordItem(
