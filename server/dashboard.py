@@ -167,7 +167,7 @@ async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: i
 
         async def by_district(t: sa.Table, col: str, *extra: Any) -> dict[int, tuple[int, int]]:
             cols = [t.c.district_id, sa.func.count().label("n")]
-            hundredths = sa.func.sum((t.c.duration_s * 100 + 1800) / 3600) if t is _visits else sa.literal(0)
+            hundredths = sa.func.sum((t.c.duration_s * 100 + 1800) // 3600) if t is _visits else sa.literal(0)
             cols.append(hundredths.label("s"))
             q = (
                 sa.select(*cols)

@@ -90,7 +90,7 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
             sa.func.sum(_visits.c.duration_s).label("seconds"),
             # Each visit's hours rounded to hundredths (half up), then summed, as shared.rules.visit_hours
             # says hours are shown and summed: the dashboard's hours then equal the reports' and dossiers'.
-            sa.func.sum((_visits.c.duration_s * 100 + 1800) / 3600).label("hundredths"),
+            sa.func.sum((_visits.c.duration_s * 100 + 1800) // 3600).label("hundredths"),
         )
         .where(
             _visits.c.review == sa.literal_column(f"'{CONFIRMED}'"),
