@@ -309,6 +309,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "appraisal.suggested": ("建议：{grade}（{reasons}）", "Suggested: {grade} ({reasons})"),
     "appraisal.final": ("已定：{grade}", "Final: {grade}"),
     "appraisal.grade_for": ("{name} 的考核等次", "Grade for {name}"),
+    "appraisal.dossier_of": ("{name} 的考核档案", "Dossier of {name}"),
     "appraisal.save": ("保存考核等次", "Save the grades"),
     "appraisal.saved": ("考核等次已保存。", "Grades saved."),
     "appraisal.refused_cap": (

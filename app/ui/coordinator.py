@@ -19,7 +19,6 @@ from app.ui.screens import (
     ERR,
     INK,
     MUTED,
-    TOUCH,
     _banner,
     _big_button,
     _button,
@@ -30,6 +29,7 @@ from app.ui.screens import (
     _stack,
     _text,
 )
+from app.ui.widgets import choice_button, choice_row
 
 PAGE_SIZE = 30
 REVIEW_COLORS = {"confirmed": "#1b7f3a", "pending": "#c77700", "rejected": ERR}
@@ -151,12 +151,6 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
 
         return on_click
 
-    async def show_map(_: Any) -> None:
-        await coord.load_map()
-
-    async def show_appraisal(_: Any) -> None:
-        await coord.load_appraisal()
-
     def set_quarter(e: ft.Event[ft.Dropdown]) -> None:
         coord.quarter = int(e.control.value or coord.quarter)
 
@@ -239,26 +233,6 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
             ),
         ),
         _card(
-            _text(coord.tr("dash.alerts", count=len(alerts)), 18, ft.FontWeight.BOLD),
-            *[_text(f"⚠ {a}", 16, color=ERR) for a in alerts[:20]],
-        )
-        if alerts
-        else None,
-        _visits_chart(coord),
-        _card(_text(coord.tr("dash.districts"), 18, ft.FontWeight.BOLD), *district_cards)
-        if district_cards
-        else None,
-        _district_chart(coord),
-        ft.Row(
-            [
-                ft.Container(_button(coord.tr("dash.map"), show_map, icon=ft.Icons.MAP), expand=True),
-                ft.Container(
-                    _button(coord.tr("dash.appraisal"), show_appraisal, icon=ft.Icons.GRADING), expand=True
-                ),
-            ],
-            spacing=8,
-        ),
-        _card(
             _text(coord.tr("dash.downloads"), 18, ft.FontWeight.BOLD),
             ft.Row(
                 [
@@ -283,6 +257,17 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
             _big_button(coord.tr("dash.quarterly_xlsx"), download("quarterly"), icon=ft.Icons.TABLE_VIEW),
             _button(coord.tr("dash.hr_xlsx"), download("hr_summary"), icon=ft.Icons.TABLE_CHART),
         ),
+        _card(
+            _text(coord.tr("dash.alerts", count=len(alerts)), 18, ft.FontWeight.BOLD),
+            *[_text(f"⚠ {a}", 16, color=ERR) for a in alerts[:20]],
+        )
+        if alerts
+        else None,
+        _visits_chart(coord),
+        _card(_text(coord.tr("dash.districts"), 18, ft.FontWeight.BOLD), *district_cards)
+        if district_cards
+        else None,
+        _district_chart(coord),
         _text(coord.tr("dash.planners", count=len(rows)), 20, ft.FontWeight.BOLD),
         *cards,
         _button(coord.tr("dash.more", count=len(rows) - shown), lambda _: set_shown(shown + PAGE_SIZE))
@@ -323,9 +308,6 @@ def AppraisalScreen(coord: CoordinatorState, revision: int) -> ft.Control:
     for p in coord.appraisal.get("planners") or []:
         pid = int(p["planner_id"])
 
-        def choose(e: ft.Event[ft.Dropdown], i: int = pid) -> None:
-            coord.choose(i, e.control.value or "")
-
         async def dossier(_: Any, i: int = pid) -> None:
             await coord.open_dossier(i)
 
@@ -345,24 +327,21 @@ def AppraisalScreen(coord: CoordinatorState, revision: int) -> ft.Control:
                 _text(coord.tr("appraisal.final", grade=coord.grade_label(str(final))), 16, color=ACCENT)
                 if final
                 else None,
-                ft.Row(
+                choice_row(
                     [
-                        _dropdown(
-                            coord.tr("appraisal.grade_for", name=p.get("display_name") or pid),
-                            coord.chosen.get(pid, ""),
-                            [(g, coord.grade_label(g)) for g in grades],
-                            choose,
-                        ),
-                        ft.IconButton(
-                            ft.Icons.FOLDER_OPEN,
-                            on_click=dossier,
-                            tooltip=coord.tr("dash.dossier"),
-                            icon_size=28,
-                            width=TOUCH,
-                            height=TOUCH,
-                        ),
-                    ],
-                    vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                        choice_button(
+                            coord.grade_short(g),
+                            coord.chosen.get(pid) == g,
+                            lambda _, i=pid, grade=g: coord.choose(i, grade),
+                            size=16,
+                        )
+                        for g in grades
+                    ]
+                ),
+                _button(
+                    coord.tr("appraisal.dossier_of", name=p.get("display_name") or pid),
+                    dossier,
+                    icon=ft.Icons.FOLDER_OPEN,
                 ),
             )
         )

@@ -239,6 +239,11 @@ class CoordinatorState:
             return f"{en[grades.index(grade)]} ({grade})"
         return grade
 
+    def grade_short(self, grade: str) -> str:
+        """The grade's name alone, in the screen's language (for the grade buttons)."""
+        label = self.grade_label(grade)
+        return label.split(" (", 1)[0]
+
     def excellent_count(self) -> int:
         grades = self.grades()
         return sum(1 for g in self.chosen.values() if grades and g == grades[0])

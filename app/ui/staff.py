@@ -15,7 +15,6 @@ from app.ui.screens import (
     ACCENT,
     ERR,
     MUTED,
-    TOUCH,
     _banner,
     _big_button,
     _button,
@@ -28,6 +27,7 @@ from app.ui.screens import (
     _text,
 )
 from app.ui.staff_state import ADOPTION, StaffState, VisitView
+from app.ui.widgets import choice_button
 from shared import rules
 
 
@@ -148,10 +148,6 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
             text.update(note="", reason="")
             set_rejecting(False)
 
-    def pick_reason(e: ft.Event[ft.Dropdown]) -> None:
-        staff.reason_code = e.control.value or None
-        staff.error = None
-
     location: ft.Control | None
     if v.lat is not None and v.lon is not None:
         location = ft.Column(
@@ -188,7 +184,19 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
             _text(staff.tr("field.notes"), 15, color=MUTED),
             _text(v.notes or "—", 17),
         ),
-        _dropdown(staff.tr("staff.reason_code"), staff.reason_code or "", staff.reason_choices(), pick_reason)
+        _text(staff.tr("staff.reason_code"), 18, ft.FontWeight.BOLD) if v.flagged else None,
+        ft.Column(
+            [
+                ft.Container(
+                    choice_button(
+                        label, staff.reason_code == code, lambda _, c=code: staff.pick_reason(c), size=17
+                    ),
+                    width=float("inf"),
+                )
+                for code, label in staff.reason_choices()
+            ],
+            spacing=6,
+        )
         if v.flagged
         else None,
         _field(staff.tr("staff.note"), text.get("note"), setter("note")) if v.flagged else None,
@@ -412,20 +420,7 @@ def FollowUpScreen(staff: StaffState, revision: int) -> ft.Control:
         await staff.follow_up(adoption, quality, note.current.get("note"))
 
     def choice(label: str, selected: bool, on_click: Any) -> ft.Control:
-        return ft.Container(
-            ft.FilledButton(
-                content=label,
-                on_click=on_click,
-                height=TOUCH,
-                style=ft.ButtonStyle(
-                    bgcolor=ACCENT if selected else "#e3e7ee",
-                    color=ft.Colors.WHITE if selected else ft.Colors.BLACK,
-                    text_style=ft.TextStyle(size=18, font_family="cjk"),
-                    shape=ft.RoundedRectangleBorder(radius=10),
-                ),
-            ),
-            expand=True,
-        )
+        return ft.Container(choice_button(label, selected, on_click), expand=True)
 
     return _column(
         _text(staff.tr("follow.title"), 24, ft.FontWeight.BOLD),

@@ -223,6 +223,10 @@ class StaffState:
                 return self.view(v)
         return None
 
+    def pick_reason(self, code: str) -> None:
+        self.reason_code = code
+        self.error = None
+
     def open_visit(self, visit_id: str) -> None:
         self.current_id = visit_id
         self.reason_code = None

@@ -1,0 +1,31 @@
+"""Small controls shared by the staff and coordinator screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flet as ft
+
+from app.ui.screens import ACCENT, FONT, TOUCH
+
+
+def choice_button(label: str, selected: bool, on_click: Any, *, size: int = 18) -> ft.Control:
+    """One of a set of choices as a large button; the chosen one is filled (a thumb can hit it outdoors)."""
+    return ft.FilledButton(
+        content=ft.Text(
+            label, size=size, color=ft.Colors.WHITE if selected else ft.Colors.BLACK, font_family=FONT
+        ),
+        icon=ft.Icons.CHECK if selected else None,
+        icon_color=ft.Colors.WHITE,
+        on_click=on_click,
+        height=TOUCH,
+        style=ft.ButtonStyle(
+            bgcolor=ACCENT if selected else "#e3e7ee",
+            shape=ft.RoundedRectangleBorder(radius=10),
+            padding=ft.Padding.symmetric(horizontal=10, vertical=6),
+        ),
+    )
+
+
+def choice_row(buttons: list[ft.Control], spacing: int = 6) -> ft.Row:
+    return ft.Row([ft.Container(b, expand=True) for b in buttons], spacing=spacing)
