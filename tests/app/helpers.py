@@ -9,6 +9,10 @@ from typing import Any
 
 import httpx
 
+#: What district staff send to confirm these test visits: they are flagged (no photo; synced long after
+#: they ended), so the server asks for a reason code, as it would of a real reviewer.
+CONFIRM_FLAGGED: dict[str, str] = {"reason_code": "verified_by_phone"}
+
 
 def visit(
     district_id: int = 1, *, site: str = "老城片区", day: int = 1, hours: float = 2.0, **extra: Any

@@ -10,7 +10,7 @@ import pytest
 from app.status import record_status
 from app.store import LocalStore
 from app.sync import SyncError, SyncProgress
-from tests.app.helpers import FaultyTransport, server_counts, visit
+from tests.app.helpers import CONFIRM_FLAGGED, FaultyTransport, server_counts, visit
 from tests.e2e.conftest import Deployment
 
 
@@ -31,7 +31,7 @@ def test_a_visit_made_offline_is_synced_confirmed_by_staff_and_counted_with_its_
     assert rec is not None and record_status(rec).code == "synced" and rec.review == "pending"
 
     with deployment_any.staff() as staff:
-        staff.post(f"/api/visits/{rid}/confirm", json={}).raise_for_status()
+        staff.post(f"/api/visits/{rid}/confirm", json=CONFIRM_FLAGGED).raise_for_status()
     with deployment_any.coordinator() as coord:
         summary = coord.get("/api/summary/planners", params={"year": 2026}).json()
     [row] = [p for p in summary["planners"] if p["planner_id"] == deployment_any.planner_id]
@@ -80,7 +80,7 @@ def test_an_edit_after_confirmation_is_a_conflict_never_merged(deployment_any: D
     rid = phone.save("visit", visit(deployment_any.district_id, site="原地点"))
     deployment_any.engine(phone).sync()
     with deployment_any.staff() as staff:
-        staff.post(f"/api/visits/{rid}/confirm", json={}).raise_for_status()
+        staff.post(f"/api/visits/{rid}/confirm", json=CONFIRM_FLAGGED).raise_for_status()
     phone.save("visit", visit(deployment_any.district_id, site="改过的地点"), rid)
     report = deployment_any.engine(phone).sync()
     assert report.conflicts == 1

@@ -24,7 +24,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_m
 
 from app.store import LocalStore
 from app.sync import SyncEngine, SyncError, login
-from tests.app.helpers import FaultyTransport, visit
+from tests.app.helpers import CONFIRM_FLAGGED, FaultyTransport, visit
 from tests.conftest import DEFAULT_PASSWORD, LiveServer
 
 SITES = st.text(alphabet="甲乙丙丁东西南北ABC 123", min_size=1, max_size=12).filter(lambda s: s.strip() != "")
@@ -102,7 +102,7 @@ class SyncMachine(RuleBasedStateMachine):
         rec = self.phone.get("visit", rid)
         if rec is None or rec.server_version == 0 or rid in self.confirmed:
             return
-        resp = self.staff.post(f"/api/visits/{rid}/confirm", json={})
+        resp = self.staff.post(f"/api/visits/{rid}/confirm", json=CONFIRM_FLAGGED)
         assert resp.status_code == 200, resp.text
         self.confirmed.add(rid)
 
