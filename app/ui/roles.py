@@ -21,7 +21,7 @@ from app.ui.coordinator import (
 )
 from app.ui.coordinator_state import CoordinatorState
 from app.ui.screens import ACCENT, TOUCH, App, Services
-from app.ui.staff import STAFF_NAV, staff_back, staff_body, staff_destinations, staff_nav
+from app.ui.staff import STAFF_NAV, decision_bar, staff_back, staff_body, staff_destinations, staff_nav
 from app.ui.staff_state import StaffState
 from app.ui.state import AppState
 
@@ -78,7 +78,10 @@ def _appbar(state: AppState, vm: Any, back: str | None) -> ft.AppBar:
         else None,
         leading_width=110 if back else None,
         automatically_imply_leading=False,
-        title=ft.Text(state.tr("app.title"), size=20, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE),
+        # With a back button the title would be cut off on a 390 px phone; the screen says where you are.
+        title=None
+        if back
+        else ft.Text(state.tr("app.title"), size=20, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE),
         bgcolor=ACCENT,
         actions=[
             ft.TextButton(
@@ -98,13 +101,20 @@ def _appbar(state: AppState, vm: Any, back: str | None) -> ft.AppBar:
     )
 
 
-def _view(screen: str, appbar: ft.AppBar, nav: ft.NavigationBar, body: ft.Control) -> list[ft.View]:
+def _view(
+    screen: str,
+    appbar: ft.AppBar,
+    nav: ft.NavigationBar | None,
+    body: ft.Control,
+    bottom: ft.BottomAppBar | None = None,
+) -> list[ft.View]:
     return [
         ft.View(
             key=f"view-{screen}",
             route="/",
             appbar=appbar,
             navigation_bar=nav,
+            bottom_appbar=bottom,
             controls=[body],
             scroll=ft.ScrollMode.AUTO,
             padding=ft.Padding.symmetric(horizontal=16, vertical=14),
@@ -131,6 +141,11 @@ def StaffApp(state: AppState, staff: StaffState) -> list[ft.View]:
         bgcolor="#eef1f6",
         indicator_color="#c7dcf7",
     )
+    if screen == "visit" and staff.current() is not None:
+        # Reviewing: the decisions take the bottom bar's place, under the thumb.
+        return _view(
+            screen, _appbar(state, staff, "queue"), None, staff_body(staff, rev), decision_bar(staff)
+        )
     return _view(screen, _appbar(state, staff, staff_back(staff)), nav, staff_body(staff, rev))
 
 

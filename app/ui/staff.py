@@ -27,7 +27,7 @@ from app.ui.screens import (
     _text,
 )
 from app.ui.staff_state import ADOPTION, StaffState, VisitView
-from app.ui.widgets import choice_button
+from app.ui.widgets import choice_button, choice_row
 from shared import rules
 
 
@@ -124,10 +124,12 @@ def QueueScreen(staff: StaffState, revision: int) -> ft.Control:
 
 @ft.component
 def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
+    """One visit: what, who, when, how long, the flags and (if flagged) the reason, then the evidence.
+
+    The decision buttons sit in the bar at the bottom (`decision_bar`), under the thumb on every scroll.
+    """
     v = staff.current()
-    draft: Any = ft.use_ref(lambda: {"note": "", "reason": ""})
-    text: dict[str, str] = draft.current
-    rejecting, set_rejecting = ft.use_state(False)
+    draft = staff.draft
     if v is None:
         return _column(
             _text(staff.tr("staff.queue_empty"), 20), _button(staff.tr("back"), lambda _: staff.go("queue"))
@@ -135,18 +137,9 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
 
     def setter(key: str) -> Any:
         def on_change(e: ft.Event[ft.TextField]) -> None:
-            text[key] = e.control.value or ""
+            setattr(draft, key, e.control.value or "")
 
         return on_change
-
-    async def confirm(_: Any) -> None:
-        if await staff.confirm(text.get("note")):
-            text.update(note="", reason="")
-
-    async def reject(_: Any) -> None:
-        if await staff.reject(text.get("reason", "")):
-            text.update(note="", reason="")
-            set_rejecting(False)
 
     location: ft.Control | None
     if v.lat is not None and v.lon is not None:
@@ -156,7 +149,7 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
                     staff.config.get("tile_url"),
                     staff.config.get("map_crs"),
                     [(float(v.lat), float(v.lon), ERR if "outside_area" in v.flags else ACCENT)],
-                    height=220,
+                    height=200,
                     zoom=15,
                     key=f"map-{v.id}",
                 ),
@@ -172,6 +165,25 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
         _text(staff.tr("staff.position", n=position, total=len(staff.queue)), 16, color=MUTED),
         _banner(staff.notice),
         _card(*_visit_summary(staff, v)),
+        _text(staff.tr("staff.reason_code"), 18, ft.FontWeight.BOLD) if v.flagged else None,
+        ft.Row(
+            [
+                choice_button(
+                    label, staff.reason_code == code, lambda _, c=code: staff.pick_reason(c), size=16
+                )
+                for code, label in staff.reason_choices()
+            ],
+            wrap=True,
+            spacing=6,
+            run_spacing=6,
+        )
+        if v.flagged
+        else None,
+        _field(staff.tr("staff.note"), draft.note, setter("note")) if v.flagged else None,
+        _field(staff.tr("staff.reject_reason"), draft.reason, setter("reason"), multiline=True)
+        if staff.rejecting
+        else None,
+        _banner(staff.error, error=True),
         location,
         _text(staff.tr("visit.photos", count=len(v.photos)), 17, ft.FontWeight.BOLD),
         ft.Row(photos, wrap=True, spacing=8) if photos else None,
@@ -184,30 +196,43 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
             _text(staff.tr("field.notes"), 15, color=MUTED),
             _text(v.notes or "—", 17),
         ),
-        _text(staff.tr("staff.reason_code"), 18, ft.FontWeight.BOLD) if v.flagged else None,
-        ft.Column(
+    )
+
+
+def decision_bar(staff: StaffState) -> ft.BottomAppBar:
+    """Reject and confirm, pinned to the bottom of the review screen."""
+
+    async def confirm(_: Any) -> None:
+        await staff.confirm(staff.draft.note)
+
+    async def reject(_: Any) -> None:
+        if staff.rejecting:
+            await staff.reject(staff.draft.reason)
+        else:
+            staff.rejecting = True
+
+    return ft.BottomAppBar(
+        content=ft.Row(
             [
                 ft.Container(
-                    choice_button(
-                        label, staff.reason_code == code, lambda _, c=code: staff.pick_reason(c), size=17
+                    _button(
+                        staff.tr("staff.reject_send") if staff.rejecting else staff.tr("staff.reject"),
+                        reject,
+                        icon=ft.Icons.UNDO,
                     ),
-                    width=float("inf"),
-                )
-                for code, label in staff.reason_choices()
+                    expand=2,
+                ),
+                ft.Container(
+                    _big_button(staff.tr("staff.confirm"), confirm, icon=ft.Icons.CHECK_CIRCLE),
+                    expand=3,
+                ),
             ],
-            spacing=6,
-        )
-        if v.flagged
-        else None,
-        _field(staff.tr("staff.note"), text.get("note"), setter("note")) if v.flagged else None,
-        _banner(staff.error, error=True),
-        _big_button(staff.tr("staff.confirm"), confirm, icon=ft.Icons.CHECK_CIRCLE, key=f"confirm-{v.id}"),
-        _field(staff.tr("staff.reject_reason"), text.get("reason"), setter("reason"), multiline=True)
-        if rejecting
-        else None,
-        _button(staff.tr("staff.reject_send"), reject, icon=ft.Icons.UNDO)
-        if rejecting
-        else _button(staff.tr("staff.reject"), lambda _: set_rejecting(True), icon=ft.Icons.UNDO),
+            spacing=10,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        ),
+        bgcolor="#eef1f6",
+        height=96,
+        padding=ft.Padding.symmetric(horizontal=14, vertical=12),
     )
 
 
@@ -325,29 +350,28 @@ def ActivityScreen(staff: StaffState, revision: int) -> ft.Control:
                 ft.Row(
                     [
                         _chip("synced", staff.tr(f"activity.response.{answer or 'none'}")),
-                        _chip(
-                            "confirmed" if status == rules.ATTENDED else "rejected" if status else "saved",
-                            staff.tr(f"activity.status.{status or 'none'}"),
-                        ),
+                        *([] if status else [_chip("saved", staff.tr("activity.status.none"))]),
                     ],
                     wrap=True,
                 ),
                 _text(staff.tr("activity.reason_shown", reason=r["reason"]), 16, color=MUTED)
                 if r.get("reason")
                 else None,
-                ft.Row(
+                choice_row(
                     [
-                        ft.Container(
-                            _button(staff.tr("activity.status.attended"), mark(rules.ATTENDED)), expand=True
-                        ),
-                        ft.Container(
-                            _button(staff.tr("activity.status.unexcused"), mark(rules.UNEXCUSED)), expand=True
-                        ),
-                    ],
-                    spacing=8,
+                        choice_button(staff.tr(f"activity.mark.{s}"), status == s, mark(s), size=16)
+                        for s in (rules.ATTENDED, rules.EXCUSED, rules.UNEXCUSED)
+                    ]
                 ),
-                _field(staff.tr("activity.reason"), typed.get(pid), reason_setter(pid)),
-                _button(staff.tr("activity.status.excused"), mark(rules.EXCUSED)),
+                ft.Container(
+                    _field(
+                        staff.tr("activity.reason"),
+                        typed.get(pid),
+                        reason_setter(pid),
+                        hint=staff.tr("activity.reason_hint"),
+                    ),
+                    width=float("inf"),
+                ),
             )
         )
     return _column(
@@ -357,7 +381,6 @@ def ActivityScreen(staff: StaffState, revision: int) -> ft.Control:
         _banner(staff.error, error=True),
         _text(staff.tr("activity.attendance"), 20, ft.FontWeight.BOLD),
         *(rows or [_text(staff.tr("activity.no_planners"), 17, color=MUTED)]),
-        _button(staff.tr("back"), lambda _: staff.go("activities"), icon=ft.Icons.ARROW_BACK),
     )
 
 

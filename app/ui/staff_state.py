@@ -8,7 +8,7 @@ by itself. A refusal from the server is shown in plain words naming the field, a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,6 +61,14 @@ class VisitView:
 
 
 @dataclass
+class ReviewDraft:
+    """What the reviewer typed for the visit on screen; plain, so typing does not re-render the screen."""
+
+    note: str = ""
+    reason: str = ""
+
+
+@dataclass
 class ActivityForm:
     """A new consultation activity: topic, place, date and time, planners invited."""
 
@@ -104,6 +112,8 @@ class StaffState:
     current_id: str | None = None
     decided: int = 0
     reason_code: str | None = None
+    rejecting: bool = False
+    draft: ReviewDraft = field(default_factory=ReviewDraft)
     photos: dict[str, bytes] = field(default_factory=dict, repr=False)
     activities: list[dict[str, Any]] = field(default_factory=list)
     activity: dict[str, Any] | None = None
@@ -230,6 +240,8 @@ class StaffState:
     def open_visit(self, visit_id: str) -> None:
         self.current_id = visit_id
         self.reason_code = None
+        self.rejecting = False
+        self.draft = ReviewDraft()
         self.go("visit")
 
     async def photo(self, sha256: str) -> bytes | None:
@@ -247,6 +259,8 @@ class StaffState:
         self.queue = [v for v in self.queue if v["id"] != decided_id]
         self.decided += 1
         self.reason_code = None
+        self.rejecting = False
+        self.draft = ReviewDraft()
         self.error = None
         self.notice = notice
         if self.queue:
@@ -303,7 +317,9 @@ class StaffState:
         self.go("activities")
 
     def new_activity(self) -> None:
-        self.activity_form = ActivityForm(date=datetime.now(ZoneInfo(self.tz)).strftime("%Y-%m-%d"))
+        # Tomorrow by default: an activity is planned ahead, and invitations need time to reach phones.
+        tomorrow = datetime.now(ZoneInfo(self.tz)) + timedelta(days=1)
+        self.activity_form = ActivityForm(date=tomorrow.strftime("%Y-%m-%d"))
         self.go("new_activity")
 
     def toggle_invite(self, planner_id: int) -> None:
