@@ -12,11 +12,15 @@ from app.ui.screens import ACCENT, FONT, TOUCH
 def choice_button(label: str, selected: bool, on_click: Any, *, size: int = 18) -> ft.Control:
     """One of a set of choices as a large button; the chosen one is filled (a thumb can hit it outdoors)."""
     return ft.FilledButton(
+        # Chosen: filled dark blue with white bold text; not chosen: pale grey with black text.
         content=ft.Text(
-            label, size=size, color=ft.Colors.WHITE if selected else ft.Colors.BLACK, font_family=FONT
+            label,
+            size=size,
+            color=ft.Colors.WHITE if selected else ft.Colors.BLACK,
+            weight=ft.FontWeight.BOLD if selected else None,
+            font_family=FONT,
+            text_align=ft.TextAlign.CENTER,
         ),
-        icon=ft.Icons.CHECK if selected else None,
-        icon_color=ft.Colors.WHITE,
         on_click=on_click,
         height=TOUCH,
         style=ft.ButtonStyle(
