@@ -103,6 +103,9 @@ async def _seed_demo(settings: Settings) -> None:
             if username not in existing:
                 links = (district_id,) if role in ("planner", "district") else ()
                 await create_user(db, username, role, DEMO_PASSWORD, display_name=display, district_ids=links)
+        from .demo import seed_demo_year
+
+        await seed_demo_year(settings, DEMO_PASSWORD)
     finally:
         await db.dispose()
 
@@ -133,7 +136,9 @@ def demo(settings: Settings, host: str, port: int, with_app: bool) -> int:
     print(f"fieldlog demo\n  server:  {server_url}\n  OpenAPI: {server_url}/schema")
     if app_proc is not None:
         print(f"  app:     http://127.0.0.1:{APP_PORT}")
-    print(f"  logins:  {', '.join(u for u, _, _ in DEMO_USERS)} (password {DEMO_PASSWORD})\n  Ctrl-C stops.")
+    print(f"  logins:  {', '.join(u for u, _, _ in DEMO_USERS)} (password {DEMO_PASSWORD})")
+    print("           also planner2..planner10, staff2 (江北区), staff3 (南岸区): a demo year on the dashboard")
+    print("  Ctrl-C stops.")
     try:
         return serve(settings, host, port)
     finally:
