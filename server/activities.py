@@ -252,7 +252,7 @@ async def record_attendance(db: Database, user: CurrentUser, activity_id: int, b
         return _activity_json(activity, await _people(conn, activity_id))
 
 
-# --- sync: invitations in pull, answers in push --------------------------------------------------------------
+# --- sync: invitations in pull, answers in push ---
 
 
 async def invitation_changes(

@@ -203,6 +203,7 @@ async def may_see_attachment(db: Database, user: CurrentUser, sha256: str) -> bo
     """True when a record the user may see lists this photo."""
     async with db.read() as conn:
         for t in (TABLES["visit"], TABLES["feedback"]):
+            refs: sa.ColumnElement[bool]
             if conn.dialect.name == "sqlite":
                 refs = sa.exists(
                     sa.select(1)

@@ -137,7 +137,9 @@ def demo(settings: Settings, host: str, port: int, with_app: bool) -> int:
     if app_proc is not None:
         print(f"  app:     http://127.0.0.1:{APP_PORT}")
     print(f"  logins:  {', '.join(u for u, _, _ in DEMO_USERS)} (password {DEMO_PASSWORD})")
-    print("           also planner2..planner10, staff2 (江北区), staff3 (南岸区): a demo year on the dashboard")
+    print(
+        "           also planner2..planner10, staff2 (江北区), staff3 (南岸区): a demo year on the dashboard"
+    )
     print("  Ctrl-C stops.")
     try:
         return serve(settings, host, port)

@@ -1,12 +1,14 @@
-"""The coordinator's year at a glance: per planner and per district numbers, pace, alerts, and a map of visits.
+"""The coordinator's year at a glance: numbers per planner and per district, pace, alerts, a map of visits.
 
 Numbers come from SQL aggregates: the per-planner summary statement of `server.summary` (its partial
 indexes make it fast on a million visits), one grouped statement for opinion quality and one per record
 kind for district totals. Hours are each confirmed visit's hours rounded to hundredths (half up) and
-summed, as shared.rules.visit_hours prescribes, so they equal the dossiers' and the reports'. Pace and alerts call server/appraisal/alerts.py: the expected count is
-``alerts.pace`` on the dashboard's day (``as_of``: today in the current year, 31 December for a past year,
-1 January for a future one), compared with the SQL count of confirmed visits; CQ-11, PDS-10 and PDS-11 come
-from ``alerts.planner_alerts`` over the (small) attendance and exit-request tables.
+summed, as shared.rules.visit_hours prescribes, so they equal the dossiers' and the reports'.
+
+Pace and alerts call server/appraisal/alerts.py: the expected count is ``alerts.pace`` on the dashboard's
+day (``as_of``: today in the current year, 31 December for a past year, 1 January for a future one),
+compared with the SQL count of confirmed visits; CQ-11, PDS-10 and PDS-11 come from
+``alerts.planner_alerts`` over the (small) attendance and exit-request tables.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from litestar.params import FromQuery
 
 from shared.geo import wgs84_to_gcj02
 from shared.profiles import Profile
-from shared.rules import CONFIRMED, hours, year_bounds
+from shared.rules import CONFIRMED, year_bounds
 
 from .appraisal import alerts as al
 from .appraisal.model import ExitRequest

@@ -53,7 +53,16 @@ PLANNERS = (
     ("planner10", "冯晓雨", "南岸区"),
 )
 STAFF = (("staff1", "李审核", "示范区"), ("staff2", "何审核", "江北区"), ("staff3", "许审核", "南岸区"))
-SITES = ("解放碑社区", "滨江步道", "老旧小区改造点", "学校周边", "菜市场", "城市更新片区", "公园绿地", "产业园")
+SITES = (
+    "解放碑社区",
+    "滨江步道",
+    "老旧小区改造点",
+    "学校周边",
+    "菜市场",
+    "城市更新片区",
+    "公园绿地",
+    "产业园",
+)
 PURPOSES = ("现场指导", "方案踏勘", "群众意见收集", "施工现场核查")
 SUBJECTS = ("控规局部调整", "老旧小区改造方案", "滨江公园设计", "学校扩建方案", "街道风貌提升")
 
@@ -83,7 +92,9 @@ async def seed_demo_year(settings: Settings, password: str) -> bool:
 async def _seed(db: Database, settings: Settings, password: str) -> bool:
     async with db.read() as conn:
         names = set((await conn.execute(sa.select(_users.c.username))).scalars())
-        districts = dict((r.name, r.id) for r in await conn.execute(sa.select(_districts.c.name, _districts.c.id)))
+        districts = dict(
+            (r.name, r.id) for r in await conn.execute(sa.select(_districts.c.name, _districts.c.id))
+        )
     if "planner2" in names:
         return False
     for name in DISTRICTS:
@@ -123,14 +134,18 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
         lat0, lon0 = DISTRICTS[district]
         area = {"center": [lat0, lon0], "radius_m": 3000}
         term_start = today - timedelta(days=345) if username == "planner6" else year_start
-        await update_planner(db, coord, planner.id, {"responsibility_area": area, "term_start": term_start.isoformat()})
+        await update_planner(
+            db, coord, planner.id, {"responsibility_area": area, "term_start": term_start.isoformat()}
+        )
         # planner5 is behind pace; the others roughly on track for a 10-a-year target.
         count = 3 if username == "planner5" else 12 + n % 3
         ops: list[dict[str, Any]] = []
         plans: list[tuple[str, str, datetime]] = []
         for i in range(count):
             day = year_start + timedelta(days=int(elapsed * (i + 0.5) / count))
-            start = datetime(day.year, day.month, day.day, 9 + rnd.randrange(6), rnd.choice((0, 15, 30)), tzinfo=tz)
+            start = datetime(
+                day.year, day.month, day.day, 9 + rnd.randrange(6), rnd.choice((0, 15, 30)), tzinfo=tz
+            )
             end = start + timedelta(minutes=rnd.randrange(45, 200))
             if end > now:
                 start, end = now - timedelta(hours=3), now - timedelta(hours=1)
@@ -148,7 +163,9 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
                 "photos": [] if i % 4 == 3 else [sha],
             }
             rid = str(uuid.uuid4())
-            ops.append({"op_id": str(uuid.uuid4()), "kind": "visit", "id": rid, "base_version": 0, "data": data})
+            ops.append(
+                {"op_id": str(uuid.uuid4()), "kind": "visit", "id": rid, "base_version": 0, "data": data}
+            )
             plans.append((rid, "far" if far else "ok", end))
         for j in range(2 + n % 3):
             issued = now - timedelta(days=int(elapsed * (j + 1) / 4))
@@ -188,14 +205,18 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
             )
         result = await push(db, planner, {"device_id": f"demo-{username}", "ops": ops})
         assert all(r["status"] == "applied" for r in result["results"]), result
-        await _received(db, [{"b_id": rid, "received_at": min(end + timedelta(hours=2), now)} for rid, _, end in plans])
+        await _received(
+            db, [{"b_id": rid, "received_at": min(end + timedelta(hours=2), now)} for rid, _, end in plans]
+        )
         # Review: most confirmed (flagged ones with a reason code), the latest two left pending, one rejected.
         reviewer = staff[district]
         for k, (rid, kind, _) in enumerate(plans):
             if k >= len(plans) - 2 and username != "planner5":
                 continue
             if k == 1 and n % 3 == 2:
-                await review_visit(db, settings, reviewer, rid, "rejected", reason="照片与地点不符，请补充说明")
+                await review_visit(
+                    db, settings, reviewer, rid, "rejected", reason="照片与地点不符，请补充说明"
+                )
                 continue
             code = None if kind == "ok" and k % 4 != 3 else "verified_by_phone"
             await review_visit(db, settings, reviewer, rid, "confirmed", reason_code=code)
@@ -210,7 +231,10 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
                 db,
                 by_district[district_id],
                 oid,
-                {"adoption": ("adopted", "partly", "not_adopted")[i % 3 if i % 5 else 1], "quality": (4, 5, 3, 5, 4)[i % 5]},
+                {
+                    "adoption": ("adopted", "partly", "not_adopted")[i % 3 if i % 5 else 1],
+                    "quality": (4, 5, 3, 5, 4)[i % 5],
+                },
             )
     # Activities in 示范区: planner3 misses three in a row without excuse (CQ-11).
     demo = districts["示范区"]
@@ -222,7 +246,9 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
             staff["示范区"],
             {
                 "district_id": demo,
-                "topic": ("控规修编技术咨询会", "城市更新项目评审会", "滨江片区方案论证会", "年度工作交流会")[k],
+                "topic": ("控规修编技术咨询会", "城市更新项目评审会", "滨江片区方案论证会", "年度工作交流会")[
+                    k
+                ],
                 "place": "区规划分局三楼会议室",
                 "starts_at": datetime(day.year, day.month, day.day, 9, 30, tzinfo=tz).isoformat(),
                 "planner_ids": invited,
@@ -256,7 +282,11 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
         settings.profile,
         coord,
         ids["planner7"],
-        {"filed_on": today.isoformat(), "leave_on": (today + timedelta(days=10)).isoformat(), "reason": "工作调动"},
+        {
+            "filed_on": today.isoformat(),
+            "leave_on": (today + timedelta(days=10)).isoformat(),
+            "reason": "工作调动",
+        },
     )
     return True
 
@@ -267,6 +297,8 @@ async def _received(db: Database, rows: list[dict[str, Any]]) -> None:
         return
     async with db.write() as conn:
         await conn.execute(
-            _visits.update().where(_visits.c.id == sa.bindparam("b_id")).values(received_at=sa.bindparam("received_at")),
+            _visits.update()
+            .where(_visits.c.id == sa.bindparam("b_id"))
+            .values(received_at=sa.bindparam("received_at")),
             rows,
         )

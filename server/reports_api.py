@@ -115,7 +115,7 @@ def make_link(settings: Settings, user: CurrentUser, body: Any) -> dict[str, Any
 
 
 async def report_user(request: Request[Any, Any, Any]) -> CurrentUser:
-    """The user of a report request: from its signed link (bound to this path and query) or a bearer header."""
+    """The user of a report: from its signed link (bound to this path and query) or a bearer header."""
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.db
     token = request.query_params.get("token")
@@ -144,7 +144,8 @@ async def report_user(request: Request[Any, Any, Any]) -> CurrentUser:
 
 
 async def _stream(write: Callable[[IO[bytes]], None], filename: str, media_type: str) -> Response[Any]:
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    # Closed by the stream when the last chunk is sent (or the client goes away).
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     await anyio.to_thread.run_sync(write, spool)
     spool.seek(0)
 

@@ -224,7 +224,7 @@ async def review_queue(
     async with db.read() as conn:
         rows = (await conn.execute(query)).all()
         page = rows[:limit]
-        flagged = await flag_rows(conn, settings, page)
+        flagged = await flag_rows(conn, settings, list(page))
     visits = []
     for r, (facts, flags) in zip(page, flagged, strict=True):
         data = r.data or {}

@@ -55,7 +55,7 @@ async def planner_districts(
 
 
 async def load_planner_for(conn: AsyncConnection, user: CurrentUser, planner_id: int) -> Any:
-    """The planner's user row when ``user`` may see them (bureau, staff of one of their districts, themself)."""
+    """The planner's user row when ``user`` may see them (bureau, staff of their districts, themself)."""
     row = (
         await conn.execute(sa.select(_users).where(_users.c.id == planner_id, _users.c.role == PLANNER))
     ).one_or_none()
@@ -71,7 +71,7 @@ async def load_planner_for(conn: AsyncConnection, user: CurrentUser, planner_id:
 
 
 async def district_names(conn: AsyncConnection) -> dict[int, str]:
-    return dict((await conn.execute(sa.select(_districts.c.id, _districts.c.name))).tuples().all())
+    return {r.id: r.name for r in await conn.execute(sa.select(_districts.c.id, _districts.c.name))}
 
 
 def parse_int(raw: Any, field: str, *, required: bool = True, lo: int = 1, hi: int = 2**31 - 1) -> int | None:

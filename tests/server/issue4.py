@@ -32,7 +32,10 @@ REASON = {"reason_code": "verified_by_phone"}
 @asynccontextmanager
 async def make_api(db_url: str, tmp_path: Path, profile: str = "chongqing") -> AsyncIterator[Api]:
     settings = Settings(
-        data_dir=tmp_path / "data", database_url=db_url, secret_key="test-secret-" + "x" * 40, profile_name=profile
+        data_dir=tmp_path / "data",
+        database_url=db_url,
+        secret_key="test-secret-" + "x" * 40,
+        profile_name=profile,
     )
     db = Database(db_url)
     await upgrade(db)

@@ -29,7 +29,12 @@ class Case:
 
 BUREAU_ONLY = {"planner": (DENY, DENY), "staff": (DENY, DENY), "coordinator": (OK, OK), "admin": (OK, OK)}
 STAFF_SCOPED_READ = {"planner": (DENY, DENY), "staff": (OK, DENY), "coordinator": (OK, OK), "admin": (OK, OK)}
-STAFF_ONLY_WRITE = {"planner": (DENY, DENY), "staff": (OK, DENY), "coordinator": (DENY, DENY), "admin": (DENY, DENY)}
+STAFF_ONLY_WRITE = {
+    "planner": (DENY, DENY),
+    "staff": (OK, DENY),
+    "coordinator": (DENY, DENY),
+    "admin": (DENY, DENY),
+}
 OWNER_STAFF_BUREAU = {"planner": (OK, DENY), "staff": (OK, DENY), "coordinator": (OK, OK), "admin": (OK, OK)}
 
 
@@ -38,11 +43,15 @@ def _d(w: Seeded, inside: bool) -> int:
 
 
 async def _confirm(w: Seeded, c: httpx.AsyncClient, inside: bool) -> httpx.Response:
-    rid = await new_visit(w.p1 if inside else w.p2, _d(w, inside), site=f"{SECRET}地" if not inside else "甲地")
+    rid = await new_visit(
+        w.p1 if inside else w.p2, _d(w, inside), site=f"{SECRET}地" if not inside else "甲地"
+    )
     return await c.post(f"/api/visits/{rid}/confirm", json=REASON)
 
 
-async def _download(w: Seeded, c: httpx.AsyncClient, report: str, params: dict[str, object]) -> httpx.Response:
+async def _download(
+    w: Seeded, c: httpx.AsyncClient, report: str, params: dict[str, object]
+) -> httpx.Response:
     link = await c.post("/api/reports/links", json={"report": report, "params": params})
     assert link.status_code == 200, link.text
     return await w.api.client().get(link.json()["url"])
@@ -60,12 +69,18 @@ CASES: dict[str, Case] = {
     "POST /api/activities": Case(
         lambda w, c, i: c.post(
             "/api/activities",
-            json={"district_id": _d(w, i), "topic": "会", "starts_at": f"{YEAR}-06-01T09:00:00+08:00", "planner_ids": []},
+            json={
+                "district_id": _d(w, i),
+                "topic": "会",
+                "starts_at": f"{YEAR}-06-01T09:00:00+08:00",
+                "planner_ids": [],
+            },
         ),
         STAFF_ONLY_WRITE,
     ),
     "GET /api/activities": Case(
-        lambda w, c, i: c.get("/api/activities", params={"district_id": _d(w, i), "year": YEAR}), STAFF_SCOPED_READ
+        lambda w, c, i: c.get("/api/activities", params={"district_id": _d(w, i), "year": YEAR}),
+        STAFF_SCOPED_READ,
     ),
     "GET /api/activities/{id}": Case(
         lambda w, c, i: c.get(f"/api/activities/{w.activity_a if i else w.activity_b}"), STAFF_SCOPED_READ
@@ -108,7 +123,9 @@ CASES: dict[str, Case] = {
         lambda w, c, i: c.get(f"/api/appraisal/{YEAR}/planners/{w.p1_id if i else w.p2_id}"), BUREAU_ONLY
     ),
     "PUT /api/appraisal/{year}/grades": Case(
-        lambda w, c, i: c.put(f"/api/appraisal/{YEAR}/grades", json={"grades": {str(w.p1_id if i else w.p2_id): "称职"}}),
+        lambda w, c, i: c.put(
+            f"/api/appraisal/{YEAR}/grades", json={"grades": {str(w.p1_id if i else w.p2_id): "称职"}}
+        ),
         BUREAU_ONLY,
     ),
     "GET /api/audit": Case(lambda w, c, i: c.get("/api/audit"), BUREAU_ONLY),
@@ -144,7 +161,13 @@ async def test_issue4_endpoint_authorisation_matrix(db_url: str, tmp_path: Path,
             for inside in (True, False):
                 resp = await case.call(w, _client(w, role), inside)
                 want = case.expect[role][0 if inside else 1]
-                got = OK if resp.status_code < 300 else DENY if resp.status_code in (403, 404) else str(resp.status_code)
+                got = (
+                    OK
+                    if resp.status_code < 300
+                    else DENY
+                    if resp.status_code in (403, 404)
+                    else str(resp.status_code)
+                )
                 where = f"{role} {'in' if inside else 'out of'} scope"
                 if got != want:
                     wrong.append(f"{where}: {resp.status_code} {resp.text[:200]}")
@@ -152,11 +175,9 @@ async def test_issue4_endpoint_authorisation_matrix(db_url: str, tmp_path: Path,
                     body = resp.json()
                     if set(body) != {"status_code", "detail", "field"}:
                         wrong.append(f"{where}: a refusal with more than an error: {body}")
-                if (got == DENY or (role in ("planner", "staff"))) and resp.headers.get(
-                    "content-type", ""
-                ).startswith("application/json"):
-                    if SECRET in resp.text:
-                        wrong.append(f"{where}: district B's data leaked: {resp.text[:200]}")
+                is_json = resp.headers.get("content-type", "").startswith("application/json")
+                if (got == DENY or role in ("planner", "staff")) and is_json and SECRET in resp.text:
+                    wrong.append(f"{where}: district B's data leaked: {resp.text[:200]}")
         assert not wrong, "\n".join(wrong)
 
 
@@ -185,7 +206,9 @@ async def test_a_report_link_is_bound_to_its_report_and_expires(db_url: str, tmp
         w = await Seeded(api).seed()
         anon = api.client()
         params = {"year": YEAR, "quarter": 2, "district_id": w.a}
-        url = (await w.s1.post("/api/reports/links", json={"report": "quarterly", "params": params})).json()["url"]
+        url = (await w.s1.post("/api/reports/links", json={"report": "quarterly", "params": params})).json()[
+            "url"
+        ]
         assert (await anon.get(url)).status_code == 200
         # The same token on another district's report, or tampered, or absent: refused.
         other = url.replace(f"district_id={w.a}", f"district_id={w.b}")

@@ -1,4 +1,4 @@
-"""`fieldlog demo` seeds a demo year once: planners in three districts, a dashboard with each kind of alert."""
+"""`fieldlog demo` seeds a demo year once: planners in three districts, a dashboard with alerts."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from tests.server.issue4 import make_api
 
 @pytest.mark.parametrize(
     ("profile", "alerts"),
-    [("chongqing", {"absence_warning", "behind_pace"}), ("pingdingshan", {"term_ending", "short_exit_notice"})],
+    [
+        ("chongqing", {"absence_warning", "behind_pace"}),
+        ("pingdingshan", {"term_ending", "short_exit_notice"}),
+    ],
 )
 async def test_demo_year_is_seeded_once_and_makes_the_dashboard_meaningful(
     db_url: str, tmp_path: Path, profile: str, alerts: set[str]

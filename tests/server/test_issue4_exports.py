@@ -22,7 +22,7 @@ def _v(day: int, minutes: int) -> dict[str, str]:
 
 
 async def _year(w: Seeded) -> None:
-    """District A: p1 has 3 confirmed visits (70, 95, 125 min: hours with hundredths), one pending, one rejected;
+    """District A: p1 has 3 confirmed visits (70, 95, 125 min), one pending, one rejected;
     3 opinions (one followed up, one with a dissent); 2 feedback; activity attendance."""
     for day, minutes in ((5, 70), (12, 95), (20, 125)):
         rid = await new_visit(w.p1, w.a, **_v(day, minutes))
@@ -30,13 +30,23 @@ async def _year(w: Seeded) -> None:
     await new_visit(w.p1, w.a, **_v(21, 60))
     rejected = await new_visit(w.p1, w.a, **_v(22, 60))
     assert (await w.s1.post(f"/api/visits/{rejected}/reject", json={"reason": "地点不符"})).status_code == 200
-    w.op1 = await new_record(w.p1, "opinion", opinion(w.a, subject="老城更新方案", issued_at=f"{YEAR}-05-08T10:00:00+08:00"))
-    await new_record(w.p1, "opinion", opinion(w.a, dissent="保留对容积率的意见", issued_at=f"{YEAR}-06-08T10:00:00+08:00"))
-    fu = await w.s1.post(f"/api/opinions/{w.op1}/follow-up", json={"adoption": "partly", "quality": 4, "note": "部分采纳"})
+    w.op1 = await new_record(
+        w.p1, "opinion", opinion(w.a, subject="老城更新方案", issued_at=f"{YEAR}-05-08T10:00:00+08:00")
+    )
+    await new_record(
+        w.p1, "opinion", opinion(w.a, dissent="保留对容积率的意见", issued_at=f"{YEAR}-06-08T10:00:00+08:00")
+    )
+    fu = await w.s1.post(
+        f"/api/opinions/{w.op1}/follow-up", json={"adoption": "partly", "quality": 4, "note": "部分采纳"}
+    )
     assert fu.status_code == 200
     await new_record(w.p1, "feedback", feedback(w.a, collected_at=f"{YEAR}-05-09T10:00:00+08:00"))
-    await new_record(w.p1, "feedback", feedback(w.a, category="housing", collected_at=f"{YEAR}-05-10T10:00:00+08:00"))
-    att = await w.s1.post(f"/api/activities/{w.activity_a}/attendance", json={"planner_id": w.p1_id, "status": "unexcused"})
+    await new_record(
+        w.p1, "feedback", feedback(w.a, category="housing", collected_at=f"{YEAR}-05-10T10:00:00+08:00")
+    )
+    att = await w.s1.post(
+        f"/api/activities/{w.activity_a}/attendance", json={"planner_id": w.p1_id, "status": "unexcused"}
+    )
     assert att.status_code == 200
     rid = await new_visit(w.p2, w.b, **_v(6, 50))
     assert (await w.s2.post(f"/api/visits/{rid}/confirm", json=REASON)).status_code == 200
@@ -62,10 +72,16 @@ async def test_quarterly_and_hr_summary_xlsx_match_the_dashboard(db_url: str, tm
         dash = (await w.coord.get("/api/dashboard", params={"year": YEAR})).json()
         by_name = {p["display_name"]: p for p in dash["planners"]}
         p1 = by_name["张规划"]
-        assert (p1["visits_confirmed"], p1["hours_confirmed"], p1["opinions"]) == (3, 4.83, 3)  # 1.17+1.58+2.08
+        assert (p1["visits_confirmed"], p1["hours_confirmed"], p1["opinions"]) == (
+            3,
+            4.83,
+            3,
+        )  # 1.17+1.58+2.08
 
         resp = await _download(w, "quarterly", {"year": YEAR, "quarter": 2, "district_id": w.a})
-        assert resp.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+        assert resp.headers["content-type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml"
+        )
         disposition = resp.headers["content-disposition"]
         assert disposition.startswith("attachment;")
         assert unquote(disposition.split("filename*=UTF-8''")[1]) == f"A区咨询服务记录{YEAR}年第2季度.xlsx"
@@ -102,7 +118,9 @@ async def test_annual_report_and_opinion_docx_read_back(db_url: str, tmp_path: P
         dash = (await w.coord.get("/api/dashboard", params={"year": YEAR})).json()
         p1 = next(p for p in dash["planners"] if p["planner_id"] == w.p1_id)
         resp = await _download(w, "annual", {"year": YEAR, "planner_id": w.p1_id})
-        assert resp.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+        assert resp.headers["content-type"].startswith(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml"
+        )
         text = "\n".join(p.text for p in docx.Document(io.BytesIO(resp.content)).paragraphs)
         assert (
             f"实地指导共{p1['visits_confirmed']}次，累计{p1['hours_confirmed']}小时；出具书面意见{p1['opinions']}份；"

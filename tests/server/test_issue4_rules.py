@@ -24,11 +24,18 @@ PROFILES = ["chongqing", "pingdingshan"]
 def _recent() -> dict[str, str]:
     """Times of a visit that ended an hour ago (synced at once, so not late)."""
     now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0)
-    return {"started_at": (now - timedelta(hours=2)).isoformat(), "ended_at": (now - timedelta(hours=1)).isoformat()}
+    return {
+        "started_at": (now - timedelta(hours=2)).isoformat(),
+        "ended_at": (now - timedelta(hours=1)).isoformat(),
+    }
 
 
 def _alerts(body: dict[str, Any], code: str, planner_id: int | None = None) -> list[dict[str, Any]]:
-    return [a for a in body["alerts"] if a["code"] == code and (planner_id is None or a["planner_id"] == planner_id)]
+    return [
+        a
+        for a in body["alerts"]
+        if a["code"] == code and (planner_id is None or a["planner_id"] == planner_id)
+    ]
 
 
 async def _ten_planners(api: Api, w: World) -> list[int]:
@@ -39,7 +46,9 @@ async def _ten_planners(api: Api, w: World) -> list[int]:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-async def test_cq9_fourth_excellent_among_10_planners_is_refused(db_url: str, tmp_path: Path, profile: str) -> None:
+async def test_cq9_fourth_excellent_among_10_planners_is_refused(
+    db_url: str, tmp_path: Path, profile: str
+) -> None:
     async with make_api(db_url, tmp_path, profile) as api:
         w = await World(api).build()
         ids = await _ten_planners(api, w)
@@ -57,8 +66,12 @@ async def test_cq9_fourth_excellent_among_10_planners_is_refused(db_url: str, tm
             assert (await w.coord.get("/api/audit", params={"action": "appraisal"})).json()["entries"] == []
             # Three are allowed; a fourth in a later request is refused and named.
             three = {str(pid): excellent for pid in ids[:3]}
-            assert (await w.coord.put(f"/api/appraisal/{YEAR}/grades", json={"grades": three})).status_code == 200
-            late = await w.coord.put(f"/api/appraisal/{YEAR}/grades", json={"grades": {str(ids[9]): excellent}})
+            assert (
+                await w.coord.put(f"/api/appraisal/{YEAR}/grades", json={"grades": three})
+            ).status_code == 200
+            late = await w.coord.put(
+                f"/api/appraisal/{YEAR}/grades", json={"grades": {str(ids[9]): excellent}}
+            )
             assert late.status_code == 422 and late.json()["field"] == f"grades.{ids[9]}"
         else:
             assert appraisal["max_excellent"] is None  # PDS sets no cap
@@ -77,7 +90,9 @@ async def test_cq9_rounding_nine_planners_allow_two_excellent(db_url: str, tmp_p
             await conn.execute(sa.text("UPDATE users SET active = false WHERE username = 'pp7'"))
         body = (await w.coord.get(f"/api/appraisal/{YEAR}")).json()
         assert (body["appraised"], body["max_excellent"]) == (9, 2)
-        resp = await w.coord.put(f"/api/appraisal/{YEAR}/grades", json={"grades": {str(p): "优秀" for p in ids[:3]}})
+        resp = await w.coord.put(
+            f"/api/appraisal/{YEAR}/grades", json={"grades": {str(p): "优秀" for p in ids[:3]}}
+        )
         assert resp.status_code == 422 and resp.json()["field"] == f"grades.{ids[2]}"
 
 
@@ -104,7 +119,10 @@ async def test_pds10_cq10_grades_record_their_consequences(db_url: str, tmp_path
             f"/api/appraisal/{YEAR}/grades", json={"grades": {str(w.p1_id): failing, str(w.p2_id): middle}}
         )
         assert resp.status_code == 200
-        cons = {p["planner_id"]: {(c["code"], c["rule_id"]) for c in p["consequences"]} for p in resp.json()["planners"]}
+        cons = {
+            p["planner_id"]: {(c["code"], c["rule_id"]) for c in p["consequences"]}
+            for p in resp.json()["planners"]
+        }
         if profile == "pingdingshan":
             assert cons[w.p1_id] == {("not_renewed", "PDS-10"), ("removed_from_pool", "PDS-10")}
             assert cons[w.p2_id] == set()
@@ -141,9 +159,13 @@ async def test_cq11_three_unexcused_absences_in_a_row_raise_a_dismissal_warning(
     async with make_api(db_url, tmp_path, profile) as api:
         w = await World(api).build()
         await _absences(w, ["unexcused", "unexcused"])
-        assert _alerts((await w.coord.get("/api/alerts", params={"year": YEAR})).json(), "absence_warning") == []
+        assert (
+            _alerts((await w.coord.get("/api/alerts", params={"year": YEAR})).json(), "absence_warning") == []
+        )
         await _absences(w, ["unexcused"])
-        found = _alerts((await w.coord.get("/api/alerts", params={"year": YEAR})).json(), "absence_warning", w.p1_id)
+        found = _alerts(
+            (await w.coord.get("/api/alerts", params={"year": YEAR})).json(), "absence_warning", w.p1_id
+        )
         if profile == "chongqing":
             assert [(a["rule_id"], a["params"]["reason"], a["params"]["count"]) for a in found] == [
                 ("CQ-11", "consecutive", 3)
@@ -162,8 +184,12 @@ async def test_cq11_five_unexcused_absences_in_a_year_warn_even_when_not_in_a_ro
 ) -> None:
     async with make_api(db_url, tmp_path, profile) as api:
         w = await World(api).build()
-        await _absences(w, ["unexcused", "unexcused", "attended", "unexcused", "unexcused", "excused", "unexcused"])
-        found = _alerts((await w.coord.get("/api/alerts", params={"year": YEAR})).json(), "absence_warning", w.p1_id)
+        await _absences(
+            w, ["unexcused", "unexcused", "attended", "unexcused", "unexcused", "excused", "unexcused"]
+        )
+        found = _alerts(
+            (await w.coord.get("/api/alerts", params={"year": YEAR})).json(), "absence_warning", w.p1_id
+        )
         if profile == "chongqing":
             assert [(a["params"]["reason"], a["params"]["count"]) for a in found] == [("yearly", 5)]
         else:
@@ -175,11 +201,22 @@ async def test_excused_absence_needs_a_reason(db_url: str, tmp_path: Path) -> No
         w = await World(api).build()
         act = await w.s1.post(
             "/api/activities",
-            json={"district_id": w.a, "topic": "会", "starts_at": f"{YEAR}-03-01T09:00:00+08:00", "planner_ids": [w.p1_id]},
+            json={
+                "district_id": w.a,
+                "topic": "会",
+                "starts_at": f"{YEAR}-03-01T09:00:00+08:00",
+                "planner_ids": [w.p1_id],
+            },
         )
-        resp = await w.s1.post(f"/api/activities/{act.json()['id']}/attendance", json={"planner_id": w.p1_id, "status": "excused"})
+        resp = await w.s1.post(
+            f"/api/activities/{act.json()['id']}/attendance",
+            json={"planner_id": w.p1_id, "status": "excused"},
+        )
         assert resp.status_code == 400 and resp.json()["field"] == "reason"
-        resp = await w.s1.post(f"/api/activities/{act.json()['id']}/attendance", json={"planner_id": w.p2_id, "status": "attended"})
+        resp = await w.s1.post(
+            f"/api/activities/{act.json()['id']}/attendance",
+            json={"planner_id": w.p2_id, "status": "attended"},
+        )
         assert resp.status_code == 400 and resp.json()["field"] == "planner_id"
 
 
@@ -190,10 +227,12 @@ async def test_pds11_exit_request_with_short_notice_alerts(db_url: str, tmp_path
         # 2025-09-26 to 2025-10-13 spans the National Day holidays and the adjusted working Saturdays
         # (9-28, 10-11): 9 working days of notice, short of 15.
         short = await w.coord.post(
-            f"/api/planners/{w.p1_id}/exit-requests", json={"filed_on": "2025-09-26", "leave_on": "2025-10-13"}
+            f"/api/planners/{w.p1_id}/exit-requests",
+            json={"filed_on": "2025-09-26", "leave_on": "2025-10-13"},
         )
         enough = await w.coord.post(
-            f"/api/planners/{w.p2_id}/exit-requests", json={"filed_on": "2025-09-01", "leave_on": "2025-10-30"}
+            f"/api/planners/{w.p2_id}/exit-requests",
+            json={"filed_on": "2025-09-01", "leave_on": "2025-10-30"},
         )
         assert short.status_code == enough.status_code == 201
         assert enough.json()["alert"] is None
@@ -228,7 +267,9 @@ async def test_pds10_term_ending_within_30_days_alerts(db_url: str, tmp_path: Pa
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-async def test_cq5_behind_pace_alerts_only_where_a_visit_target_is_set(db_url: str, tmp_path: Path, profile: str) -> None:
+async def test_cq5_behind_pace_alerts_only_where_a_visit_target_is_set(
+    db_url: str, tmp_path: Path, profile: str
+) -> None:
     async with make_api(db_url, tmp_path, profile) as api:
         w = await World(api).build()
         rid = await new_visit(w.p1, w.a)
@@ -237,7 +278,11 @@ async def test_cq5_behind_pace_alerts_only_where_a_visit_target_is_set(db_url: s
         p1 = next(p for p in dash["planners"] if p["planner_id"] == w.p1_id)
         assert p1["visits_confirmed"] == 1
         if profile == "chongqing":
-            assert p1["pace"] == {"expected": 10, "status": "behind", "behind_by": 9}  # a past year: all 10 due
+            assert p1["pace"] == {
+                "expected": 10,
+                "status": "behind",
+                "behind_by": 9,
+            }  # a past year: all 10 due
             assert [a["rule_id"] for a in p1["alerts"] if a["code"] == "behind_pace"] == ["CQ-5"]
         else:
             assert p1["pace"]["status"] == "no_target"
@@ -245,22 +290,35 @@ async def test_cq5_behind_pace_alerts_only_where_a_visit_target_is_set(db_url: s
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-async def test_flagged_visit_is_confirmed_only_with_a_reason_code(db_url: str, tmp_path: Path, profile: str) -> None:
+async def test_flagged_visit_is_confirmed_only_with_a_reason_code(
+    db_url: str, tmp_path: Path, profile: str
+) -> None:
     async with make_api(db_url, tmp_path, profile) as api:
         w = await World(api).build()
         rid = await new_visit(w.p1, w.a, **_recent())  # no photo: flagged no_photo
         queue = (await w.s1.get("/api/review/queue", params={"district_id": w.a})).json()["visits"]
         assert queue[0]["flags"] == ["no_photo"]
-        for body, field in (({}, "reason_code"), ({"reason_code": "because"}, "reason_code"), ({"reason_code": "other"}, "note")):
+        for body, field in (
+            ({}, "reason_code"),
+            ({"reason_code": "because"}, "reason_code"),
+            ({"reason_code": "other"}, "note"),
+        ):
             resp = await w.s1.post(f"/api/visits/{rid}/confirm", json=body)
             assert resp.status_code == 422, resp.text
             assert resp.json()["field"] == field
         still = (await w.s1.get("/api/review/queue", params={"district_id": w.a})).json()["visits"]
         assert (still[0]["review"], still[0]["version"]) == ("pending", 1)  # nothing stored
-        ok = await w.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "photo_not_allowed", "note": "保密项目"})
+        ok = await w.s1.post(
+            f"/api/visits/{rid}/confirm", json={"reason_code": "photo_not_allowed", "note": "保密项目"}
+        )
         assert ok.status_code == 200 and ok.json()["state"]["review"] == "confirmed"
         async with api.db.read() as conn:
-            row = (await conn.execute(sa.text("SELECT flags, reason_code FROM visit_review_flags WHERE visit_id = :v"), {"v": rid})).one()
+            row = (
+                await conn.execute(
+                    sa.text("SELECT flags, reason_code FROM visit_review_flags WHERE visit_id = :v"),
+                    {"v": rid},
+                )
+            ).one()
         flags = row.flags if isinstance(row.flags, list) else json.loads(row.flags)
         assert (flags, row.reason_code) == (["no_photo"], "photo_not_allowed")
         [entry] = (await w.coord.get("/api/audit", params={"action": "visit.confirm"})).json()["entries"]
@@ -277,15 +335,21 @@ async def test_a_visit_outside_the_responsibility_area_is_flagged_and_a_clean_on
     async with make_api(db_url, tmp_path) as api:
         w = await World(api).build()
         area = {"center": [29.56, 106.55], "radius_m": 500}
-        assert (await w.coord.put(f"/api/planners/{w.p1_id}", json={"responsibility_area": area})).status_code == 200
+        assert (
+            await w.coord.put(f"/api/planners/{w.p1_id}", json={"responsibility_area": area})
+        ).status_code == 200
         photo = await upload(w.p1, 7)
         far = await new_visit(w.p1, w.a, **_recent(), lat=29.60, lon=106.55, accuracy_m=10, photos=[photo])
-        near = await new_visit(w.p1, w.a, **_recent(), lat=29.5601, lon=106.5501, accuracy_m=10, photos=[photo])
+        near = await new_visit(
+            w.p1, w.a, **_recent(), lat=29.5601, lon=106.5501, accuracy_m=10, photos=[photo]
+        )
         queue = {v["id"]: v for v in (await w.s1.get("/api/review/queue")).json()["visits"]}
         assert queue[far]["flags"] == ["outside_area"]
         assert queue[far]["flag_details"][0]["params"]["tolerance_m"] == 1000
         assert queue[near]["flags"] == []
         assert (await w.s1.post(f"/api/visits/{near}/confirm", json={})).status_code == 200
         assert (await w.s1.post(f"/api/visits/{far}/confirm", json={})).json()["field"] == "reason_code"
-        bad = await w.coord.put(f"/api/planners/{w.p1_id}", json={"responsibility_area": {"center": [99, 0], "radius_m": 5}})
+        bad = await w.coord.put(
+            f"/api/planners/{w.p1_id}", json={"responsibility_area": {"center": [99, 0], "radius_m": 5}}
+        )
         assert bad.status_code == 400 and bad.json()["field"].startswith("responsibility_area")

@@ -119,7 +119,9 @@ async def test_reviews_are_written_to_the_audit_log(world: World) -> None:
 
 async def test_confirming_twice_changes_nothing_the_second_time(world: World) -> None:
     rid = await _visit(world)
-    first = (await world.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone"})).json()
+    first = (
+        await world.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone"})
+    ).json()
     _, cursor = await pull_all(world.p1)
     second = (await world.s1.post(f"/api/visits/{rid}/confirm", json={})).json()
     assert second["version"] == first["version"] == 2

@@ -28,7 +28,9 @@ async def test_pull_returns_the_confirmation_to_the_planner(world: World) -> Non
     rid = str(uuid.uuid4())
     await push(world.p1, op("visit", visit(world.a), rid))
     _, cursor = await pull_all(world.p1)
-    resp = await world.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone", "note": "核实"})
+    resp = await world.s1.post(
+        f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone", "note": "核实"}
+    )
     assert resp.status_code == 200
     changes, cursor2 = await pull_all(world.p1, cursor)
     assert len(changes) == 1

@@ -91,7 +91,9 @@ async def test_a_stale_base_version_is_a_stored_conflict_never_merged(world: Wor
 async def test_an_edit_after_confirmation_is_a_conflict(world: World) -> None:
     rid = str(uuid.uuid4())
     await push(world.p1, op("visit", visit(world.a), rid))
-    assert (await world.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone"})).status_code == 200
+    assert (
+        await world.s1.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone"})
+    ).status_code == 200
     # The planner edits on the version the staff confirmed: the visit is locked all the same.
     [res] = await push(world.p1, op("visit", visit(world.a, site="改了"), rid, base_version=2))
     assert res["status"] == "conflict"
