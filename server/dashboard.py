@@ -32,7 +32,7 @@ from .auth import DISTRICT, CurrentUser
 from .db import Database
 from .errors import forbidden
 from .followup import opinion_followups
-from .models import Feedback, Opinion, User, Visit, table_of
+from .models import Feedback, Opinion, User, Visit, epoch_seconds_sql, table_of
 from .planners import exit_requests
 from .review_queue import map_settings
 from .scope import BUREAU, district_names, parse_int, planner_districts, require_role
@@ -40,6 +40,23 @@ from .settings import Settings
 from .summary import InRange, parse_year, summary_query
 
 _visits, _opinions, _feedback, _users = table_of(Visit), table_of(Opinion), table_of(Feedback), table_of(User)
+
+# District totals read confirmed visits through this partial index (migration 0005), district first.
+_COUNTED = "review = 'confirmed' AND ended_at IS NOT NULL AND deleted = {false}"
+sa.Index(
+    "ix_visits_district_counted",
+    _visits.c.district_id,
+    _visits.c.started_at,
+    _visits.c.duration_s,
+    postgresql_where=sa.text(_COUNTED.format(false="false")),
+).ddl_if(dialect="postgresql")
+sa.Index(
+    "ix_visits_district_counted_epoch",
+    _visits.c.district_id,
+    sa.text(epoch_seconds_sql("started_at")),
+    _visits.c.duration_s,
+    sqlite_where=sa.text(_COUNTED.format(false="0")),
+).ddl_if(dialect="sqlite")
 MAX_POINTS = 20_000
 
 
@@ -83,12 +100,21 @@ def exit_request_alert(row: Any, profile: Profile) -> dict[str, Any] | None:
 
 
 async def _alerts(
-    conn: Any, settings: Settings, year: int, day: date, pace_by: dict[int, al.Pace], planner_ids: list[int]
+    conn: Any,
+    settings: Settings,
+    year: int,
+    day: date,
+    pace_by: dict[int, al.Pace],
+    planner_ids: list[int],
+    unexcused: dict[int, int],
 ) -> list[al.Alert]:
     """Every open alert for these planners; behind pace from the SQL counts in ``pace_by``."""
     profile = settings.profile
     planners = await load_planners(conn, planner_ids)
-    attendance = await load_attendance(conn, planner_ids, year, settings.tz)
+    # CQ-11 can only fire for a planner with at least the smaller limit of unexcused absences this year.
+    limits = [n for n in (profile.absence_consecutive_limit, profile.absence_yearly_limit) if n is not None]
+    at_risk = [p for p in planner_ids if limits and unexcused.get(p, 0) >= min(limits)]
+    attendance = await load_attendance(conn, at_risk, year, settings.tz) if at_risk else []
     exits = [
         ExitRequest(r.id, r.planner_id, r.filed_on, r.leave_on)
         for r in await conn.execute(
@@ -98,6 +124,14 @@ async def _alerts(
         )
         if r.filed_on.year == year or r.leave_on.year == year
     ]
+    # Each planner gets only their own records: planner_alerts filters its inputs, which over every
+    # planner's records would cost planners x records.
+    att_by: dict[int, list[Any]] = {}
+    for rec in attendance:
+        att_by.setdefault(rec.planner_id, []).append(rec)
+    exits_by: dict[int, list[ExitRequest]] = {}
+    for e in exits:
+        exits_by.setdefault(e.planner_id, []).append(e)
     out: list[al.Alert] = []
     for p in planners:
         pace = pace_by.get(p.id)
@@ -119,7 +153,9 @@ async def _alerts(
         # No visits handed in: alerts.planner_alerts would judge pace on none; pace comes from SQL above.
         out.extend(
             a
-            for a in al.planner_alerts(p, profile, day, (), attendance, exits, settings.tz)
+            for a in al.planner_alerts(
+                p, profile, day, (), att_by.get(p.id, ()), exits_by.get(p.id, ()), settings.tz
+            )
             if a.code != al.BEHIND_PACE
         )
     return out
@@ -192,7 +228,8 @@ async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: i
         do = await by_district(_opinions, "issued_at")
         df = await by_district(_feedback, "collected_at")
         pace_by: dict[int, al.Pace] = {r.id: _pace(int(r.confirmed), zero) for r in rows}
-        alerts = await _alerts(conn, settings, year, day, pace_by, ids) if ids else []
+        unexcused = {r.id: int(r.absences) for r in rows}
+        alerts = await _alerts(conn, settings, year, day, pace_by, ids, unexcused) if ids else []
     display = {r.id: r.display_name for r in rows}
     by_planner: dict[int, list[dict[str, Any]]] = {}
     for a in alerts:
