@@ -97,18 +97,21 @@ class Phone:
         """One input: tap the field and type (counted once, like one dictation or one typed note)."""
         box = self.page.get_by_role("textbox", name=label).first
         box.wait_for(state="visible", timeout=30_000)
-        # A tap that lands while the screen is still being laid out can miss the field: tap it again.
+        # A tap that lands while the screen is still being laid out can miss the field, and on a busy
+        # machine a fill can land before Flutter listens: tap and type again until the field holds it.
         for attempt in range(3):
             box.scroll_into_view_if_needed()
             box.click()
             try:
                 expect(box).to_be_focused(timeout=5_000)
+                box.fill(text)
+                expect(box).to_have_value(text, timeout=3_000)
                 break
             except AssertionError:
                 if attempt == 2:
                     raise
+                self.log.append(f"re-type {label!r}")
                 time.sleep(0.5)
-        box.fill(text)
         self.taps += 1
         self.log.append(f"input {label!r}")
 
