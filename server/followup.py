@@ -9,18 +9,22 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from litestar import Controller, Request, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from shared.rules import year_bounds
 
 from .appraisal.model import ADOPTION
 from .audit import audit
 from .auth import CurrentUser
 from .db import Database, utcnow
 from .errors import bad_request, forbidden, not_found
-from .models import Base, Opinion, UTCDateTime, table_of
-from .scope import body_object, parse_text
+from .models import Base, Opinion, User, UTCDateTime, table_of
+from .scope import body_object, parse_int, parse_text
+from .settings import Settings
 
-_opinions = table_of(Opinion)
+_opinions, _users = table_of(Opinion), table_of(User)
+MAX_LIST = 500
 
 opinion_followups = sa.Table(
     "opinion_followups",
@@ -106,9 +110,84 @@ async def record_followup(db: Database, user: CurrentUser, opinion_id: str, body
     return result
 
 
+async def list_opinions(
+    db: Database,
+    settings: Settings,
+    user: CurrentUser,
+    district_id: int | None,
+    year: int | None,
+    limit: int,
+    cursor: int,
+) -> dict[str, Any]:
+    """Opinions the user may see (staff: their districts; planner: their own), oldest change first, with
+    the follow-up recorded so far; paged by ``cursor`` (the last seq seen)."""
+    query = (
+        sa.select(_opinions, _users.c.display_name, opinion_followups)
+        .select_from(
+            _opinions.join(_users, _users.c.id == _opinions.c.planner_id).outerjoin(
+                opinion_followups, opinion_followups.c.opinion_id == _opinions.c.id
+            )
+        )
+        .where(_opinions.c.deleted == sa.false(), _opinions.c.seq > cursor)
+        .order_by(_opinions.c.seq)
+        .limit(limit + 1)
+    )
+    if district_id is not None:
+        if not user.sees_all and district_id not in user.district_ids:
+            raise forbidden("district_id", "is not a district you work for")
+        query = query.where(_opinions.c.district_id == district_id)
+    if user.role == "planner":
+        query = query.where(_opinions.c.planner_id == user.id)
+    elif user.role == "district":
+        query = query.where(_opinions.c.district_id.in_(sorted(user.district_ids)))
+    elif not user.sees_all:
+        raise forbidden("role", "may not list opinions")
+    if year is not None:
+        start, end = year_bounds(year, settings.tz)
+        query = query.where(_opinions.c.issued_at >= start, _opinions.c.issued_at < end)
+    async with db.read() as conn:
+        rows = (await conn.execute(query)).all()
+    page = rows[:limit]
+    return {
+        "opinions": [
+            {
+                "id": r.id,
+                "planner_id": r.planner_id,
+                "planner_name": r.display_name,
+                "district_id": r.district_id,
+                **{k: (r.data or {}).get(k) for k in ("subject", "opinion_kind", "body", "suggestions")},
+                **{k: (r.data or {}).get(k) for k in ("required_changes", "dissent", "issued_at")},
+                "follow_up": followup_json(r) if r.adoption is not None else None,
+            }
+            for r in page
+        ],
+        "next_cursor": str(page[-1].seq) if len(rows) > limit else None,
+        "has_more": len(rows) > limit,
+    }
+
+
 class FollowUpController(Controller):
     path = "/api/opinions"
     tags = ("review",)
+
+    @get("", summary="Opinions the user may see, with their follow-up (paged by cursor)")
+    async def list_(
+        self,
+        request: Request[CurrentUser, Any, Any],
+        district_id: FromQuery[str | None] = None,
+        year: FromQuery[str | None] = None,
+        limit: FromQuery[str | None] = None,
+        cursor: FromQuery[str | None] = None,
+    ) -> dict[str, Any]:
+        return await list_opinions(
+            request.app.state.db,
+            request.app.state.settings,
+            request.user,
+            parse_int(district_id, "district_id", required=False),
+            parse_int(year, "year", required=False, lo=2000, hi=2100),
+            parse_int(limit, "limit", required=False, hi=MAX_LIST) or 100,
+            parse_int(cursor, "cursor", required=False, lo=0, hi=2**62) or 0,
+        )
 
     @post(
         "/{opinion_id:str}/follow-up", status_code=200, summary="Adoption and quality of an opinion (staff)"

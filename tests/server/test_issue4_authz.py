@@ -99,6 +99,9 @@ CASES: dict[str, Case] = {
         ),
         STAFF_ONLY_WRITE,
     ),
+    "GET /api/opinions": Case(
+        lambda w, c, i: c.get("/api/opinions", params={"district_id": _d(w, i)}), OWNER_STAFF_BUREAU
+    ),
     "GET /api/planners/{id}": Case(
         lambda w, c, i: c.get(f"/api/planners/{w.p1_id if i else w.p2_id}"),
         {"planner": (DENY, DENY), "staff": (OK, DENY), "coordinator": (OK, OK), "admin": (OK, OK)},

@@ -79,6 +79,10 @@ async def test_follow_up_reaches_the_dashboard_and_the_dossier_with_its_records(
         dash = (await w.coord.get("/api/dashboard", params={"year": YEAR})).json()
         p1 = next(p for p in dash["planners"] if p["planner_id"] == w.p1_id)
         assert (p1["opinions"], p1["opinion_quality_mean"]) == (2, 4.5)
+        listed = (await w.s1.get("/api/opinions", params={"year": YEAR})).json()["opinions"]
+        assert {o["id"]: o["follow_up"]["quality"] for o in listed} == {w.opinion_a: 5, second: 4}
+        mine = (await w.p2.get("/api/opinions")).json()["opinions"]
+        assert [o["id"] for o in mine] == [w.opinion_b] and mine[0]["follow_up"] is None
         dossier = (await w.coord.get(f"/api/appraisal/{YEAR}/planners/{w.p1_id}")).json()["dossier"]
         assert dossier["opinion_quality"]["value"] == 4.5
         assert {r["id"] for r in dossier["adopted"]["records"]} == {w.opinion_a, second}
