@@ -126,7 +126,12 @@ def test_demo_seeds_the_demo_logins_and_serves_until_ctrl_c(tmp_path: Path) -> N
                 params={"year": 2026},
                 headers={"Authorization": f"Bearer {coord.json()['access_token']}"},
             ).json()
-            assert [p["username"] for p in summary["planners"]] == ["planner1"], round_
+            # The demo year: ten planners, each seeded once however often the demo starts.
+            assert [p["username"] for p in summary["planners"]] == [f"planner{i}" for i in range(1, 11)], round_
+            visits = sum(p["visits_confirmed"] + p["visits_pending"] for p in summary["planners"])
+            if round_ == 0:
+                first_visits = visits
+            assert visits == first_visits
         finally:
             proc.send_signal(signal.SIGINT)
             out, _ = proc.communicate(timeout=30)
