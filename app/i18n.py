@@ -266,8 +266,8 @@ _T: Final[dict[str, tuple[str, str]]] = {
     ),
     "dash.totals": ("全部合计", "Totals"),
     "dash.totals_line": (
-        "{planners} 位规划师 · 已确认指导 {visits} 次 · {hours} 小时",
-        "{planners} planners · {visits} confirmed visits · {hours} h",
+        "{planners} 位规划师 · 已确认指导 {visits} 次",
+        "{planners} planners · {visits} confirmed visits",
     ),
     "dash.totals_line2": (
         "书面意见 {opinions} 份 · 居民意见 {feedback} 条",

@@ -22,14 +22,13 @@ from app.ui.screens import (
     _banner,
     _big_button,
     _button,
-    _card,
     _chip,
     _column,
     _dropdown,
     _stack,
     _text,
 )
-from app.ui.widgets import choice_button, choice_row
+from app.ui.widgets import alert_line, choice_button, choice_row, panel
 
 PAGE_SIZE = 30
 REVIEW_COLORS = {"confirmed": "#1b7f3a", "pending": "#c77700", "rejected": ERR}
@@ -37,7 +36,9 @@ REVIEW_COLORS = {"confirmed": "#1b7f3a", "pending": "#c77700", "rejected": ERR}
 
 async def open_link(url: str | None) -> None:
     if url:
-        await ft.UrlLauncher().launch_url(url)
+        # Same window: the signed link answers an attachment, so the browser downloads it and stays on the
+        # app; a new window opened after the round trip to the server would be stopped as a pop-up.
+        await ft.UrlLauncher().launch_url(url, web_only_window_name="_self")
 
 
 def _year_bar(coord: CoordinatorState) -> ft.Control:
@@ -83,7 +84,7 @@ def _visits_chart(coord: CoordinatorState) -> ft.Control | None:
         )
         for i, (name, n, target) in enumerate(data)
     ]
-    return _card(
+    return panel(
         _text(coord.tr("dash.chart_visits"), 18, ft.FontWeight.BOLD),
         _text(coord.tr("dash.chart_legend"), 15, color=MUTED),
         ft.Container(
@@ -111,7 +112,7 @@ def _district_chart(coord: CoordinatorState) -> ft.Control | None:
     if len(rows) < 2:
         return None
     top = max([float(d.get("hours_confirmed") or 0) for d in rows] + [1.0])
-    return _card(
+    return panel(
         _text(coord.tr("dash.chart_hours"), 18, ft.FontWeight.BOLD),
         ft.Container(
             fch.BarChart(
@@ -165,7 +166,7 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
             await coord.open_dossier(p)
 
         cards.append(
-            _card(
+            panel(
                 ft.Row(
                     [
                         ft.Container(_text(r.name, 19, ft.FontWeight.BOLD), expand=True),
@@ -177,7 +178,7 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
                 _text(r.hours, 16),
                 _text(r.opinions, 16),
                 _text(coord.tr("dash.feedback_absences", feedback=r.feedback, absences=r.absences), 16),
-                *[_text(f"⚠ {a}", 16, color=ERR) for a in r.alerts],
+                *[alert_line(a) for a in r.alerts],
                 ft.Row(
                     [
                         ft.Container(
@@ -217,22 +218,22 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
         _banner(coord.notice),
         _banner(coord.error, error=True),
         ft.ProgressBar() if coord.busy else None,
-        _card(
+        panel(
             _text(coord.tr("dash.totals"), 18, ft.FontWeight.BOLD),
             _text(
                 coord.tr(
                     "dash.totals_line",
                     planners=len(rows),
                     visits=totals["visits_confirmed"],
-                    hours=f"{totals['hours_confirmed']:.2f}",
                 ),
                 17,
             ),
+            _text(coord.tr("dash.hours", hours=f"{totals['hours_confirmed']:.2f}"), 17),
             _text(
                 coord.tr("dash.totals_line2", opinions=totals["opinions"], feedback=totals["feedback"]), 17
             ),
         ),
-        _card(
+        panel(
             _text(coord.tr("dash.downloads"), 18, ft.FontWeight.BOLD),
             ft.Row(
                 [
@@ -257,14 +258,14 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
             _big_button(coord.tr("dash.quarterly_xlsx"), download("quarterly"), icon=ft.Icons.TABLE_VIEW),
             _button(coord.tr("dash.hr_xlsx"), download("hr_summary"), icon=ft.Icons.TABLE_CHART),
         ),
-        _card(
+        panel(
             _text(coord.tr("dash.alerts", count=len(alerts)), 18, ft.FontWeight.BOLD),
-            *[_text(f"⚠ {a}", 16, color=ERR) for a in alerts[:20]],
+            *[alert_line(a) for a in alerts[:20]],
         )
         if alerts
         else None,
         _visits_chart(coord),
-        _card(_text(coord.tr("dash.districts"), 18, ft.FontWeight.BOLD), *district_cards)
+        panel(_text(coord.tr("dash.districts"), 18, ft.FontWeight.BOLD), *district_cards)
         if district_cards
         else None,
         _district_chart(coord),
@@ -313,7 +314,7 @@ def AppraisalScreen(coord: CoordinatorState, revision: int) -> ft.Control:
 
         final = p.get("final_grade")
         rows.append(
-            _card(
+            panel(
                 _text(str(p.get("display_name") or pid), 19, ft.FontWeight.BOLD),
                 _text(
                     coord.tr(

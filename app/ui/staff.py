@@ -18,7 +18,6 @@ from app.ui.screens import (
     _banner,
     _big_button,
     _button,
-    _card,
     _chip,
     _column,
     _dropdown,
@@ -27,7 +26,7 @@ from app.ui.screens import (
     _text,
 )
 from app.ui.staff_state import ADOPTION, StaffState, VisitView
-from app.ui.widgets import choice_button, choice_row
+from app.ui.widgets import choice_button, choice_row, panel
 from shared import rules
 
 
@@ -164,7 +163,7 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
     return _column(
         _text(staff.tr("staff.position", n=position, total=len(staff.queue)), 16, color=MUTED),
         _banner(staff.notice),
-        _card(*_visit_summary(staff, v)),
+        panel(*_visit_summary(staff, v)),
         _text(staff.tr("staff.reason_code"), 18, ft.FontWeight.BOLD) if v.flagged else None,
         ft.Row(
             [
@@ -190,7 +189,7 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
         _text(staff.tr("staff.photos_missing", count=v.photos_missing), 16, color=ERR)
         if v.photos_missing
         else None,
-        _card(
+        panel(
             _text(staff.tr("field.participants"), 15, color=MUTED),
             _text(v.participants or "—", 17),
             _text(staff.tr("field.notes"), 15, color=MUTED),
@@ -345,7 +344,7 @@ def ActivityScreen(staff: StaffState, revision: int) -> ft.Control:
         status = r.get("status")
         answer = r.get("response")
         rows.append(
-            _card(
+            panel(
                 _text(str(r["name"]), 19, ft.FontWeight.BOLD),
                 ft.Row(
                     [
@@ -447,7 +446,7 @@ def FollowUpScreen(staff: StaffState, revision: int) -> ft.Control:
 
     return _column(
         _text(staff.tr("follow.title"), 24, ft.FontWeight.BOLD),
-        _card(
+        panel(
             _text(str(o.get("subject") or ""), 19, ft.FontWeight.BOLD),
             _text(str(o.get("body") or ""), 16, color=MUTED),
         ),

@@ -6,7 +6,7 @@ from typing import Any
 
 import flet as ft
 
-from app.ui.screens import ACCENT, FONT, TOUCH
+from app.ui.screens import ACCENT, ERR, FONT, INK, TOUCH
 
 
 def choice_button(label: str, selected: bool, on_click: Any, *, size: int = 18) -> ft.Control:
@@ -33,3 +33,30 @@ def choice_button(label: str, selected: bool, on_click: Any, *, size: int = 18) 
 
 def choice_row(buttons: list[ft.Control], spacing: int = 6) -> ft.Row:
     return ft.Row([ft.Container(b, expand=True) for b in buttons], spacing=spacing)
+
+
+def panel(*controls: ft.Control | None) -> ft.Container:
+    """A card whose parts take its full width (buttons and fields line up with the text)."""
+    return ft.Container(
+        content=ft.Column(
+            [c for c in controls if c is not None],
+            spacing=8,
+            horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+        ),
+        padding=16,
+        border_radius=14,
+        bgcolor="#f4f6fa",
+        border=ft.Border.all(1, "#c9d1dc"),
+    )
+
+
+def alert_line(text: str) -> ft.Control:
+    """An alert with a warning icon (the bundled CJK font has no ⚠ glyph, so no emoji in the text)."""
+    return ft.Row(
+        [
+            ft.Icon(ft.Icons.WARNING_AMBER_ROUNDED, color=ERR, size=22),
+            ft.Container(ft.Text(text, size=16, color=INK), expand=True),
+        ],
+        spacing=8,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )

@@ -215,3 +215,179 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
     print(f"taps to decide one flagged visit from the queue: {decision_taps}")
     # Open the queue, (try to confirm, be told to choose,) choose the reason, confirm.
     assert decision_taps <= 4
+
+
+# --- coordinator ---------------------------------------------------------------------------------------
+
+PLANNERS = 10
+
+
+def _seed_year(server: LiveServer, district: int) -> None:
+    """Ten planners; planner k has k-1 visits this quarter, all confirmed by staff (with a reason code)."""
+    now = datetime.now(TZ)
+    q = quarter_of(now)
+    q_start = datetime(now.year, 3 * (q - 1) + 1, 1, tzinfo=TZ)
+    total = PLANNERS * (PLANNERS - 1) // 2
+    span = (now - q_start) - timedelta(hours=3)
+    length = min(timedelta(hours=2), span / (total + 2))
+    n = 0
+    with server.login("staff1") as staff:
+        for k in range(1, PLANNERS + 1):
+            ops = []
+            for _ in range(k - 1):
+                n += 1
+                start = q_start + span * n / (total + 1)
+                data = {
+                    "district_id": district,
+                    "site": f"第{k}社区",
+                    "purpose": "实地指导",
+                    "started_at": start.isoformat(),
+                    "ended_at": (start + length).isoformat(),
+                    "lat": 29.5630 + k / 500,
+                    "lon": 106.5516 + n / 2000,
+                    "accuracy_m": 15.0,
+                }
+                ops.append(
+                    {
+                        "op_id": str(uuid.uuid4()),
+                        "kind": rec.VISIT,
+                        "id": str(uuid.uuid4()),
+                        "base_version": 0,
+                        "data": data,
+                    }
+                )
+            if not ops:
+                continue
+            with server.login(f"planner{k:02d}") as planner:
+                resp = planner.post("/api/sync/push", json={"device_id": f"seed-{k}", "ops": ops})
+                resp.raise_for_status()
+            for o in ops:
+                resp = staff.post(f"/api/visits/{o['id']}/confirm", json={"reason_code": "verified_by_phone"})
+                resp.raise_for_status()
+
+
+def test_coordinator_dashboard_grades_refused_fourth_excellent_and_quarterly_xlsx(
+    tmp_path: Path, app_factory: type[AppProcess], shots_dir: Path
+) -> None:
+    with TileServer() as tiles:
+        server = _server(tmp_path, tiles)
+        for k in range(1, PLANNERS + 1):
+            server.add_user(f"planner{k:02d}", "planner", districts=["示范区"], display_name=f"规划师{k:02d}")
+        server.add_user("staff1", "district", districts=["示范区"], display_name="李审核")
+        server.add_user("coord1", "coordinator", display_name="王协调")
+        district = _district_id(server)
+        _seed_year(server, district)
+        app = app_factory(tmp_path / "phone-data", server.url, env={"FIELDLOG_SYNC_INTERVAL": "600"})
+        app.start()
+        try:
+            with sync_playwright() as p:
+                browser = launch(p)
+                try:
+                    _coordinator_flow(browser, app, server, tiles, shots_dir, tmp_path)
+                finally:
+                    browser.close()
+        finally:
+            server.stop()
+
+
+def _coordinator_flow(
+    browser: Any, app: AppProcess, server: LiveServer, tiles: TileServer, shots: Path, tmp_path: Path
+) -> None:
+    year = datetime.now(TZ).year
+    with server.login("coord1") as client:
+        dashboard = client.get("/api/dashboard", params={"year": year}).json()
+    by_name = {p["display_name"]: p for p in dashboard["planners"]}
+
+    coord = Phone(browser, app.url, shots)
+    _sign_in(coord, "coord1")
+    coord.see(f"{year} 年")
+    coord.see("全部合计")
+    total_visits = sum(p["visits_confirmed"] for p in dashboard["planners"])
+    coord.see(f"{PLANNERS} 位规划师 · 已确认指导 {total_visits} 次")
+    coord.shot("zh-coord-01-dashboard")
+
+    # The quarterly record downloads from the dashboard; its numbers are the dashboard's.
+    with coord.page.expect_download(timeout=30_000) as started:
+        coord.tap("季度服务记录（XLSX）")
+    download = started.value
+    assert download.suggested_filename.endswith(".xlsx")
+    xlsx = tmp_path / "quarterly.xlsx"
+    download.save_as(xlsx)
+    coord.see("已开始下载：quarterly.xlsx")
+    wb = load_workbook(io.BytesIO(xlsx.read_bytes()), read_only=True)
+    rows = [list(r) for r in wb["汇总"].iter_rows(values_only=True)]
+    in_sheet = {r[1]: r for r in rows if len(r) > 2 and isinstance(r[2], int) and r[0] != "合计"}
+    for name, p in by_name.items():
+        if p["visits_confirmed"]:
+            assert in_sheet[name][2] == p["visits_confirmed"], name
+            assert in_sheet[name][3] == p["hours_confirmed"], name
+    [total_row] = [r for r in rows if r and r[0] == "合计"]
+    assert total_row[2] == total_visits
+
+    # Each planner's pace in words, as the server computed it.
+    first = by_name["规划师01"]
+    assert first["pace"]["status"] == "behind"
+    coord.page.mouse.wheel(0, 900)
+    coord.see(f"落后 {first['pace']['behind_by']} 次")
+    coord.shot("zh-coord-02-dashboard-charts")
+    coord.page.mouse.wheel(0, 900)
+    coord.shot("zh-coord-03-dashboard-planners")
+
+    coord.tap("地图", role="tab")
+    coord.see(f"{year} 年实地指导地图")
+    time.sleep(1.5)
+    coord.shot("zh-coord-04-map")
+    assert tiles.requests
+
+    # Appraisal: four excellent among ten is refused in plain words; three are accepted.
+    coord.tap("考核", role="tab")
+    coord.see("年度考核")
+    coord.shot("zh-coord-05-appraisal")
+    for i in range(PLANNERS):
+        grade = "优秀" if i < 4 else "称职"
+        target = coord.page.get_by_role("button", name=grade, exact=True).nth(i)
+        target.scroll_into_view_if_needed()
+        target.click()
+        coord.taps += 1
+    coord.see("已选优秀 4 人，最多 3 人（共 10 人）")
+    coord.tap("保存考核等次")
+    coord.see("不能保存：10 人中最多 3 人可评为“优秀”（不超过 30%）")
+    coord.shot("zh-coord-06-cap-refused")
+    with server.login("coord1") as client:
+        stored = client.get(f"/api/appraisal/{year}").json()
+    assert all(p["final_grade"] is None for p in stored["planners"])
+
+    fourth = coord.page.get_by_role("button", name="称职", exact=True).nth(3)
+    fourth.scroll_into_view_if_needed()
+    fourth.click()
+    coord.tap("保存考核等次")
+    coord.see("考核等次已保存。")
+    with server.login("coord1") as client:
+        stored = client.get(f"/api/appraisal/{year}").json()
+    finals = [p["final_grade"] for p in stored["planners"]]
+    assert finals.count("优秀") == 3 and finals.count("称职") == 7
+
+    coord.tap("规划师10 的考核档案")
+    coord.see("规划师10 · " + f"{year} 年考核档案")
+    coord.shot("zh-coord-07-dossier")
+    coord.tap("已确认实地指导：9")
+    coord.see("第10社区")
+    coord.shot("zh-coord-08-dossier-records")
+
+    # The same screens in English.
+    coord.tap("English")
+    coord.see("records, tap to see")
+    coord.shot("en-coord-07-dossier")
+    coord.tap("Dashboard", role="tab")
+    coord.see("Totals")
+    coord.shot("en-coord-01-dashboard")
+    coord.page.mouse.wheel(0, 900)
+    coord.see(f"Behind by {first['pace']['behind_by']}")
+    coord.shot("en-coord-02-dashboard-charts")
+    coord.tap("Appraisal", role="tab")
+    coord.see("Annual appraisal")
+    coord.shot("en-coord-05-appraisal")
+    coord.tap("Map", role="tab")
+    coord.see(f"Visits in {year}")
+    time.sleep(1.0)
+    coord.shot("en-coord-04-map")
