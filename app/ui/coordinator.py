@@ -233,6 +233,7 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
                 coord.tr("dash.totals_line2", opinions=totals["opinions"], feedback=totals["feedback"]), 17
             ),
         ),
+        _visits_chart(coord),
         panel(
             _text(coord.tr("dash.downloads"), 18, ft.FontWeight.BOLD),
             ft.Row(
@@ -264,7 +265,6 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
         )
         if alerts
         else None,
-        _visits_chart(coord),
         panel(_text(coord.tr("dash.districts"), 18, ft.FontWeight.BOLD), *district_cards)
         if district_cards
         else None,
@@ -375,7 +375,13 @@ def DossierScreen(coord: CoordinatorState, revision: int) -> ft.Control:
                 title=ft.Text(
                     f"{label}：{value}" if coord.lang == "zh" else f"{label}: {value}", size=18, color=INK
                 ),
-                subtitle=ft.Text(coord.tr("dossier.records", count=len(records)), size=15, color=MUTED),
+                subtitle=ft.Text(
+                    coord.tr("dossier.records", count=len(records))
+                    if records
+                    else coord.tr("dossier.no_records"),
+                    size=15,
+                    color=MUTED,
+                ),
                 controls=[
                     ft.Container(_text(line, 15), padding=ft.Padding.only(left=16, bottom=6))
                     for line in records
@@ -401,6 +407,9 @@ def DossierScreen(coord: CoordinatorState, revision: int) -> ft.Control:
         )
     return _column(
         _text(coord.tr("dossier.title", name=name, year=coord.year), 24, ft.FontWeight.BOLD),
+        _text(coord.tr("appraisal.final", grade=coord.grade_label(str(d["final_grade"]))), 18, color=ACCENT)
+        if d.get("final_grade")
+        else None,
         _banner(coord.notice),
         _banner(coord.error, error=True),
         _stack(blocks, spacing=8),

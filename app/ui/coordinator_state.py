@@ -332,7 +332,9 @@ class CoordinatorState:
                 else str(ind.get("label") or code)
             )
             value = ind.get("value")
-            shown = fmt_hours(float(value)) if isinstance(value, float) else str(value)
+            shown = (
+                "—" if value is None else fmt_hours(float(value)) if isinstance(value, float) else str(value)
+            )
             records = [self._record_line(r) for r in ind.get("records") or ind.get("record_ids") or []]
             items.append((label, shown, records))
         return items

@@ -11,6 +11,8 @@ from app.ui.screens import ACCENT, ERR, FONT, INK, TOUCH
 
 def choice_button(label: str, selected: bool, on_click: Any, *, size: int = 18) -> ft.Control:
     """One of a set of choices as a large button; the chosen one is filled (a thumb can hit it outdoors)."""
+    if len(label) > 8:
+        size = min(size, 15)  # "incompetent" must fit a third of a phone's width without breaking the word
     return ft.FilledButton(
         # Chosen: filled dark blue with white bold text; not chosen: pale grey with black text.
         content=ft.Text(
@@ -26,7 +28,7 @@ def choice_button(label: str, selected: bool, on_click: Any, *, size: int = 18) 
         style=ft.ButtonStyle(
             bgcolor=ACCENT if selected else "#e3e7ee",
             shape=ft.RoundedRectangleBorder(radius=10),
-            padding=ft.Padding.symmetric(horizontal=10, vertical=6),
+            padding=ft.Padding.symmetric(horizontal=4, vertical=6),
         ),
     )
 

@@ -63,6 +63,13 @@ def _push(server: LiveServer, username: str, kind: str, data: dict[str, Any]) ->
     return record_id
 
 
+def _scroll(phone: Phone, dy: int) -> None:
+    """Scroll the screen like a thumb (the mouse over the content, not over the app bar)."""
+    phone.page.mouse.move(195, 500)
+    phone.page.mouse.wheel(0, dy)
+    time.sleep(0.4)
+
+
 def _district_id(server: LiveServer) -> int:
     with server.login("staff1") as client:
         [d] = client.get("/api/districts").json()
@@ -327,10 +334,10 @@ def _coordinator_flow(
     # Each planner's pace in words, as the server computed it.
     first = by_name["规划师01"]
     assert first["pace"]["status"] == "behind"
-    coord.page.mouse.wheel(0, 900)
+    _scroll(coord, 700)
     coord.see(f"落后 {first['pace']['behind_by']} 次")
-    coord.shot("zh-coord-02-dashboard-charts")
-    coord.page.mouse.wheel(0, 900)
+    coord.shot("zh-coord-02-dashboard-scrolled")
+    _scroll(coord, 700)
     coord.shot("zh-coord-03-dashboard-planners")
 
     coord.tap("地图", role="tab")
@@ -381,9 +388,9 @@ def _coordinator_flow(
     coord.tap("Dashboard", role="tab")
     coord.see("Totals")
     coord.shot("en-coord-01-dashboard")
-    coord.page.mouse.wheel(0, 900)
+    _scroll(coord, 700)
     coord.see(f"Behind by {first['pace']['behind_by']}")
-    coord.shot("en-coord-02-dashboard-charts")
+    coord.shot("en-coord-02-dashboard-scrolled")
     coord.tap("Appraisal", role="tab")
     coord.see("Annual appraisal")
     coord.shot("en-coord-05-appraisal")
