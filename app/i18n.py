@@ -276,9 +276,10 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "dash.alerts": ("待处理提醒 {count} 条", "{count} open alerts"),
     "dash.chart_visits": ("已确认实地指导（对照年度指标）", "Confirmed visits against the target"),
     "dash.chart_legend": (
-        "蓝色：达到进度；红色：低于指标；灰色：年度指标",
-        "Blue: at target; red: below; grey: the target",
+        "蓝色：进度正常；红色：落后进度；灰色：年度指标",
+        "Blue: on track; red: behind pace; grey: the year's target",
     ),
+    "dash.chart_visits_behind": ("落后最多的 {n} 位规划师", "The {n} planners furthest behind"),
     "dash.chart_hours": ("各片区已确认工作时长", "Confirmed hours per district"),
     "dash.districts": ("各片区合计", "Totals per district"),
     "dash.district_line": (

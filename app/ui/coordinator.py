@@ -63,10 +63,12 @@ def _year_bar(coord: CoordinatorState) -> ft.Control:
 
 
 def _visits_chart(coord: CoordinatorState) -> ft.Control | None:
-    data = coord.chart_data()[:12]
+    """Confirmed visits per planner against the target (grey), red when behind pace; bars are numbered
+    and the numbers are named under the chart (names do not fit under a bar on a phone)."""
+    data = coord.chart_data()
     if not data:
         return None
-    top = max([n for _, n, _ in data] + [t or 0 for _, _, t in data] + [1])
+    top = max([n for _, n, _, _ in data] + [t or 0 for _, _, t, _ in data] + [1])
     groups = [
         fch.BarChartGroup(
             x=i,
@@ -74,7 +76,7 @@ def _visits_chart(coord: CoordinatorState) -> ft.Control | None:
                 fch.BarChartRod(
                     to_y=n,
                     width=14,
-                    color=ACCENT if not target or n >= target else ERR,
+                    color=ERR if behind else ACCENT,
                     border_radius=3,
                     bg_to_y=target or None,
                     bgcolor="#dde3ea" if target else None,
@@ -82,10 +84,17 @@ def _visits_chart(coord: CoordinatorState) -> ft.Control | None:
                 )
             ],
         )
-        for i, (name, n, target) in enumerate(data)
+        for i, (name, n, target, behind) in enumerate(data)
     ]
+    names = "　".join(f"{i + 1} {name}" for i, (name, _, _, _) in enumerate(data))
     return panel(
-        _text(coord.tr("dash.chart_visits"), 18, ft.FontWeight.BOLD),
+        _text(
+            coord.tr("dash.chart_visits")
+            if len(data) == len(coord.dashboard.get("planners") or [])
+            else coord.tr("dash.chart_visits_behind", n=len(data)),
+            18,
+            ft.FontWeight.BOLD,
+        ),
         _text(coord.tr("dash.chart_legend"), 15, color=MUTED),
         ft.Container(
             fch.BarChart(
@@ -94,16 +103,17 @@ def _visits_chart(coord: CoordinatorState) -> ft.Control | None:
                 interactive=True,
                 bottom_axis=fch.ChartAxis(
                     labels=[
-                        fch.ChartAxisLabel(value=i, label=ft.Text(name[:2], size=13, color=INK))
-                        for i, (name, _, _) in enumerate(data)
+                        fch.ChartAxisLabel(value=i, label=ft.Text(str(i + 1), size=13, color=INK))
+                        for i in range(len(data))
                     ],
-                    label_size=26,
+                    label_size=24,
                 ),
                 left_axis=fch.ChartAxis(label_size=30),
                 horizontal_grid_lines=fch.ChartGridLines(color="#e3e7ee", width=1),
             ),
             height=220,
         ),
+        _text(names, 15, color=MUTED),
     )
 
 

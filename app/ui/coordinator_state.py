@@ -181,15 +181,26 @@ class CoordinatorState:
     def open_alerts(self) -> list[str]:
         return [self.alert_text(a) for a in self.dashboard.get("alerts") or []]
 
-    def chart_data(self) -> list[tuple[str, int, int | None]]:
-        """(name, confirmed visits, target) per planner, for the bar chart."""
+    def chart_data(self, limit: int = 12) -> list[tuple[str, int, int | None, bool]]:
+        """(name, confirmed visits, target, behind pace) for the bar chart: everyone when they fit, else
+        the ``limit`` planners furthest behind (a phone cannot show two thousand bars)."""
+        planners = list(self.dashboard.get("planners") or [])
+        if len(planners) > limit:
+            planners = sorted(
+                planners,
+                key=lambda p: (
+                    -int((p.get("pace") or {}).get("behind_by") or 0),
+                    int(p.get("visits_confirmed") or 0),
+                ),
+            )[:limit]
         return [
             (
                 str(p.get("display_name") or p["planner_id"]),
                 int(p.get("visits_confirmed") or 0),
                 p.get("visit_target"),
+                (p.get("pace") or {}).get("status") == "behind",
             )
-            for p in self.dashboard.get("planners") or []
+            for p in planners
         ]
 
     # --- map -------------------------------------------------------------------------------------------

@@ -164,3 +164,22 @@ async def test_map_points_carry_their_review_and_the_tile_url_comes_from_config(
     assert coord.screen == "map"
     assert coord.tile_url() == coord.config["tile_url"]
     assert [p["review"] for p in coord.points] == ["confirmed"]
+
+
+def test_the_chart_shows_the_planners_furthest_behind_when_they_do_not_all_fit() -> None:
+    coord = CoordinatorState(client=None, year=YEAR)
+    coord.dashboard = {
+        "planners": [
+            {
+                "planner_id": i,
+                "display_name": f"规划师{i}",
+                "visits_confirmed": i % 10,
+                "visit_target": 10,
+                "pace": {"status": "behind" if i % 10 < 8 else "on_track", "behind_by": max(0, 8 - i % 10)},
+            }
+            for i in range(1, 2001)
+        ]
+    }
+    bars = coord.chart_data()
+    assert len(bars) == 12
+    assert all(behind and visits == 0 for _, visits, _, behind in bars)
