@@ -337,7 +337,8 @@ def _coordinator_flow(
     _scroll(coord, 700)
     coord.see(f"落后 {first['pace']['behind_by']} 次")
     coord.shot("zh-coord-02-dashboard-scrolled")
-    _scroll(coord, 700)
+    _scroll(coord, 1400)
+    coord.see("规划师（10 位）")
     coord.shot("zh-coord-03-dashboard-planners")
 
     coord.tap("地图", role="tab")

@@ -183,3 +183,29 @@ def test_the_chart_shows_the_planners_furthest_behind_when_they_do_not_all_fit()
     bars = coord.chart_data()
     assert len(bars) == 12
     assert all(behind and visits == 0 for _, visits, _, behind in bars)
+
+
+async def test_annual_report_and_opinion_docx_and_hr_summary_open_from_their_signed_links(
+    api: Api, world: World
+) -> None:
+    from docx import Document
+
+    await _confirmed_visits(api, world, world.p1, 2)
+    o = op(rec.OPINION, opinion(world.a, subject="滨江步道设计", body="建议保留现有大树。"))
+    await push(world.p1, o)
+    coord = CoordinatorState(client=online(api, world.coord), year=YEAR)
+    await coord.load()
+    coord.quarter = 2
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cast(Any, api.app))) as browser:
+        annual = await browser.get(str(await coord.download_link("annual", planner_id=world.p1_id)))
+        opinion_doc = await browser.get(str(await coord.download_link("opinion", opinion_id=o["id"])))
+        hr = await browser.get(str(await coord.download_link("hr_summary")))
+    assert (annual.status_code, opinion_doc.status_code, hr.status_code) == (200, 200, 200)
+    annual_text = "\n".join(p.text for p in Document(io.BytesIO(annual.content)).paragraphs)
+    assert "张规划" in annual_text
+    opinion_text = "\n".join(p.text for p in Document(io.BytesIO(opinion_doc.content)).paragraphs)
+    assert "建议保留现有大树。" in opinion_text and "张规划" in opinion_text
+    wb = load_workbook(io.BytesIO(hr.content), read_only=True)
+    cells = [c for row in wb.worksheets[0].iter_rows(values_only=True) for c in row]
+    assert "张规划" in cells
+    assert coord.downloads[-1] == "hr-summary.xlsx"
