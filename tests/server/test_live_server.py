@@ -127,7 +127,8 @@ def test_demo_seeds_the_demo_logins_and_serves_until_ctrl_c(tmp_path: Path) -> N
                 headers={"Authorization": f"Bearer {coord.json()['access_token']}"},
             ).json()
             # The demo year: ten planners, each seeded once however often the demo starts.
-            assert [p["username"] for p in summary["planners"]] == [f"planner{i}" for i in range(1, 11)], round_
+            names = [p["username"] for p in summary["planners"]]
+            assert names == [f"planner{i}" for i in range(1, 11)], round_
             visits = sum(p["visits_confirmed"] + p["visits_pending"] for p in summary["planners"])
             if round_ == 0:
                 first_visits = visits
