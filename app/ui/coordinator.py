@@ -12,6 +12,7 @@ from typing import Any
 import flet as ft
 import flet_charts as fch
 
+from app.i18n import fmt_hours
 from app.ui.coordinator_state import CoordinatorState
 from app.ui.mapview import points_map
 from app.ui.screens import (
@@ -214,7 +215,7 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
                 name=d.get("name") or d.get("district_id"),
                 planners=d.get("planners", 0),
                 visits=d.get("visits_confirmed", 0),
-                hours=d.get("hours_confirmed", 0),
+                hours=fmt_hours(float(d.get("hours_confirmed") or 0)),
                 opinions=d.get("opinions", 0),
                 feedback=d.get("feedback", 0),
             ),

@@ -337,8 +337,9 @@ def _coordinator_flow(
     _scroll(coord, 700)
     coord.see(f"落后 {first['pace']['behind_by']} 次")
     coord.shot("zh-coord-02-dashboard-scrolled")
-    _scroll(coord, 1400)
-    coord.see("规划师（10 位）")
+    heading = coord.page.get_by_text("规划师（10 位）")
+    heading.scroll_into_view_if_needed()
+    _scroll(coord, 300)
     coord.shot("zh-coord-03-dashboard-planners")
 
     coord.tap("地图", role="tab")
