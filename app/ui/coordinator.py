@@ -421,6 +421,16 @@ def DossierScreen(coord: CoordinatorState, revision: int) -> ft.Control:
         _text(coord.tr("appraisal.final", grade=coord.grade_label(str(d["final_grade"]))), 18, color=ACCENT)
         if d.get("final_grade")
         else None,
+        *[
+            ft.Row(
+                [
+                    ft.Icon(ft.Icons.ARROW_RIGHT_ALT, color=ACCENT, size=22),
+                    ft.Container(_text(c, 16), expand=True),
+                ],
+                spacing=6,
+            )
+            for c in coord.consequences()
+        ],
         _banner(coord.notice),
         _banner(coord.error, error=True),
         _stack(blocks, spacing=8),

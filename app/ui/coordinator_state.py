@@ -350,6 +350,15 @@ class CoordinatorState:
             items.append((label, shown, records))
         return items
 
+    def consequences(self) -> list[str]:
+        """What the final grade leads to (PDS-10, CQ-10, CQ-11), as the server recorded it."""
+        out = []
+        for c in self.dossier.get("consequences") or []:
+            key = f"consequence.{c.get('code')}"
+            text = self.tr(key) if key in i18n.CATALOGUE[self.lang] else str(c.get("code"))
+            out.append(f"{text} ({c.get('rule_id')})" if c.get("rule_id") else text)
+        return out
+
     def dossier_opinion_ids(self) -> list[str]:
         """The planner's written opinions this year (each downloadable as a formal DOCX)."""
         indicators = self._indicators()

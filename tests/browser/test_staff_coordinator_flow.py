@@ -378,6 +378,7 @@ def _coordinator_flow(
 
     coord.tap("规划师10 的考核档案")
     coord.see("规划师10 · " + f"{year} 年考核档案")
+    coord.see("免当年继续教育学时 (CQ-10)")  # competent for one year
     coord.shot("zh-coord-07-dossier")
     coord.tap("已确认实地指导：9")
     coord.see("第10社区")
