@@ -33,6 +33,14 @@ def tile_png(z: int, x: int, y: int) -> bytes:
     return buf.getvalue()
 
 
+class _Quiet(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The map cancels tile requests it no longer needs (a broken pipe); nothing to report.
+        pass
+
+
 class TileServer:
     def __init__(self) -> None:
         self.requests: list[str] = []
@@ -56,7 +64,7 @@ class TileServer:
             def log_message(self, *_: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = _Quiet(("127.0.0.1", 0), Handler)
         self.url_template = f"http://127.0.0.1:{self.httpd.server_address[1]}/{{z}}/{{x}}/{{y}}.png"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
