@@ -47,7 +47,7 @@ class TileServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 m = _TILE.match(self.path.split("?", 1)[0])
                 server.requests.append(self.path)
                 if m is None:
