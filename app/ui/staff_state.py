@@ -267,8 +267,7 @@ class StaffState:
             self.current_id = self.queue[min(index, len(self.queue) - 1)]["id"]
         else:
             self.current_id = None
-            self.screen = "queue"
-            self.notice = f"{notice} {self.tr('staff.queue_empty')}"
+            self.screen = "queue"  # which says the queue is empty
 
     async def confirm(self, note: str | None = None) -> bool:
         """Confirm the visit on screen; a flagged one needs the reason code chosen first."""

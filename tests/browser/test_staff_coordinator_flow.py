@@ -128,7 +128,8 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
     staff.shot("zh-staff-03-reason-needed")
     staff.tap("已电话核实")
     staff.tap("确认", exact=True)
-    staff.see("全部处理完了")
+    staff.see("已确认：")
+    staff.see("全部处理完了。")
     decision_taps = staff.taps - before
     staff.shot("zh-staff-04-queue-cleared")
 
@@ -197,6 +198,24 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
     staff.tap("保存", exact=True)
     staff.see("回访已保存。")
 
+    # Another visit arrives (from the planner's other phone); it is sent back in English.
+    _push(
+        server,
+        "planner1",
+        rec.VISIT,
+        {
+            "district_id": district,
+            "site": "解放碑步行街",
+            "purpose": "实地指导",
+            "started_at": (datetime.now(TZ) - timedelta(hours=3)).isoformat(),
+            "ended_at": (datetime.now(TZ) - timedelta(hours=1)).isoformat(),
+            "lat": 29.5575,
+            "lon": 106.5770,
+            "accuracy_m": 8.0,
+            "notes": "查看步行街外摆区设置。",
+        },
+    )
+
     # The same screens in English.
     staff.tap("English")
     staff.see("Opinion follow-up")
@@ -213,6 +232,17 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
     staff.shot("en-staff-07-attendance")
     staff.tap("To confirm", role="tab")
     staff.see("Visits to confirm")
+    staff.see("解放碑步行街")
+    staff.shot("en-staff-01-queue")
+    staff.tap("Start confirming")
+    staff.see("Reason for confirming (required)")
+    time.sleep(1.5)
+    staff.shot("en-staff-02-visit")
+    staff.tap("Reject…")
+    staff.type_into("Reason for rejecting", "No photo of the site; please add one.")
+    staff.shot("en-staff-03-reject")
+    staff.tap("Send back to the planner")
+    staff.see("Rejected: 解放碑步行街.")
     staff.shot("en-staff-04-queue")
     planner.tap("English")
     planner.tap("Home", role="tab")

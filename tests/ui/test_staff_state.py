@@ -110,7 +110,7 @@ async def test_reject_needs_a_reason_and_clearing_the_queue_returns_to_the_list(
     staff.reason_code = "gps_unavailable"
     assert await staff.confirm()
     assert staff.queue == [] and staff.screen == "queue"
-    assert staff.notice is not None and "全部处理完了" in staff.notice
+    assert staff.notice == "已确认：朝天门广场。"
     assert await _review_of(world, first_id) == "rejected"
 
 
