@@ -592,6 +592,30 @@ class LocalStore:
             with self._tx() as c:
                 c.exec_driver_sql("UPDATE photos SET uploaded_at = ? WHERE sha256 = ?", rows)
 
+    def release_confirmed_photos(self) -> list[str]:
+        """Delete the full-size copy of photos the server holds and whose records are all settled.
+
+        A photo goes only when the server has confirmed its digest *and* every record that shows it has been
+        confirmed by district staff with no local edit waiting: until then the planner may still need the
+        original to fix or resend a record. The thumbnail stays for the lists. Returns the released digests.
+        """
+        with self._read() as c:
+            rows = c.exec_driver_sql(
+                "SELECT p.sha256 FROM photos p WHERE p.uploaded_at IS NOT NULL AND NOT EXISTS ("
+                " SELECT 1 FROM records r, json_each(r.data, '$.photos') j"
+                " WHERE j.value = p.sha256 AND (r.review IS NOT 'confirmed'"
+                " OR EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = r.id)))"
+                " AND EXISTS (SELECT 1 FROM records r, json_each(r.data, '$.photos') j"
+                " WHERE j.value = p.sha256)"
+            ).all()
+        released = []
+        for (digest,) in rows:
+            path = self._photo_file(digest)
+            if path.exists():
+                path.unlink()
+                released.append(digest)
+        return released
+
     # --- sync support (used by app.sync) ---
 
     def take_push_batch(self, limit: int) -> list[OutgoingOp]:

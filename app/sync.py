@@ -187,6 +187,8 @@ class SyncEngine:
         self._push(report)
         self._photos(report)
         self._pull(report)
+        # Only now are the review states current: free the originals the server holds for settled visits.
+        self.store.release_confirmed_photos()
         self.store.record_sync(clock_offset_s=report.clock_offset_s)
         report.finished_at = datetime.now(UTC)
         return report

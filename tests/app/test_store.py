@@ -394,3 +394,36 @@ def test_records_are_listed_newest_first(store: LocalStore) -> None:
     store.save("feedback", feedback())
     assert [r.kind for r in store.records()] == ["feedback", "visit", "visit"]
     assert [r.data["started_at"][:10] for r in store.records("visit")] == ["2026-03-05", "2026-03-01"]
+
+
+def test_a_photo_leaves_the_phone_only_after_the_server_holds_it_and_the_visit_is_confirmed(
+    store: LocalStore,
+) -> None:
+    digest = store.add_photo(b"\xff\xd8site-photo\xff\xd9", b"\xff\xd8thumb\xff\xd9")
+    rid = store.save("visit", visit(photos=[digest]))
+    ops = store.take_push_batch(10)
+    store.apply_push_results(ops, [{"op_id": ops[0].op_id, "status": "applied", "version": 1}])
+
+    def confirm() -> None:
+        change = {"kind": "visit", "id": rid, "version": 2, "deleted": False, "data": visit(photos=[digest])}
+        store.apply_pull([{**change, "state": {"review": "confirmed"}}], "c2")
+
+    # Confirmed by staff, but the server has not confirmed the photo's digest: the original stays.
+    confirm()
+    assert store.release_confirmed_photos() == []
+    assert store.photo_path(digest) is not None
+
+    store.mark_photos_uploaded([digest])
+    assert store.release_confirmed_photos() == [digest]
+    assert store.photo_path(digest) is None
+    assert store.thumb_path(digest) is not None  # the lists still show it
+
+
+def test_an_uploaded_photo_of_a_visit_still_under_review_stays_on_the_phone(store: LocalStore) -> None:
+    digest = store.add_photo(b"\xff\xd8pending-photo\xff\xd9", None)
+    store.save("visit", visit(photos=[digest]))
+    ops = store.take_push_batch(10)
+    store.apply_push_results(ops, [{"op_id": ops[0].op_id, "status": "applied", "version": 1}])
+    store.mark_photos_uploaded([digest])
+    assert store.release_confirmed_photos() == []
+    assert store.photo_path(digest) is not None
