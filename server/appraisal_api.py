@@ -24,6 +24,7 @@ from shared.rules import max_excellent
 from .appraisal import grading
 from .appraisal.model import GradeRecord, Indicator
 from .appraisal_data import YearFacts, load_year
+from .appraisal_data import dossiers as build_all
 from .audit import audit
 from .auth import CurrentUser
 from .db import Database, utcnow
@@ -109,9 +110,15 @@ async def _consequences(conn: AsyncConnection, year: int) -> dict[int, list[dict
 
 
 async def _facts(
-    conn: AsyncConnection, settings: Settings, year: int, planner_ids: list[int] | None = None
+    conn: AsyncConnection,
+    settings: Settings,
+    year: int,
+    planner_ids: list[int] | None = None,
+    *,
+    all_visits: bool = False,
 ) -> YearFacts:
-    return await load_year(conn, year, settings.tz, planner_ids)
+    # Dossiers count only confirmed visits; the other visits are read only to list a planner's records.
+    return await load_year(conn, year, settings.tz, planner_ids, confirmed_only=not all_visits)
 
 
 async def appraisal(db: Database, settings: Settings, user: CurrentUser, year: int) -> dict[str, Any]:
@@ -121,16 +128,7 @@ async def appraisal(db: Database, settings: Settings, user: CurrentUser, year: i
         facts = await _facts(conn, settings, year)
         finals = {r.planner_id: r.grade for r in await _grades(conn, year)}
         cons = await _consequences(conn, year)
-    dossiers = grading.build_dossiers(
-        facts.planners,
-        year,
-        profile,
-        facts.visits,
-        facts.opinions,
-        facts.feedback,
-        facts.attendance,
-        settings.tz,
-    )
+    dossiers = build_all(facts, profile, settings.tz)
     suggestions = {s.planner_id: s for s in grading.suggest_grades(dossiers, profile)}
     return {
         "year": year,
@@ -168,7 +166,7 @@ async def planner_dossier(
     require_role(user, *BUREAU)
     profile = settings.profile
     async with db.read() as conn:
-        facts = await _facts(conn, settings, year, [planner_id])
+        facts = await _facts(conn, settings, year, [planner_id], all_visits=True)
         finals = {r.planner_id: r.grade for r in await _grades(conn, year)}
         cons = await _consequences(conn, year)
     if not facts.planners:

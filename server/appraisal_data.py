@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.geo import area_from_json
+from shared.profiles import Profile
 from shared.rules import year_bounds
 
 from .appraisal import model as m
+from .appraisal.grading import Dossier, build_dossier
 from .followup import opinion_followups
 from .models import Activity, Attendance, Feedback, Opinion, User, Visit, table_of
 from .planners import exit_requests, planner_profiles
@@ -106,14 +108,12 @@ async def load_year(
     tz: str,
     planner_ids: Iterable[int] | None = None,
     *,
-    until: tuple[int, int] | None = None,
     confirmed_only: bool = False,
 ) -> YearFacts:
     """Everything the appraisal of ``year`` reads for the planners named (all planners when None)."""
     planners = await load_planners(conn, planner_ids)
     ids = [p.id for p in planners]
     start, end = year_bounds(year, tz)
-    zone = ZoneInfo(tz)
     facts = YearFacts(year, planners, districts=await planner_districts(conn, ids))
     if not ids:
         return facts
@@ -181,7 +181,6 @@ async def load_year(
         m.ExitRequest(id=r.id, planner_id=r.planner_id, filed_on=r.filed_on, leave_on=r.leave_on)
         for r in await conn.execute(eq)
     ]
-    _ = zone
     return facts
 
 
@@ -219,6 +218,29 @@ async def load_attendance(
             topic=r.topic,
         )
         for r in rows
+    ]
+
+
+def dossiers(facts: YearFacts, profile: Profile, tz: str) -> list[Dossier]:
+    """`grading.build_dossier` for every planner, each given only their own records (the function filters
+    its inputs by planner, which over everyone's records would cost planners x records)."""
+    mine: dict[int, dict[str, list[Any]]] = {
+        p.id: {"v": [], "o": [], "f": [], "a": []} for p in facts.planners
+    }
+    for key, records in (
+        ("v", facts.visits),
+        ("o", facts.opinions),
+        ("f", facts.feedback),
+        ("a", facts.attendance),
+    ):
+        for r in records:
+            if r.planner_id in mine:
+                mine[r.planner_id][key].append(r)
+    return [
+        build_dossier(
+            p, facts.year, profile, mine[p.id]["v"], mine[p.id]["o"], mine[p.id]["f"], mine[p.id]["a"], tz
+        )
+        for p in facts.planners
     ]
 
 

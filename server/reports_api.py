@@ -175,7 +175,7 @@ async def _district_record(
     async with db.read() as conn:
         served = await planner_districts(conn)
         ids = [p for p, ds in served.items() if district_id in ds]
-        facts = await load_year(conn, year, settings.tz, ids)
+        facts = await load_year(conn, year, settings.tz, ids, confirmed_only=True)
     return reports.consultation_record(
         district_id,
         name,
@@ -231,7 +231,7 @@ async def annual(request: Request[Any, Any, Any], planner_id: int, year: str | N
     y = parse_year(year)
     async with request.app.state.db.read() as conn:
         await load_planner_for(conn, user, planner_id)
-        facts = await load_year(conn, y, settings.tz, [planner_id])
+        facts = await load_year(conn, y, settings.tz, [planner_id], confirmed_only=True)
     if not facts.planners:
         raise not_found("planner_id", "no such planner")
     [d] = grading.build_dossiers(
