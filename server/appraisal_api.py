@@ -118,7 +118,9 @@ async def _facts(
     all_visits: bool = False,
 ) -> YearFacts:
     # Dossiers count only confirmed visits; the other visits are read only to list a planner's records.
-    return await load_year(conn, year, settings.tz, planner_ids, confirmed_only=not all_visits)
+    return await load_year(
+        conn, year, settings.tz, planner_ids, confirmed_only=not all_visits, counts_only=not all_visits
+    )
 
 
 async def appraisal(db: Database, settings: Settings, user: CurrentUser, year: int) -> dict[str, Any]:

@@ -82,7 +82,7 @@ async def load_planners(conn: AsyncConnection, planner_ids: Iterable[int] | None
 
 
 def _visit(r: Any) -> m.Visit:
-    d = r.data or {}
+    d = getattr(r, "data", None) or {}
     return m.Visit(
         id=r.id,
         planner_id=r.planner_id,
@@ -95,8 +95,8 @@ def _visit(r: Any) -> m.Visit:
         lon=d.get("lon"),
         accuracy_m=d.get("accuracy_m"),
         photos=tuple(d.get("photos") or ()),
-        received_at=r.received_at,
-        clock_offset_s=r.clock_offset_s,
+        received_at=getattr(r, "received_at", None),
+        clock_offset_s=getattr(r, "clock_offset_s", None),
         review=r.review,
         reason_code=r.reason_code,
     )
@@ -109,15 +109,24 @@ async def load_year(
     planner_ids: Iterable[int] | None = None,
     *,
     confirmed_only: bool = False,
+    counts_only: bool = False,
 ) -> YearFacts:
-    """Everything the appraisal of ``year`` reads for the planners named (all planners when None)."""
+    """Everything the appraisal of ``year`` reads for the planners named (all planners when None).
+
+    ``counts_only`` leaves out what only documents show (a visit's JSON: site, purpose, position, photos),
+    which is most of the cost of reading a year of visits for everyone.
+    """
     planners = await load_planners(conn, planner_ids)
     ids = [p.id for p in planners]
     start, end = year_bounds(year, tz)
     facts = YearFacts(year, planners, districts=await planner_districts(conn, ids))
     if not ids:
         return facts
-    vq = sa.select(_visits).where(
+    light = [
+        _visits.c[c]
+        for c in ("id", "planner_id", "district_id", "started_at", "ended_at", "review", "reason_code")
+    ]
+    vq = (sa.select(*light) if counts_only else sa.select(_visits)).where(
         _visits.c.planner_id.in_(ids),
         _visits.c.deleted == sa.false(),
         _visits.c.started_at >= start,
