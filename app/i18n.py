@@ -202,7 +202,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "staff.confirm": ("确认", "Confirm"),
     "staff.reject": ("退回…", "Reject…"),
     "staff.reject_reason": ("退回原因", "Reason for rejecting"),
-    "staff.reject_send": ("退回给规划师", "Send back to the planner"),
+    "staff.reject_send": ("退回给规划师", "Send back"),
     "staff.confirmed": ("已确认：{site}。", "Confirmed: {site}."),
     "staff.rejected": ("已退回：{site}。", "Rejected: {site}."),
     "activity.title": ("咨询活动", "Consultation activities"),

@@ -159,12 +159,17 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
     else:
         location = _chip("photos", staff.tr("visit.no_fix_badge"))
     photos = [RemotePhoto(staff, sha, key=f"photo-{sha}") for sha in v.photos]  # type: ignore[call-arg]
+    confirming_flagged = v.flagged and not staff.rejecting
     position = next((i for i, x in enumerate(staff.queue) if x["id"] == v.id), 0) + 1
     return _column(
         _text(staff.tr("staff.position", n=position, total=len(staff.queue)), 16, color=MUTED),
         _banner(staff.notice),
         panel(*_visit_summary(staff, v)),
-        _text(staff.tr("staff.reason_code"), 18, ft.FontWeight.BOLD) if v.flagged else None,
+        # Rejecting turns the screen into the rejection form; otherwise a flagged visit asks for its reason.
+        _field(staff.tr("staff.reject_reason"), draft.reason, setter("reason"), multiline=True)
+        if staff.rejecting
+        else None,
+        _text(staff.tr("staff.reason_code"), 18, ft.FontWeight.BOLD) if confirming_flagged else None,
         ft.Row(
             [
                 choice_button(
@@ -176,12 +181,9 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
             spacing=6,
             run_spacing=6,
         )
-        if v.flagged
+        if confirming_flagged
         else None,
-        _field(staff.tr("staff.note"), draft.note, setter("note")) if v.flagged else None,
-        _field(staff.tr("staff.reject_reason"), draft.reason, setter("reason"), multiline=True)
-        if staff.rejecting
-        else None,
+        _field(staff.tr("staff.note"), draft.note, setter("note")) if confirming_flagged else None,
         _banner(staff.error, error=True),
         location,
         _text(staff.tr("visit.photos", count=len(v.photos)), 17, ft.FontWeight.BOLD),
@@ -199,33 +201,31 @@ def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
 
 
 def decision_bar(staff: StaffState) -> ft.BottomAppBar:
-    """Reject and confirm, pinned to the bottom of the review screen."""
+    """Reject and confirm (or, while rejecting: cancel and send back), pinned to the bottom of the screen."""
 
     async def confirm(_: Any) -> None:
         await staff.confirm(staff.draft.note)
 
-    async def reject(_: Any) -> None:
-        if staff.rejecting:
-            await staff.reject(staff.draft.reason)
-        else:
-            staff.rejecting = True
+    async def send_back(_: Any) -> None:
+        await staff.reject(staff.draft.reason)
 
+    def start_reject(_: Any) -> None:
+        staff.rejecting = True
+        staff.error = None
+
+    def cancel(_: Any) -> None:
+        staff.rejecting = False
+        staff.error = None
+
+    if staff.rejecting:
+        secondary = _button(staff.tr("cancel"), cancel, icon=ft.Icons.CLOSE)
+        primary = _big_button(staff.tr("staff.reject_send"), send_back, icon=ft.Icons.UNDO)
+    else:
+        secondary = _button(staff.tr("staff.reject"), start_reject, icon=ft.Icons.UNDO)
+        primary = _big_button(staff.tr("staff.confirm"), confirm, icon=ft.Icons.CHECK_CIRCLE)
     return ft.BottomAppBar(
         content=ft.Row(
-            [
-                ft.Container(
-                    _button(
-                        staff.tr("staff.reject_send") if staff.rejecting else staff.tr("staff.reject"),
-                        reject,
-                        icon=ft.Icons.UNDO,
-                    ),
-                    expand=2,
-                ),
-                ft.Container(
-                    _big_button(staff.tr("staff.confirm"), confirm, icon=ft.Icons.CHECK_CIRCLE),
-                    expand=3,
-                ),
-            ],
+            [ft.Container(secondary, expand=2), ft.Container(primary, expand=3)],
             spacing=10,
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         ),

@@ -241,7 +241,7 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
     staff.tap("Reject…")
     staff.type_into("Reason for rejecting", "No photo of the site; please add one.")
     staff.shot("en-staff-03-reject")
-    staff.tap("Send back to the planner")
+    staff.tap("Send back")
     staff.see("Rejected: 解放碑步行街.")
     staff.shot("en-staff-04-queue")
     planner.tap("English")
