@@ -43,7 +43,16 @@ def visit_hours(started_at: str, ended_at: str | None) -> float:
 
 
 def hours(seconds: int) -> float:
-    return round(seconds / 3600, 2)
+    """Seconds as hours to the hundredth, rounded half up in whole numbers.
+
+    Integer arithmetic, not ``round(seconds / 3600, 2)``: binary floats and banker's rounding would let the
+    phone, the reports and the SQL aggregates (``(duration_s * 100 + 1800) / 3600``) disagree on a tie.
+    """
+    return hours_from_hundredths((seconds * 100 + 1800) // 3600)
+
+
+def hours_from_hundredths(hundredths: int) -> float:
+    return hundredths / 100
 
 
 def local_year(at: str | datetime, tz: str | tzinfo = DEFAULT_TZ) -> int:

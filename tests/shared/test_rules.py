@@ -148,3 +148,15 @@ def test_cq9_cap_is_the_largest_count_within_30_percent(n: int) -> None:
 def test_pds10_profile_sets_no_excellent_cap() -> None:
     assert rules.max_excellent(10, PDS.excellent_cap) is None
     assert rules.excellent_cap_allows(["优秀"] * 10, PDS.excellent_grade, PDS.excellent_cap)
+
+
+def test_hours_round_half_up_to_the_hundredth_like_the_sql_sums() -> None:
+    # 18 s is exactly half a hundredth of an hour: it rounds up, on the phone as in the server's SQL.
+    assert rules.hours(18) == 0.01
+    assert rules.hours(17) == 0.0
+    assert rules.hours(3600 + 54) == 1.02  # 1.015 h: a float round() would give 1.01
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_hours_agree_with_the_integer_formula_the_server_sums(seconds: int) -> None:
+    assert rules.hours(seconds) == ((seconds * 100 + 1800) // 3600) / 100
