@@ -277,6 +277,7 @@ def set_final_grades(grades: Mapping[int, str | None], profile: Profile) -> dict
 
 # --- consequences ---
 
+
 @dataclass(frozen=True)
 class Consequence:
     code: str
