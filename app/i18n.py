@@ -79,7 +79,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     ),
     "visit.check_out": ("签退", "Check out"),
     "visit.add_photo": ("添加照片", "Add photo"),
-    "visit.photos": ("照片 {count} 张", "{count} photos"),
+    "visit.photos": ("照片 {count} 张", "Photos: {count}"),
     "visit.photo_added": ("照片已保存到本机", "Photo saved on the phone"),
     "visit.photo_uploading": ("正在接收照片…", "Receiving the photo…"),
     "visit.saved": ("已保存到本机", "Saved on the phone"),
@@ -190,7 +190,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "staff.no_checkout": ("未签退，无时长", "No check-out, no duration"),
     "staff.accuracy": ("（±{acc} 米）", "(±{acc} m)"),
     "staff.no_flags": ("无异常", "No exceptions"),
-    "staff.photos_missing": ("还有 {count} 张照片未上传", "{count} photos not uploaded yet"),
+    "staff.photos_missing": ("还有 {count} 张照片未上传", "Photos not uploaded yet: {count}"),
     "staff.reason_code": ("异常确认理由（必选）", "Reason for confirming (required)"),
     "staff.reason_needed": (
         "这条记录有异常，请先选择确认理由。",

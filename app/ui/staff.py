@@ -56,7 +56,7 @@ def _visit_summary(staff: StaffState, v: VisitView) -> list[ft.Control | None]:
         _text(v.duration, 18, ft.FontWeight.BOLD, color=ACCENT),
         ft.Row([_chip("rejected", label) for label in v.flag_labels], wrap=True, spacing=6)
         if v.flag_labels
-        else _chip("confirmed", staff.tr("staff.no_flags")),
+        else ft.Row([_chip("confirmed", staff.tr("staff.no_flags"))]),
     ]
 
 

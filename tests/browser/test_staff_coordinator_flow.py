@@ -7,6 +7,7 @@ test-artifacts/screenshots/ in zh and en.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 import uuid
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from PIL import Image, ImageDraw
 from playwright.sync_api import sync_playwright
 
 from app.ui.coordinator_state import quarter_of
@@ -68,6 +70,18 @@ def _scroll(phone: Phone, dy: int) -> None:
     phone.page.mouse.move(195, 500)
     phone.page.mouse.wheel(0, dy)
     time.sleep(0.4)
+
+
+def _site_photo() -> bytes:
+    """A small JPEG as the phone prepares it: a street scene in flat colours."""
+    img = Image.new("RGB", (640, 480), (135, 180, 220))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle([(0, 300), (640, 480)], fill=(120, 120, 120))
+    draw.rectangle([(60, 120), (260, 300)], fill=(190, 90, 60))
+    draw.rectangle([(360, 80), (600, 300)], fill=(230, 200, 150))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=85)
+    return buf.getvalue()
 
 
 def _district_id(server: LiveServer) -> int:
@@ -198,7 +212,9 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
     staff.tap("保存", exact=True)
     staff.see("回访已保存。")
 
-    # Another visit arrives (from the planner's other phone); it is sent back in English.
+    # Another visit arrives (from the planner's other phone) with a photo; it is sent back in English.
+    photo = _site_photo()
+    photo_sha = hashlib.sha256(photo).hexdigest()
     _push(
         server,
         "planner1",
@@ -213,8 +229,13 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
             "lon": 106.5770,
             "accuracy_m": 8.0,
             "notes": "查看步行街外摆区设置。",
+            "photos": [photo_sha],
         },
     )
+    with server.login("planner1") as client:
+        client.put(
+            f"/api/attachments/{photo_sha}", content=photo, headers={"Content-Type": "image/jpeg"}
+        ).raise_for_status()
 
     # The same screens in English.
     staff.tap("English")
@@ -235,9 +256,12 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
     staff.see("解放碑步行街")
     staff.shot("en-staff-01-queue")
     staff.tap("Start confirming")
-    staff.see("Reason for confirming (required)")
+    staff.see("No exceptions")  # a photo, a position, two hours: nothing to explain
+    staff.see("Photos: 1")
     time.sleep(1.5)
     staff.shot("en-staff-02-visit")
+    _scroll(staff, 900)
+    staff.shot("en-staff-02-visit-photo")
     staff.tap("Reject…")
     staff.type_into("Reason for rejecting", "No photo of the site; please add one.")
     staff.shot("en-staff-03-reject")
