@@ -1,6 +1,10 @@
 """The annual appraisal for the bureau: dossiers whose every number names its records, suggested grades,
 final grades under the CQ-9 cap, and their consequences (PDS-10, CQ-10, CQ-11), all from server/appraisal.
 
+The year's list carries each planner's numbers only (`appraisal_data.year_values`: SQL aggregates shared
+with the dashboard) and the grade suggested from them; ``/planners/{id}`` is the dossier with the records
+behind every number. Both give the same numbers.
+
 Final grades live in ``final_grades`` (planner, year); the consequences of a year's grades are recomputed
 from the whole grade history whenever grades are set and stored in ``grade_consequences``. The cap is
 checked over everyone appraised in the year (every active planner), with the grades already stored first
@@ -23,8 +27,7 @@ from shared.rules import max_excellent
 
 from .appraisal import grading
 from .appraisal.model import GradeRecord, Indicator
-from .appraisal_data import YearFacts, load_year
-from .appraisal_data import dossiers as build_all
+from .appraisal_data import YearFacts, load_planners, load_year, year_values
 from .audit import audit
 from .auth import CurrentUser
 from .db import Database, utcnow
@@ -55,20 +58,7 @@ grade_consequences = sa.Table(
     sa.Column("created_at", UTCDateTime(), nullable=False),
 )
 
-INDICATORS = (
-    "confirmed_visits",
-    "hours",
-    "opinions",
-    "opinion_quality",
-    "adopted",
-    "partly_adopted",
-    "not_adopted",
-    "dissents",
-    "feedback",
-    "activities_attended",
-    "absences_excused",
-    "absences_unexcused",
-)
+INDICATORS = tuple(grading.INDICATOR_KINDS)
 
 
 def parse_year_path(year: int) -> int:
@@ -77,16 +67,27 @@ def parse_year_path(year: int) -> int:
     return year
 
 
-def dossier_json(d: grading.Dossier) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name in INDICATORS:
-        ind: Indicator = getattr(d, name)
-        out[name] = {"value": ind.value, "kind": ind.kind, "record_ids": list(ind.record_ids)}
+def _targets(d: grading.Dossier | grading.Values, out: dict[str, Any]) -> dict[str, Any]:
     w = d.absence_warning
     out["absence_warning"] = None if w is None else {"reason": w.reason, "count": w.count, "limit": w.limit}
     out["visit_target"] = d.visit_target
     out["meets_target"] = d.meets_target
     return out
+
+
+def dossier_json(d: grading.Dossier) -> dict[str, Any]:
+    """Every indicator with the ids of its records (the per-planner dossier)."""
+    out: dict[str, Any] = {}
+    for name in INDICATORS:
+        ind: Indicator = getattr(d, name)
+        out[name] = {"value": ind.value, "kind": ind.kind, "record_ids": list(ind.record_ids)}
+    return _targets(d, out)
+
+
+def values_json(v: grading.Values) -> dict[str, Any]:
+    """Every indicator's value without its records (the year's list; the dossier names them)."""
+    out = {name: {"value": getattr(v, name), "kind": kind} for name, kind in grading.INDICATOR_KINDS.items()}
+    return _targets(v, out)
 
 
 async def _grades(conn: AsyncConnection, year: int | None = None) -> list[Any]:
@@ -109,51 +110,37 @@ async def _consequences(conn: AsyncConnection, year: int) -> dict[int, list[dict
     return out
 
 
-async def _facts(
-    conn: AsyncConnection,
-    settings: Settings,
-    year: int,
-    planner_ids: list[int] | None = None,
-    *,
-    all_visits: bool = False,
-) -> YearFacts:
-    # Dossiers count only confirmed visits; the other visits are read only to list a planner's records.
-    return await load_year(
-        conn, year, settings.tz, planner_ids, confirmed_only=not all_visits, counts_only=not all_visits
-    )
-
-
 async def appraisal(db: Database, settings: Settings, user: CurrentUser, year: int) -> dict[str, Any]:
     require_role(user, *BUREAU)
     profile = settings.profile
     async with db.read() as conn:
-        facts = await _facts(conn, settings, year)
+        planners = await load_planners(conn)
+        values = await year_values(conn, planners, year, profile, settings.tz, user)
         finals = {r.planner_id: r.grade for r in await _grades(conn, year)}
         cons = await _consequences(conn, year)
-    dossiers = build_all(facts, profile, settings.tz)
-    suggestions = {s.planner_id: s for s in grading.suggest_grades(dossiers, profile)}
+    suggestions = grading.suggest_grades(values, profile)
     return {
         "year": year,
         "profile": profile.name,
         "grades": list(profile.grades),
         "grades_en": list(profile.grades_en),
         "excellent_cap": profile.excellent_cap,
-        "appraised": len(dossiers),
-        "max_excellent": max_excellent(len(dossiers), profile.excellent_cap),
+        "appraised": len(planners),
+        "max_excellent": max_excellent(len(planners), profile.excellent_cap),
         "planners": [
             {
-                "planner_id": d.planner_id,
-                "display_name": d.planner_name,
-                "district_id": d.district_id,
-                "district_name": d.district_name,
-                "dossier": dossier_json(d),
-                "suggested_grade": suggestions[d.planner_id].grade,
-                "suggestion_reasons": list(suggestions[d.planner_id].reasons),
-                "suggestion_rank": suggestions[d.planner_id].rank,
-                "final_grade": finals.get(d.planner_id),
-                "consequences": cons.get(d.planner_id, []),
+                "planner_id": p.id,
+                "display_name": p.name,
+                "district_id": p.district_id,
+                "district_name": p.district_name,
+                "dossier": values_json(v),
+                "suggested_grade": s.grade,
+                "suggestion_reasons": list(s.reasons),
+                "suggestion_rank": s.rank,
+                "final_grade": finals.get(p.id),
+                "consequences": cons.get(p.id, []),
             }
-            for d in dossiers
+            for p, v, s in zip(planners, values, suggestions, strict=True)
         ],
     }
 
@@ -168,7 +155,7 @@ async def planner_dossier(
     require_role(user, *BUREAU)
     profile = settings.profile
     async with db.read() as conn:
-        facts = await _facts(conn, settings, year, [planner_id], all_visits=True)
+        facts: YearFacts = await load_year(conn, year, settings.tz, [planner_id])
         finals = {r.planner_id: r.grade for r in await _grades(conn, year)}
         cons = await _consequences(conn, year)
     if not facts.planners:
@@ -252,8 +239,7 @@ async def set_grades(
         wanted[pid] = grade
     now = utcnow()
     async with db.write() as conn:
-        facts = await _facts(conn, settings, year)
-        appraised = [p.id for p in facts.planners]
+        appraised = [p.id for p in await load_planners(conn)]
         for pid in wanted:
             if pid not in appraised:
                 raise ApiError(422, f"grades.{pid}", "is not a planner appraised this year")

@@ -1,6 +1,6 @@
 """Rows to the appraisal's plain inputs (server/appraisal/model.py): planners, a year's records, attendance,
 exit requests. One place maps the database to the domain, so the appraisal, reports and alerts read the
-same facts.
+same facts. The appraisal list reads only numbers (`year_values`, SQL aggregates); a dossier, the records.
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.geo import area_from_json
 from shared.profiles import Profile
-from shared.rules import year_bounds
+from shared.rules import ATTENDED, EXCUSED, UNEXCUSED, hours_from_hundredths, year_bounds
 
 from .appraisal import model as m
-from .appraisal.grading import Dossier, build_dossier
+from .appraisal.attendance import planner_absence_warning
+from .appraisal.grading import Values
+from .auth import CurrentUser
 from .followup import opinion_followups
 from .models import Activity, Attendance, Feedback, Opinion, User, Visit, table_of
 from .planners import exit_requests, planner_profiles
 from .scope import district_names, planner_districts
+from .summary import attendance_totals_query, opinion_totals_query, summary_query
 
 _users, _visits, _opinions, _feedback = table_of(User), table_of(Visit), table_of(Opinion), table_of(Feedback)
 _activities, _attendance = table_of(Activity), table_of(Attendance)
@@ -109,24 +112,15 @@ async def load_year(
     planner_ids: Iterable[int] | None = None,
     *,
     confirmed_only: bool = False,
-    counts_only: bool = False,
 ) -> YearFacts:
-    """Everything the appraisal of ``year`` reads for the planners named (all planners when None).
-
-    ``counts_only`` leaves out what only documents show (a visit's JSON: site, purpose, position, photos),
-    which is most of the cost of reading a year of visits for everyone.
-    """
+    """Everything the appraisal of ``year`` reads for the planners named (all planners when None)."""
     planners = await load_planners(conn, planner_ids)
     ids = [p.id for p in planners]
     start, end = year_bounds(year, tz)
     facts = YearFacts(year, planners, districts=await planner_districts(conn, ids))
     if not ids:
         return facts
-    light = [
-        _visits.c[c]
-        for c in ("id", "planner_id", "district_id", "started_at", "ended_at", "review", "reason_code")
-    ]
-    vq = (sa.select(*light) if counts_only else sa.select(_visits)).where(
+    vq = sa.select(_visits).where(
         _visits.c.planner_id.in_(ids),
         _visits.c.deleted == sa.false(),
         _visits.c.started_at >= start,
@@ -230,27 +224,60 @@ async def load_attendance(
     ]
 
 
-def dossiers(facts: YearFacts, profile: Profile, tz: str) -> list[Dossier]:
-    """`grading.build_dossier` for every planner, each given only their own records (the function filters
-    its inputs by planner, which over everyone's records would cost planners x records)."""
-    mine: dict[int, dict[str, list[Any]]] = {
-        p.id: {"v": [], "o": [], "f": [], "a": []} for p in facts.planners
-    }
-    for key, records in (
-        ("v", facts.visits),
-        ("o", facts.opinions),
-        ("f", facts.feedback),
-        ("a", facts.attendance),
-    ):
-        for r in records:
-            if r.planner_id in mine:
-                mine[r.planner_id][key].append(r)
-    return [
-        build_dossier(
-            p, facts.year, profile, mine[p.id]["v"], mine[p.id]["o"], mine[p.id]["f"], mine[p.id]["a"], tz
+async def year_values(
+    conn: AsyncConnection, planners: list[m.Planner], year: int, profile: Profile, tz: str, user: CurrentUser
+) -> list[Values]:
+    """Each planner's dossier numbers for ``year`` from grouped SQL (the dashboard's statements in
+    `server.summary`), without reading records: what `grading.build_dossier(...).values()` gives, for
+    everyone at the cost of a few indexed aggregates. Only CQ-11 reads records, the attendance of the
+    planners with at least as many unexcused absences as the smaller CQ-11 limit (no one else can reach it).
+    """
+    ids = {p.id for p in planners}
+    sums = {r.id: r for r in await conn.execute(summary_query(year, tz, user)) if r.id in ids}
+    ops: dict[int, dict[str | None, Any]] = {}
+    for r in await conn.execute(opinion_totals_query(year, tz)):
+        ops.setdefault(r.planner_id, {})[r.adoption] = r
+    att: dict[int, dict[str, int]] = {}
+    for r in await conn.execute(attendance_totals_query(year, tz)):
+        att.setdefault(r.planner_id, {})[r.status] = int(r.n)
+    limits = [n for n in (profile.absence_consecutive_limit, profile.absence_yearly_limit) if n is not None]
+    at_risk = [p for p in sorted(ids) if limits and att.get(p, {}).get(UNEXCUSED, 0) >= min(limits)]
+    records: dict[int, list[m.Attendance]] = {}
+    for a in await load_attendance(conn, at_risk, year, tz) if at_risk else []:
+        records.setdefault(a.planner_id, []).append(a)
+    out = []
+    for p in planners:
+        s = sums.get(p.id)
+        by_adoption = ops.get(p.id, {})
+        rated = sum(int(r.rated) for r in by_adoption.values())
+        total = sum(int(r.quality_total) for r in by_adoption.values())
+        statuses = att.get(p.id, {})
+
+        def adopted(a: str, counts: dict[str | None, Any] = by_adoption) -> int:
+            return int(counts[a].n) if a in counts else 0
+
+        out.append(
+            Values(
+                planner_id=p.id,
+                visit_target=profile.visit_target,
+                confirmed_visits=int(s.confirmed) if s is not None else 0,
+                hours=hours_from_hundredths(int(s.hundredths)) if s is not None else 0.0,
+                opinions=int(s.opinions) if s is not None else 0,
+                opinion_quality=round(total / rated, 2) if rated else None,
+                adopted=adopted(m.ADOPTED),
+                partly_adopted=adopted(m.PARTLY),
+                not_adopted=adopted(m.NOT_ADOPTED),
+                dissents=sum(int(r.dissents) for r in by_adoption.values()),
+                feedback=int(s.feedback) if s is not None else 0,
+                activities_attended=statuses.get(ATTENDED, 0),
+                absences_excused=statuses.get(EXCUSED, 0),
+                absences_unexcused=statuses.get(UNEXCUSED, 0),
+                absence_warning=planner_absence_warning(records[p.id], year, profile)
+                if p.id in records
+                else None,
+            )
         )
-        for p in facts.planners
-    ]
+    return out
 
 
 def local_today(tz: str) -> date:

@@ -1,9 +1,10 @@
 """The coordinator's year at a glance: numbers per planner and per district, pace, alerts, a map of visits.
 
 Numbers come from SQL aggregates: the per-planner summary statement of `server.summary` (its partial
-indexes make it fast on a million visits), one grouped statement for opinion quality and one per record
-kind for district totals. Hours are each confirmed visit's hours rounded to hundredths (half up) and
-summed, as shared.rules.visit_hours prescribes, so they equal the dossiers' and the reports'.
+indexes make it fast on a million visits), its grouped opinion totals for quality (the appraisal list reads
+the same statements) and one statement per record kind for district totals. Hours are each confirmed
+visit's hours rounded to hundredths (half up) and summed, as shared.rules.visit_hours prescribes, so they
+equal the dossiers' and the reports'.
 
 Pace and alerts call server/appraisal/alerts.py: the expected count is ``alerts.pace`` on the dashboard's
 day (``as_of``: today in the current year, 31 December for a past year, 1 January for a future one),
@@ -31,13 +32,12 @@ from .appraisal_data import load_attendance, load_planners, local_today
 from .auth import DISTRICT, CurrentUser
 from .db import Database
 from .errors import forbidden
-from .followup import opinion_followups
 from .models import Feedback, Opinion, User, Visit, epoch_seconds_sql, table_of
 from .planners import exit_requests
 from .review_queue import map_settings
 from .scope import BUREAU, district_names, parse_int, planner_districts, require_role
 from .settings import Settings
-from .summary import InRange, parse_year, summary_query
+from .summary import InRange, opinion_totals_query, parse_year, summary_query
 
 _visits, _opinions, _feedback, _users = table_of(Visit), table_of(Opinion), table_of(Feedback), table_of(User)
 
@@ -187,19 +187,10 @@ async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: i
         rows = (await conn.execute(summary_query(year, settings.tz, user))).all()
         ids = [r.id for r in rows]
         served = await planner_districts(conn, ids) if ids else {}
-        quality = {
-            r.planner_id: (int(r.n), int(r.total))
-            for r in await conn.execute(
-                sa.select(
-                    _opinions.c.planner_id,
-                    sa.func.count().label("n"),
-                    sa.func.sum(opinion_followups.c.quality).label("total"),
-                )
-                .join(opinion_followups, opinion_followups.c.opinion_id == _opinions.c.id)
-                .where(_opinions.c.deleted == sa.false(), InRange(_opinions.c.issued_at, start, end))
-                .group_by(_opinions.c.planner_id)
-            )
-        }
+        quality: dict[int, tuple[int, int]] = {}
+        for r in await conn.execute(opinion_totals_query(year, settings.tz)):
+            n, total = quality.get(r.planner_id, (0, 0))
+            quality[r.planner_id] = (n + int(r.rated), total + int(r.quality_total))
         names = await district_names(conn)
         district_ids = sorted(names) if user.sees_all else sorted(user.district_ids)
 

@@ -24,6 +24,7 @@ from shared.rules import CONFIRMED, PENDING, UNEXCUSED, hours, year_bounds
 from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database
 from .errors import bad_request
+from .followup import opinion_followups
 from .models import Activity, Attendance, Feedback, Opinion, User, UserDistrict, Visit, table_of
 from .settings import Settings
 
@@ -158,6 +159,40 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
     elif not user.sees_all:
         query = query.where(sa.false())
     return query
+
+
+def opinion_totals_query(year: int, tz: str) -> sa.Select[Any]:
+    """Live opinions of the year per planner and adoption (None: no follow-up yet): how many, how many rated
+    and their quality total (CQ-9), and how many keep a dissent on record (CQ-6, a non-empty ``dissent``)."""
+    fu = opinion_followups
+    start, end = year_bounds(year, tz)
+    dissent = sa.func.coalesce(_opinions.c.data["dissent"].as_string(), "") != ""
+    return (
+        sa.select(
+            _opinions.c.planner_id,
+            fu.c.adoption,
+            sa.func.count().label("n"),
+            sa.func.count(fu.c.quality).label("rated"),
+            sa.func.coalesce(sa.func.sum(fu.c.quality), 0).label("quality_total"),
+            sa.func.sum(sa.case((dissent, 1), else_=0)).label("dissents"),
+        )
+        .select_from(_opinions.outerjoin(fu, fu.c.opinion_id == _opinions.c.id))
+        .where(_live(_opinions), InRange(_opinions.c.issued_at, start, end))
+        .group_by(_opinions.c.planner_id, fu.c.adoption)
+    )
+
+
+def attendance_totals_query(year: int, tz: str) -> sa.Select[Any]:
+    """Recorded attendance at the year's activities per planner and status (attended/excused/unexcused)."""
+    start, end = year_bounds(year, tz)
+    return (
+        sa.select(_attendance.c.planner_id, _attendance.c.status, sa.func.count().label("n"))
+        .select_from(_attendance.join(_activities, _activities.c.id == _attendance.c.activity_id))
+        .where(
+            _attendance.c.status.is_not(None), _activities.c.starts_at >= start, _activities.c.starts_at < end
+        )
+        .group_by(_attendance.c.planner_id, _attendance.c.status)
+    )
 
 
 async def planner_summary(db: Database, settings: Settings, user: CurrentUser, year: int) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 """The yearly appraisal: an indicator dossier per planner, suggested grades, final grades under the CQ-9 cap,
 and the consequences of grades (PDS-10, CQ-10, CQ-11).
 
-Every number in a `Dossier` is an `Indicator` carrying the ids of the records behind it.
+Every number in a `Dossier` is an `Indicator` carrying the ids of the records behind it. `Values` are the
+same numbers without the records (a dossier's ``values()``, or computed by SQL aggregates for everyone at
+once); the suggested grade reads only these.
 
 Suggested grade (a proposal for the coordinator, who sets the final grade):
 
@@ -80,9 +82,78 @@ class Dossier:
 
     @property
     def meets_target(self) -> bool | None:
-        if self.visit_target is None:
-            return None
-        return int(self.confirmed_visits.value or 0) >= self.visit_target
+        return _meets(int(self.confirmed_visits.value or 0), self.visit_target)
+
+    def values(self) -> Values:
+        """The dossier's numbers without the records behind them."""
+
+        def n(i: Indicator) -> int:
+            return int(i.value or 0)
+
+        q = self.opinion_quality.value
+        return Values(
+            planner_id=self.planner_id,
+            visit_target=self.visit_target,
+            confirmed_visits=n(self.confirmed_visits),
+            hours=float(self.hours.value or 0),
+            opinions=n(self.opinions),
+            opinion_quality=None if q is None else float(q),
+            adopted=n(self.adopted),
+            partly_adopted=n(self.partly_adopted),
+            not_adopted=n(self.not_adopted),
+            dissents=n(self.dissents),
+            feedback=n(self.feedback),
+            activities_attended=n(self.activities_attended),
+            absences_excused=n(self.absences_excused),
+            absences_unexcused=n(self.absences_unexcused),
+            absence_warning=self.absence_warning,
+        )
+
+
+#: Every indicator of a dossier and the kind of record behind it, in the order shown.
+INDICATOR_KINDS: Final[dict[str, str]] = {
+    "confirmed_visits": "visit",
+    "hours": "visit",
+    "opinions": "opinion",
+    "opinion_quality": "opinion",
+    "adopted": "opinion",
+    "partly_adopted": "opinion",
+    "not_adopted": "opinion",
+    "dissents": "opinion",
+    "feedback": "feedback",
+    "activities_attended": "activity",
+    "absences_excused": "activity",
+    "absences_unexcused": "activity",
+}
+
+
+@dataclass(frozen=True)
+class Values:
+    """A dossier's numbers (the values of its indicators) without the records behind them."""
+
+    planner_id: int
+    visit_target: int | None
+    confirmed_visits: int
+    hours: float
+    opinions: int
+    opinion_quality: float | None
+    adopted: int
+    partly_adopted: int
+    not_adopted: int
+    dissents: int
+    feedback: int
+    activities_attended: int
+    absences_excused: int
+    absences_unexcused: int
+    absence_warning: AbsenceWarning | None
+
+    @property
+    def meets_target(self) -> bool | None:
+        return _meets(self.confirmed_visits, self.visit_target)
+
+
+def _meets(confirmed: int, target: int | None) -> bool | None:
+    return None if target is None else confirmed >= target
 
 
 def _count(kind: str, ids: Iterable[str]) -> Indicator:
@@ -172,40 +243,35 @@ class Suggestion:
     rank: int | None = None
 
 
-def _failing_reasons(d: Dossier) -> tuple[str, ...]:
+def _failing_reasons(d: Values) -> tuple[str, ...]:
     reasons: list[str] = []
     if d.absence_warning is not None:
         reasons.append(ABSENCE_WARNING)
     if d.meets_target is False:
         reasons.append(BELOW_TARGET)
-    if not d.confirmed_visits.value and not d.opinions.value:
+    if not d.confirmed_visits and not d.opinions:
         reasons.append(NO_SERVICE)
     return tuple(reasons)
 
 
-def suggest_grades(dossiers: Sequence[Dossier], profile: Profile) -> list[Suggestion]:
-    """A suggested grade for each dossier, in the same order (see the module doc for the formula)."""
+def suggest_grades(dossiers: Sequence[Dossier | Values], profile: Profile) -> list[Suggestion]:
+    """A suggested grade for each dossier (or its `Values`), in the same order (see the module doc for the
+    formula)."""
     excellent, middle, failing = profile.grades
-    failing_by = {d.planner_id: _failing_reasons(d) for d in dossiers}
+    values = [d.values() if isinstance(d, Dossier) else d for d in dossiers]
+    failing_by = {d.planner_id: _failing_reasons(d) for d in values}
     candidates = [
         d
-        for d in dossiers
+        for d in values
         if not failing_by[d.planner_id]
-        and d.opinion_quality.value is not None
-        and d.opinion_quality.value >= EXCELLENT_MIN_QUALITY
+        and d.opinion_quality is not None
+        and d.opinion_quality >= EXCELLENT_MIN_QUALITY
     ]
-    candidates.sort(
-        key=lambda d: (
-            -int(d.confirmed_visits.value or 0),
-            -float(d.opinion_quality.value or 0),
-            -float(d.hours.value or 0),
-            d.planner_id,
-        )
-    )
-    limit = max_excellent(len(dossiers), profile.excellent_cap)
+    candidates.sort(key=lambda d: (-d.confirmed_visits, -(d.opinion_quality or 0.0), -d.hours, d.planner_id))
+    limit = max_excellent(len(values), profile.excellent_cap)
     rank = {d.planner_id: i + 1 for i, d in enumerate(candidates)}
     out: list[Suggestion] = []
-    for d in dossiers:
+    for d in values:
         if failing_by[d.planner_id]:
             out.append(Suggestion(d.planner_id, failing, failing_by[d.planner_id]))
         elif d.planner_id in rank:
