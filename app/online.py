@@ -205,6 +205,10 @@ class OnlineClient:
         # The server may answer a path; the browser needs the full address.
         return url if url.startswith(("http://", "https://")) else f"{self.base_url}{url}"
 
+    async def audit(self, limit: int = 50, before: int | None = None) -> dict[str, Any]:
+        """Audit entries, newest first: who, when, what changed (coordinators and admins)."""
+        return dict(await self._call("GET", "/api/audit", params=self._params(limit=limit, before=before)))
+
     async def alerts(self, year: int) -> list[dict[str, Any]]:
         body = await self._call("GET", "/api/alerts", params={"year": year})
         return list(body.get("alerts") or []) if isinstance(body, dict) else list(body or [])

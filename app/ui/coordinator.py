@@ -163,6 +163,9 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
 
         return on_click
 
+    async def show_audit(_: Any) -> None:
+        await coord.load_audit()
+
     def set_quarter(e: ft.Event[ft.Dropdown]) -> None:
         coord.quarter = int(e.control.value or coord.quarter)
 
@@ -280,6 +283,7 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
         if district_cards
         else None,
         _district_chart(coord),
+        _button(coord.tr("audit.title"), show_audit, icon=ft.Icons.HISTORY),
         _text(coord.tr("dash.planners", count=len(rows)), 20, ft.FontWeight.BOLD),
         *cards,
         _button(coord.tr("dash.more", count=len(rows) - shown), lambda _: set_shown(shown + PAGE_SIZE))
@@ -438,6 +442,22 @@ def DossierScreen(coord: CoordinatorState, revision: int) -> ft.Control:
     )
 
 
+@ft.component
+def AuditScreen(coord: CoordinatorState, revision: int) -> ft.Control:
+    async def more(_: Any) -> None:
+        await coord.load_audit(more=True)
+
+    rows: list[ft.Control] = [
+        panel(_text(head, 15, color=MUTED), _text(what, 17)) for head, what in coord.audit_lines()
+    ]
+    return _column(
+        _text(coord.tr("audit.title"), 24, ft.FontWeight.BOLD),
+        _banner(coord.error, error=True),
+        *(rows or [_text(coord.tr("audit.none"), 17, color=MUTED)]),
+        _button(coord.tr("audit.more"), more, icon=ft.Icons.EXPAND_MORE) if coord.audit_before else None,
+    )
+
+
 COORD_NAV = ("dashboard", "map", "appraisal")
 
 
@@ -447,6 +467,8 @@ def coordinator_body(coord: CoordinatorState, revision: int) -> ft.Control:
         return MapScreen(coord, revision)
     if s == "appraisal":
         return AppraisalScreen(coord, revision)
+    if s == "audit":
+        return AuditScreen(coord, revision)
     if s == "dossier":
         return DossierScreen(coord, revision, key=f"dossier-{id(coord.dossier)}")  # type: ignore[call-arg]
     return DashboardScreen(coord, revision)
@@ -472,4 +494,4 @@ def coordinator_destinations(coord: CoordinatorState) -> list[ft.NavigationBarDe
 
 
 def coordinator_back(coord: CoordinatorState) -> str | None:
-    return {"dossier": "appraisal", "alerts": "dashboard"}.get(coord.screen)
+    return {"dossier": "appraisal", "alerts": "dashboard", "audit": "dashboard"}.get(coord.screen)

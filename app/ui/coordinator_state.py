@@ -22,7 +22,7 @@ from app.online import OnlineError
 from app.ui.staff_state import plain
 from shared import rules
 
-COORD_SCREENS = ("dashboard", "map", "appraisal", "dossier", "alerts")
+COORD_SCREENS = ("dashboard", "map", "appraisal", "dossier", "alerts", "audit")
 REPORTS = ("quarterly", "hr_summary", "annual", "opinion")
 
 
@@ -69,6 +69,8 @@ class CoordinatorState:
     downloads: list[str] = field(default_factory=list)
     quarter: int = field(default_factory=lambda: quarter_of(datetime.now(ZoneInfo(rules.DEFAULT_TZ))))
     district_id: int | None = None
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    audit_before: int | None = None
 
     def tr(self, key: str, **values: object) -> str:
         return i18n.t(self.lang, key, **values)
@@ -386,6 +388,39 @@ class CoordinatorState:
         if r.get("status"):
             extra.append(self.tr(f"activity.status.{r['status']}"))
         return " · ".join(str(x) for x in (when, what, *extra) if x)
+
+    # --- audit log ------------------------------------------------------------------------------------
+
+    async def load_audit(self, more: bool = False) -> None:
+        """The newest audit entries (or the next older page when ``more``)."""
+        try:
+            body = await self.client.audit(50, self.audit_before if more else None)
+        except OnlineError as exc:
+            self._fail(exc)
+            return
+        entries = list(body.get("entries") or [])
+        self.audit = [*self.audit, *entries] if more else entries
+        self.audit_before = body.get("next_before")
+        self.go("audit")
+
+    def audit_lines(self) -> list[tuple[str, str]]:
+        """(who and when, what) per entry, in words; unknown actions show their code."""
+        from app.i18n import fmt_time
+
+        out = []
+        for e in self.audit:
+            action = str(e.get("action") or "")
+            key = f"audit.{action}"
+            what = self.tr(key) if key in i18n.CATALOGUE[self.lang] else action
+            target = f"{e.get('kind') or ''} {str(e.get('record_id') or '')[:8]}".strip()
+            who = e.get("display_name") or e.get("username") or self.tr("audit.system")
+            out.append(
+                (
+                    f"{fmt_time(e.get('at'), self.lang, self.tz)} · {who}",
+                    f"{what} · {target}" if target else what,
+                )
+            )
+        return out
 
     # --- downloads -------------------------------------------------------------------------------------
 
