@@ -412,7 +412,8 @@ class CoordinatorState:
             action = str(e.get("action") or "")
             key = f"audit.{action}"
             what = self.tr(key) if key in i18n.CATALOGUE[self.lang] else action
-            target = f"{e.get('kind') or ''} {str(e.get('record_id') or '')[:8]}".strip()
+            # The record's own id (a year for grades); the action already says what kind of record it is.
+            target = f"#{str(e['record_id'])[:8]}" if e.get("record_id") else ""
             who = e.get("display_name") or e.get("username") or self.tr("audit.system")
             out.append(
                 (

@@ -217,7 +217,7 @@ async def test_the_audit_log_says_who_confirmed_which_visit(api: Api, world: Wor
     await coord.load_audit()
     assert coord.screen == "audit"
     lines = coord.audit_lines()
-    assert any(what == f"确认实地指导 · visit {ids[0][:8]}" for _, what in lines)
+    assert any(what == f"确认实地指导 · #{ids[0][:8]}" for _, what in lines)
     staff = await api.login("s1")
     not_bureau = CoordinatorState(client=online(api, staff), year=YEAR)
     await not_bureau.load_audit()
