@@ -270,7 +270,7 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
     staff.shot("en-staff-04-queue")
     planner.tap("English")
     planner.tap("Home", role="tab")
-    planner.see("Open invitations")
+    planner.see("Invitations")
     planner.shot("en-planner-02-invitation")
 
     print(f"taps to decide one flagged visit from the queue: {decision_taps}")
