@@ -76,7 +76,12 @@ class Phone:
             try:
                 target.wait_for(state="visible", timeout=30_000)
                 target.scroll_into_view_if_needed()
-                target.click()
+                if attempt == 0:
+                    target.click()
+                else:
+                    # A retry sends the click to the semantics node itself, not to screen coordinates that
+                    # a re-render may have just covered.
+                    target.dispatch_event("click")
             except PlaywrightError as exc:
                 if "not attached" not in str(exc) or attempt == 2:
                     raise
