@@ -19,7 +19,7 @@ from litestar.params import FromQuery
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from shared.rules import CONFIRMED, PENDING, UNEXCUSED, hours, year_bounds
+from shared.rules import CONFIRMED, PENDING, UNEXCUSED, hours_from_hundredths, year_bounds
 
 from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database
@@ -88,7 +88,6 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
         sa.select(
             _visits.c.planner_id,
             sa.func.count().label("n"),
-            sa.func.sum(_visits.c.duration_s).label("seconds"),
             # Each visit's hours rounded to hundredths (half up), then summed, as shared.rules.visit_hours
             # says hours are shown and summed: the dashboard's hours then equal the reports' and dossiers'.
             sa.func.sum((_visits.c.duration_s * 100 + 1800) // 3600).label("hundredths"),
@@ -135,7 +134,6 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
             _users.c.display_name,
             sa.func.coalesce(counted.c.n, 0).label("confirmed"),
             sa.func.coalesce(pending.c.n, 0).label("pending"),
-            sa.func.coalesce(counted.c.seconds, 0).label("seconds"),
             sa.func.coalesce(counted.c.hundredths, 0).label("hundredths"),
             sa.func.coalesce(o.c.n, 0).label("opinions"),
             sa.func.coalesce(f.c.n, 0).label("feedback"),
@@ -209,7 +207,7 @@ async def planner_summary(db: Database, settings: Settings, user: CurrentUser, y
                 "display_name": r.display_name,
                 "visits_confirmed": int(r.confirmed),
                 "visits_pending": int(r.pending),
-                "hours_confirmed": hours(int(r.seconds)),
+                "hours_confirmed": hours_from_hundredths(int(r.hundredths)),
                 "opinions": int(r.opinions),
                 "feedback": int(r.feedback),
                 "absences_unexcused": int(r.absences),

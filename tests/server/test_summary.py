@@ -236,3 +236,22 @@ async def test_a_missing_year_is_400_naming_year(world: World) -> None:
     resp = await world.coord.get("/api/summary/planners")
     assert resp.status_code == 400
     assert resp.json()["field"] == "year"
+
+
+async def test_summary_hours_are_the_sum_of_each_visits_shown_hours(world: World) -> None:
+    # Three visits of 1 min 3 s each: every one shows 0.02 h, so the year shows 0.06 h (the raw 189 s
+    # would round to 0.05 h). The planner's phone, the dashboard and the reports add the shown hours too.
+    for day in (2, 3, 4):
+        await _confirmed(
+            world,
+            world.p1,
+            world.s1,
+            world.a,
+            started_at=f"2025-03-0{day}T09:00:00+08:00",
+            ended_at=f"2025-03-0{day}T09:01:03+08:00",
+        )
+    body = (await world.coord.get("/api/summary/planners", params={"year": "2025"})).json()
+    assert _by_name(body)["p1"]["hours_confirmed"] == 0.06
+    dashboard = (await world.coord.get("/api/dashboard", params={"year": "2025"})).json()
+    [row] = [p for p in dashboard["planners"] if p["username"] == "p1"]
+    assert row["hours_confirmed"] == 0.06
