@@ -36,6 +36,8 @@ check: $(STAMP) browser
 bench: $(STAMP)
 	$(PY) -m bench.sync_push
 	$(PY) -m bench.summary
+	$(PY) -m bench.dashboard
+	$(PY) -m bench.appraisal
 
 clean:
 	rm -rf $(VENV) data test-artifacts
