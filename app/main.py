@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import flet as ft
@@ -91,6 +92,11 @@ async def main(page: ft.Page) -> None:
 
 def run() -> None:
     """Serve the web app (phone builds use `flet build`, which calls `main` directly)."""
+    # Errors in handlers and renders go to stderr: Flet only logs them, and a log without a handler is lost.
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("app").setLevel(logging.INFO)
     os.environ.setdefault("FLET_WEB_NO_CDN", "true")
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "true")
     # Uploads in web mode need a signing key; a random one per process is enough for one device.

@@ -28,6 +28,7 @@ from app.ui.screens import (
     _dropdown,
     _stack,
     _text,
+    logged,
 )
 from app.ui.widgets import alert_line, choice_button, choice_row, panel
 
@@ -152,6 +153,7 @@ def _district_chart(coord: CoordinatorState) -> ft.Control | None:
 
 
 @ft.component
+@logged
 def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
     shown, set_shown = ft.use_state(PAGE_SIZE)
     rows = coord.planner_rows()
@@ -293,6 +295,7 @@ def DashboardScreen(coord: CoordinatorState, revision: int) -> ft.Control:
 
 
 @ft.component
+@logged
 def MapScreen(coord: CoordinatorState, revision: int) -> ft.Control:
     pts = [
         (float(p["lat"]), float(p["lon"]), REVIEW_COLORS.get(str(p.get("review")), ACCENT))
@@ -318,6 +321,7 @@ def MapScreen(coord: CoordinatorState, revision: int) -> ft.Control:
 
 
 @ft.component
+@logged
 def AppraisalScreen(coord: CoordinatorState, revision: int) -> ft.Control:
     grades = coord.grades()
     rows: list[ft.Control] = []
@@ -378,6 +382,7 @@ def AppraisalScreen(coord: CoordinatorState, revision: int) -> ft.Control:
 
 
 @ft.component
+@logged
 def DossierScreen(coord: CoordinatorState, revision: int) -> ft.Control:
     d = coord.dossier
     name = (
@@ -443,6 +448,7 @@ def DossierScreen(coord: CoordinatorState, revision: int) -> ft.Control:
 
 
 @ft.component
+@logged
 def AuditScreen(coord: CoordinatorState, revision: int) -> ft.Control:
     async def more(_: Any) -> None:
         await coord.load_audit(more=True)

@@ -20,7 +20,7 @@ from app.ui.coordinator import (
     coordinator_nav,
 )
 from app.ui.coordinator_state import CoordinatorState
-from app.ui.screens import ACCENT, TOUCH, App, Services
+from app.ui.screens import ACCENT, TOUCH, App, Services, logged
 from app.ui.staff import STAFF_NAV, decision_bar, staff_back, staff_body, staff_destinations, staff_nav
 from app.ui.staff_state import StaffState
 from app.ui.state import AppState
@@ -124,6 +124,7 @@ def _view(
 
 
 @ft.component
+@logged
 def StaffApp(state: AppState, staff: StaffState) -> list[ft.View]:
     ft.on_mounted(staff.load)
     screen = staff.screen
@@ -150,6 +151,7 @@ def StaffApp(state: AppState, staff: StaffState) -> list[ft.View]:
 
 
 @ft.component
+@logged
 def CoordinatorApp(state: AppState, coord: CoordinatorState) -> list[ft.View]:
     ft.on_mounted(coord.load)
     screen = coord.screen
@@ -171,6 +173,7 @@ def CoordinatorApp(state: AppState, coord: CoordinatorState) -> list[ft.View]:
 
 
 @ft.component
+@logged
 def RoleApp(state: AppState, services: Services, online: OnlineViews) -> list[ft.View]:
     """The whole app: the planner's screens, or the online screens of staff and coordinators."""
     signed_in = state.store is not None and state.screen != "signin" and state.token is not None

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import flet as ft
 import flet_geolocator as ftg
@@ -42,6 +44,37 @@ STATUS_COLORS = {
     "conflict": ("#ffd9d6", ERR),
     "invalid": ("#ffd9d6", ERR),
 }
+
+
+R = TypeVar("R")
+
+
+def logged(fn: Callable[..., R]) -> Callable[..., R]:
+    """Log a render's exception before Flet gets it: Flet's update scheduler stops for the whole session on an
+    exception from a component and says nothing, so the screen would freeze without a trace."""
+
+    @functools.wraps(fn)
+    def render(*args: Any, **kwargs: Any) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            log.exception("rendering %s failed", fn.__name__)
+            raise
+
+    return render
+
+
+def signed_in(fn: Callable[..., ft.Control]) -> Callable[..., ft.Control]:
+    """For screens that read the phone's store. Every screen re-renders by itself when `AppState` changes, in
+    no set order with `App`; right after sign-out (no store) it renders nothing and `App` replaces it."""
+
+    @functools.wraps(fn)
+    def render(state: AppState, *args: Any, **kwargs: Any) -> ft.Control:
+        if state.store is None:
+            return ft.Container()
+        return fn(state, *args, **kwargs)
+
+    return logged(render)
 
 
 @dataclass
@@ -202,6 +235,7 @@ def _column(*controls: ft.Control | None) -> ft.Column:
 
 
 @ft.component
+@logged
 def SignInScreen(state: AppState, services: Services) -> ft.Control:
     remembered = state.remembered()
     form: Any = ft.use_ref(
@@ -303,6 +337,7 @@ def _invitation(state: AppState, item: Any) -> ft.Control:
 
 
 @ft.component
+@signed_in
 def HomeScreen(state: AppState, services: Services, revision: int) -> ft.Control:
     s = state.home_summary()
 
@@ -379,6 +414,7 @@ def _photo_strip(state: AppState, shas: list[str]) -> ft.Control | None:
 
 
 @ft.component
+@signed_in
 def VisitScreen(state: AppState, services: Services, revision: int) -> ft.Control:
     draft: Any = ft.use_ref(lambda: {})
     visit = state.current_visit()
@@ -519,6 +555,7 @@ def _dropdown(label: str, value: str, options: list[tuple[str, str]], on_select:
 
 
 @ft.component
+@signed_in
 def OpinionScreen(state: AppState, services: Services, revision: int) -> ft.Control:
     form = state.opinion
 
@@ -557,6 +594,7 @@ def OpinionScreen(state: AppState, services: Services, revision: int) -> ft.Cont
 
 
 @ft.component
+@signed_in
 def FeedbackScreen(state: AppState, services: Services, revision: int) -> ft.Control:
     form = state.feedback
     consent, set_consent = ft.use_state(form.contact_consent)
@@ -613,6 +651,7 @@ def FeedbackScreen(state: AppState, services: Services, revision: int) -> ft.Con
 
 
 @ft.component
+@signed_in
 def RecordsScreen(state: AppState, services: Services, revision: int) -> ft.Control:
     items = state.record_items()
     rows: list[ft.Control] = []
@@ -659,6 +698,7 @@ def RecordsScreen(state: AppState, services: Services, revision: int) -> ft.Cont
 
 
 @ft.component
+@signed_in
 def SyncScreen(state: AppState, services: Services, sync: Any, revision: int) -> ft.Control:
     conflicts = state.conflict_items()
 
@@ -735,6 +775,7 @@ NAV = ("home", "records", "sync")
 
 
 @ft.component
+@logged
 def App(state: AppState, services: Services) -> list[ft.View]:
     screen = state.screen
     rev = state.revision

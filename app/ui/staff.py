@@ -24,6 +24,7 @@ from app.ui.screens import (
     _field,
     _stack,
     _text,
+    logged,
 )
 from app.ui.staff_state import ADOPTION, StaffState, VisitView
 from app.ui.widgets import choice_button, choice_row, panel
@@ -31,6 +32,7 @@ from shared import rules
 
 
 @ft.component
+@logged
 def RemotePhoto(staff: StaffState, sha: str) -> ft.Control:
     """One photo fetched from the server once, shown as a large thumbnail."""
     cached: bytes | None = staff.photos.get(sha)
@@ -61,6 +63,7 @@ def _visit_summary(staff: StaffState, v: VisitView) -> list[ft.Control | None]:
 
 
 @ft.component
+@logged
 def QueueScreen(staff: StaffState, revision: int) -> ft.Control:
     views = staff.queue_views()
     rows: list[ft.Control] = []
@@ -122,6 +125,7 @@ def QueueScreen(staff: StaffState, revision: int) -> ft.Control:
 
 
 @ft.component
+@logged
 def ReviewScreen(staff: StaffState, revision: int) -> ft.Control:
     """One visit: what, who, when, how long, the flags and (if flagged) the reason, then the evidence.
 
@@ -236,6 +240,7 @@ def decision_bar(staff: StaffState) -> ft.BottomAppBar:
 
 
 @ft.component
+@logged
 def ActivitiesScreen(staff: StaffState, revision: int) -> ft.Control:
     cards: list[ft.Control] = []
     for a in staff.activities:
@@ -270,6 +275,7 @@ def ActivitiesScreen(staff: StaffState, revision: int) -> ft.Control:
 
 
 @ft.component
+@logged
 def NewActivityScreen(staff: StaffState, revision: int) -> ft.Control:
     form = staff.activity_form
 
@@ -320,6 +326,7 @@ def NewActivityScreen(staff: StaffState, revision: int) -> ft.Control:
 
 
 @ft.component
+@logged
 def ActivityScreen(staff: StaffState, revision: int) -> ft.Control:
     a = staff.activity or {}
     reasons: Any = ft.use_ref(lambda: {})
@@ -384,6 +391,7 @@ def ActivityScreen(staff: StaffState, revision: int) -> ft.Control:
 
 
 @ft.component
+@logged
 def OpinionsScreen(staff: StaffState, revision: int) -> ft.Control:
     cards: list[ft.Control] = []
     for o in staff.opinions:
@@ -426,6 +434,7 @@ def OpinionsScreen(staff: StaffState, revision: int) -> ft.Control:
 
 
 @ft.component
+@logged
 def FollowUpScreen(staff: StaffState, revision: int) -> ft.Control:
     o = staff.current_opinion() or {}
     earlier: dict[str, Any] = o.get("follow_up") or {}
