@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import flet as ft
@@ -19,7 +19,7 @@ import flet as ft
 from app import i18n
 from app.i18n import fmt_hours
 from app.online import OnlineError
-from app.ui.staff_state import plain
+from app.ui.online_state import OnlineScreens
 from shared import rules
 
 COORD_SCREENS = ("dashboard", "map", "appraisal", "dossier", "alerts", "audit")
@@ -48,8 +48,10 @@ def quarter_of(moment: datetime) -> int:
 
 @ft.observable
 @dataclass
-class CoordinatorState:
+class CoordinatorState(OnlineScreens):
     """The state of one signed-in coordinator's session."""
+
+    SCREENS: ClassVar[tuple[str, ...]] = COORD_SCREENS
 
     client: Any = field(repr=False)
     lang: str = i18n.DEFAULT_LANG
@@ -71,20 +73,6 @@ class CoordinatorState:
     district_id: int | None = None
     audit: list[dict[str, Any]] = field(default_factory=list)
     audit_before: int | None = None
-
-    def tr(self, key: str, **values: object) -> str:
-        return i18n.t(self.lang, key, **values)
-
-    def go(self, screen: str) -> None:
-        if screen not in COORD_SCREENS:
-            raise ValueError(f"screen: unknown {screen!r}")
-        self.error = None
-        if screen != self.screen:
-            self.notice = None
-        self.screen = screen
-
-    def _fail(self, exc: OnlineError) -> None:
-        self.error = plain(self.lang, exc)
 
     # --- dashboard -------------------------------------------------------------------------------------
 

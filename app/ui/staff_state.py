@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import flet as ft
@@ -17,21 +17,11 @@ import flet as ft
 from app import i18n
 from app.i18n import fmt_hours, fmt_time
 from app.online import OnlineError
+from app.ui.online_state import OnlineScreens
 from shared import rules
 
 STAFF_SCREENS = ("queue", "visit", "activities", "new_activity", "activity", "opinions", "follow_up")
 ADOPTION = ("adopted", "partly", "not_adopted")
-
-
-def plain(lang: str, exc: OnlineError) -> str:
-    """An online error as one sentence: unreachable, signed out, or the server's words with the field."""
-    if exc.unreachable:
-        return i18n.t(lang, "online.unreachable")
-    if exc.status == 401:
-        return i18n.t(lang, "error.auth")
-    if exc.status == 403 or exc.status == 404:
-        return i18n.t(lang, "online.not_allowed")
-    return i18n.t(lang, "online.refused", detail=exc.detail)
 
 
 @dataclass(frozen=True)
@@ -94,8 +84,10 @@ class ActivityForm:
 
 @ft.observable
 @dataclass
-class StaffState:
+class StaffState(OnlineScreens):
     """The state of one signed-in staff member's session."""
+
+    SCREENS: ClassVar[tuple[str, ...]] = STAFF_SCREENS
 
     client: Any = field(repr=False)
     lang: str = i18n.DEFAULT_LANG
@@ -122,20 +114,6 @@ class StaffState:
     opinions: list[dict[str, Any]] = field(default_factory=list)
     opinion_id: str | None = None
     year: int = field(default_factory=lambda: datetime.now(ZoneInfo(rules.DEFAULT_TZ)).year)
-
-    def tr(self, key: str, **values: object) -> str:
-        return i18n.t(self.lang, key, **values)
-
-    def go(self, screen: str) -> None:
-        if screen not in STAFF_SCREENS:
-            raise ValueError(f"screen: unknown {screen!r}")
-        self.error = None
-        if screen != self.screen:
-            self.notice = None
-        self.screen = screen
-
-    def _fail(self, exc: OnlineError) -> None:
-        self.error = plain(self.lang, exc)
 
     def _required(self, label_key: str) -> str:
         return i18n.t(self.lang, "error.field", field=self.tr(label_key), message=self.tr("error.required"))
