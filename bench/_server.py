@@ -107,3 +107,25 @@ class ServerProcess:
         self.stop()
         if self._own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def timed_get(srv: ServerProcess, path: str, runs: int) -> tuple[list[float], httpx.Response]:
+    """GET ``path`` as the coordinator: one warm-up, then ``runs`` timed requests (body read and parsed).
+
+    Returns the timings and the warm-up response."""
+    from app.sync import login
+
+    session = login(srv.url, "coord", PASSWORD)
+    with httpx.Client(
+        base_url=srv.url, headers={"Authorization": f"Bearer {session.token}"}, timeout=600
+    ) as c:
+        warm = c.get(path)
+        warm.raise_for_status()
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            r = c.get(path)
+            r.raise_for_status()
+            r.json()
+            times.append(time.perf_counter() - t0)
+    return times, warm

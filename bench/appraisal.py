@@ -15,16 +15,12 @@ import shutil
 import statistics
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from app.sync import login
-from bench._server import PASSWORD, ServerProcess
+from bench._server import ServerProcess, timed_get
 from bench.dashboard import add_extras
 from bench.summary import PLANNERS, RUNS, VISITS, YEAR, YEARS, prepared_db
 
@@ -54,19 +50,7 @@ def checkout(ref: str) -> Iterator[Path]:
 
 
 def timed(srv: ServerProcess, path: str) -> tuple[list[float], dict[str, Any], int]:
-    session = login(srv.url, "coord", PASSWORD)
-    with httpx.Client(
-        base_url=srv.url, headers={"Authorization": f"Bearer {session.token}"}, timeout=600
-    ) as c:
-        warm = c.get(path)
-        warm.raise_for_status()
-        times = []
-        for _ in range(RUNS):
-            t0 = time.perf_counter()
-            r = c.get(path)
-            r.raise_for_status()
-            r.json()
-            times.append(time.perf_counter() - t0)
+    times, warm = timed_get(srv, path, RUNS)
     return times, warm.json(), len(warm.content)
 
 

@@ -13,15 +13,11 @@ import random
 import shutil
 import sqlite3
 import statistics
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
-from app.sync import login
-from bench._server import PASSWORD, ServerProcess
+from bench._server import ServerProcess, timed_get
 from bench.summary import PLANNERS, RUNS, VISITS, YEAR, YEARS, prepared_db
 
 OPINIONS = int(os.environ.get("BENCH_OPINIONS_PER_PLANNER", "20"))
@@ -105,21 +101,9 @@ def main() -> int:
         srv.migrate()
         extras = add_extras(srv.db_path)
         srv.start()
-        session = login(srv.url, "coord", PASSWORD)
-        with httpx.Client(
-            base_url=srv.url, headers={"Authorization": f"Bearer {session.token}"}, timeout=120
-        ) as c:
-            warm = c.get("/api/dashboard", params={"year": YEAR})
-            warm.raise_for_status()
-            body = warm.json()
-            assert len(body["planners"]) == PLANNERS, len(body["planners"])
-            times = []
-            for _ in range(RUNS):
-                t0 = time.perf_counter()
-                r = c.get("/api/dashboard", params={"year": YEAR})
-                r.raise_for_status()
-                r.json()
-                times.append(time.perf_counter() - t0)
+        times, warm = timed_get(srv, f"/api/dashboard?year={YEAR}", RUNS)
+    body = warm.json()
+    assert len(body["planners"]) == PLANNERS, len(body["planners"])
     med = statistics.median(times)
     print(
         json.dumps(

@@ -23,11 +23,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import sqlalchemy as sa
 
-from app.sync import login
-from bench._server import PASSWORD, ServerProcess
+from bench._server import ServerProcess, timed_get
 
 VISITS = int(os.environ.get("BENCH_VISITS", "1000000"))
 PLANNERS = int(os.environ.get("BENCH_PLANNERS", "2000"))
@@ -179,22 +177,10 @@ def main() -> int:
         srv.migrate()  # a no-op at head; says so loudly if the cache is stale
         sql_times = sql_only(srv.db_path)
         srv.start()
-        session = login(srv.url, "coord", PASSWORD)
-        with httpx.Client(
-            base_url=srv.url, headers={"Authorization": f"Bearer {session.token}"}, timeout=120
-        ) as c:
-            warm = c.get("/api/summary/planners", params={"year": YEAR})
-            warm.raise_for_status()
-            body = warm.json()
-            assert len(body["planners"]) == PLANNERS, len(body["planners"])
-            total = sum(p["visits_confirmed"] + p["visits_pending"] for p in body["planners"])
-            http_times = []
-            for _ in range(RUNS):
-                t0 = time.perf_counter()
-                r = c.get("/api/summary/planners", params={"year": YEAR})
-                r.raise_for_status()
-                r.json()
-                http_times.append(time.perf_counter() - t0)
+        http_times, warm = timed_get(srv, f"/api/summary/planners?year={YEAR}", RUNS)
+    body = warm.json()
+    assert len(body["planners"]) == PLANNERS, len(body["planners"])
+    total = sum(p["visits_confirmed"] + p["visits_pending"] for p in body["planners"])
     med_http = statistics.median(http_times)
     out = {
         "benchmark": "summary",
