@@ -13,6 +13,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from shared.protocol import PROTOCOL_VERSION
 
+from . import totals
 from .activities import ActivityController
 from .appraisal_api import AppraisalController
 from .attachments import AttachmentController
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def on_startup(app: Litestar) -> None:
         await check_migrated(db)
+        await totals.ensure(db, settings.tz)
         # Everything alive now lives as long as the process: keep it out of the cyclic GC's full passes,
         # which otherwise walk the whole app on every large push.
         gc.collect()

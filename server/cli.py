@@ -1,4 +1,4 @@
-"""The ``fieldlog`` command: serve, db upgrade, district add, user add, demo."""
+"""The ``fieldlog`` command: serve, db upgrade, db totals, district add, user add, demo."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="create or migrate the tables to the newest revision")
+    db_totals = db_sub.add_parser(
+        "totals", help="check the kept yearly totals against the records (exit 1 if they differ)"
+    )
+    db_totals.add_argument("--repair", action="store_true", help="rebuild them from the records")
 
     district = sub.add_parser("district", help="districts")
     d_sub = district.add_subparsers(dest="district_command", required=True)
@@ -78,8 +82,28 @@ async def _upgrade(settings: Settings) -> None:
     db = Database(settings.database_url)
     try:
         await upgrade(db)
+        from .totals import ensure
+
+        if await ensure(db, settings.tz):
+            print(f"yearly totals built from the records for {settings.tz}")
     finally:
         await db.dispose()
+
+
+async def _totals(db: Database, settings: Settings, repair: bool) -> int:
+    from .totals import describe, differences, rebuild
+
+    if repair:
+        async with db.write() as conn:
+            found = await rebuild(conn, settings.tz)
+    else:
+        async with db.read() as conn:
+            found = await differences(conn, settings.tz)
+    for line in describe(found):
+        print(line)
+    verb = "repaired" if repair else "found"
+    print(f"yearly totals: {len(found)} planner-year(s) differing from the records {verb}")
+    return 1 if found and not repair else 0
 
 
 async def _seed_demo(settings: Settings) -> None:
@@ -162,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(settings, args.host, args.port)
+        if args.command == "db" and args.db_command == "totals":
+            code = asyncio.run(_with_db(settings, lambda db: _totals(db, settings, args.repair)))
+            assert isinstance(code, int)
+            return code
         if args.command == "db":
             asyncio.run(_upgrade(settings))
             print("database is at the newest revision")

@@ -203,7 +203,7 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
                     },
                 }
             )
-        result = await push(db, planner, {"device_id": f"demo-{username}", "ops": ops})
+        result = await push(db, planner, {"device_id": f"demo-{username}", "ops": ops}, settings.tz)
         assert all(r["status"] == "applied" for r in result["results"]), result
         await _received(
             db, [{"b_id": rid, "received_at": min(end + timedelta(hours=2), now)} for rid, _, end in plans]

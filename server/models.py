@@ -264,6 +264,29 @@ class Attendance(Base):
     recorded_at: Mapped[datetime | None]
 
 
+class PlannerYearTotals(Base):
+    """What a planner's records add up to in one local year, kept by every write (`server.totals`)."""
+
+    __tablename__ = "planner_year_totals"
+    planner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    visits_confirmed: Mapped[int] = mapped_column(default=0)
+    confirmed_hundredths: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    visits_pending: Mapped[int] = mapped_column(default=0)
+    opinions: Mapped[int] = mapped_column(default=0)
+    feedback: Mapped[int] = mapped_column(default=0)
+    __table_args__ = (sa.Index("ix_planner_year_totals_year", "year", "planner_id"),)
+
+
+class TotalsState(Base):
+    """One row: the time zone `PlannerYearTotals` was built for (its years are local years)."""
+
+    __tablename__ = "totals_state"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    tz: Mapped[str] = mapped_column(sa.String(64))
+    built_at: Mapped[datetime]
+
+
 RECORD_MODELS: dict[str, type[Visit] | type[Opinion] | type[Feedback]] = {
     "visit": Visit,
     "opinion": Opinion,

@@ -1,9 +1,12 @@
 """The yearly per-planner summary: confirmed and pending visits, hours, opinions, feedback, absences.
 
-One SQL statement of grouped aggregates joined to the planners. Visits are read only through two partial
-indexes (`server.models.summary_indexes`): confirmed-and-checked-out, and pending, each planner first so
-that GROUP BY streams without a sort and rows that do not count are never touched; on 1,000,000 visits
-this is several times faster than conditional sums over one index of all visits.
+`summary_query` reads the per-planner yearly totals that every write keeps (`server.totals`), joined to
+the planners in scope and their unexcused absences: a few thousand rows whatever the number of visits.
+
+`records_summary_query` computes the same totals from the records, the reference the kept totals are
+rebuilt from and checked against. Its visits are read only through two partial indexes
+(`server.models.summary_indexes`): confirmed-and-checked-out, and pending, each planner first so that
+GROUP BY streams without a sort and rows that do not count are never touched.
 A visit belongs to the year it started in the deployment's time zone, so the year is turned into UTC
 bounds (`shared.rules.year_bounds`) and compared with the stored UTC start.
 """
@@ -25,12 +28,23 @@ from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database
 from .errors import bad_request
 from .followup import opinion_followups
-from .models import Activity, Attendance, Feedback, Opinion, User, UserDistrict, Visit, table_of
+from .models import (
+    Activity,
+    Attendance,
+    Feedback,
+    Opinion,
+    PlannerYearTotals,
+    User,
+    UserDistrict,
+    Visit,
+    table_of,
+)
 from .settings import Settings
 
 _users, _links = table_of(User), table_of(UserDistrict)
 _visits, _opinions, _feedback = table_of(Visit), table_of(Opinion), table_of(Feedback)
 _activities, _attendance = table_of(Activity), table_of(Attendance)
+_totals = table_of(PlannerYearTotals)
 
 
 def parse_year(raw: str | None) -> int:
@@ -79,8 +93,59 @@ def _live(t: sa.Table) -> sa.ColumnElement[bool]:
     return t.c.deleted == sa.false()
 
 
+#: The record tables and the time column that decides a record's year.
+RECORD_TIME_COLUMNS = ((_visits, "started_at"), (_opinions, "issued_at"), (_feedback, "collected_at"))
+
+
+def _absences(start: datetime, end: datetime) -> sa.Subquery:
+    return (
+        sa.select(_attendance.c.planner_id, sa.func.count().label("n"))
+        .select_from(_attendance.join(_activities, _activities.c.id == _attendance.c.activity_id))
+        .where(
+            _attendance.c.status == UNEXCUSED, _activities.c.starts_at >= start, _activities.c.starts_at < end
+        )
+        .group_by(_attendance.c.planner_id)
+        .subquery("a")
+    )
+
+
+def _in_scope(query: sa.Select[Any], user: CurrentUser) -> sa.Select[Any]:
+    query = query.where(_users.c.role == PLANNER).order_by(_users.c.id)
+    if user.role == PLANNER:
+        return query.where(_users.c.id == user.id)
+    if user.role == DISTRICT:
+        served = sa.select(_links.c.user_id).where(_links.c.district_id.in_(sorted(user.district_ids)))
+        return query.where(_users.c.id.in_(served))
+    return query if user.sees_all else query.where(sa.false())
+
+
 def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
-    """The summary as one statement; see the module docstring for the indexes it relies on."""
+    """The summary as one statement: the planners in scope, their kept totals for ``year``
+    (`server.totals`) and their unexcused absences. ``tz`` must be the zone the totals were built for."""
+    start, end = year_bounds(year, tz)
+    t = _totals
+    a = _absences(start, end)
+    query = sa.select(
+        _users.c.id,
+        _users.c.username,
+        _users.c.display_name,
+        sa.func.coalesce(t.c.visits_confirmed, 0).label("confirmed"),
+        sa.func.coalesce(t.c.visits_pending, 0).label("pending"),
+        sa.func.coalesce(t.c.confirmed_hundredths, 0).label("hundredths"),
+        sa.func.coalesce(t.c.opinions, 0).label("opinions"),
+        sa.func.coalesce(t.c.feedback, 0).label("feedback"),
+        sa.func.coalesce(a.c.n, 0).label("absences"),
+    ).select_from(
+        _users.outerjoin(t, sa.and_(t.c.planner_id == _users.c.id, t.c.year == year)).outerjoin(
+            a, a.c.planner_id == _users.c.id
+        )
+    )
+    return _in_scope(query, user)
+
+
+def records_summary_query(year: int, tz: str) -> sa.Select[Any]:
+    """The totals of ``year`` aggregated from the records themselves, one row per user: the reference that
+    `server.totals` rebuilds from and is checked against (see the module docstring for the indexes)."""
     start, end = year_bounds(year, tz)
     in_year = InRange(_visits.c.started_at, start, end)
     # Literal values, not parameters: a partial index is used only when the query visibly implies its WHERE.
@@ -118,45 +183,23 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
 
     o = count(_opinions, "issued_at", "o")
     f = count(_feedback, "collected_at", "f")
-    a = (
-        sa.select(_attendance.c.planner_id, sa.func.count().label("n"))
-        .select_from(_attendance.join(_activities, _activities.c.id == _attendance.c.activity_id))
-        .where(
-            _attendance.c.status == UNEXCUSED, _activities.c.starts_at >= start, _activities.c.starts_at < end
-        )
-        .group_by(_attendance.c.planner_id)
-        .subquery("a")
-    )
-    query = (
+    return (
         sa.select(
-            _users.c.id,
-            _users.c.username,
-            _users.c.display_name,
-            sa.func.coalesce(counted.c.n, 0).label("confirmed"),
-            sa.func.coalesce(pending.c.n, 0).label("pending"),
-            sa.func.coalesce(counted.c.hundredths, 0).label("hundredths"),
+            _users.c.id.label("planner_id"),
+            sa.func.coalesce(counted.c.n, 0).label("visits_confirmed"),
+            sa.func.coalesce(counted.c.hundredths, 0).label("confirmed_hundredths"),
+            sa.func.coalesce(pending.c.n, 0).label("visits_pending"),
             sa.func.coalesce(o.c.n, 0).label("opinions"),
             sa.func.coalesce(f.c.n, 0).label("feedback"),
-            sa.func.coalesce(a.c.n, 0).label("absences"),
         )
         .select_from(
             _users.outerjoin(counted, counted.c.planner_id == _users.c.id)
             .outerjoin(pending, pending.c.planner_id == _users.c.id)
             .outerjoin(o, o.c.planner_id == _users.c.id)
             .outerjoin(f, f.c.planner_id == _users.c.id)
-            .outerjoin(a, a.c.planner_id == _users.c.id)
         )
-        .where(_users.c.role == PLANNER)
         .order_by(_users.c.id)
     )
-    if user.role == PLANNER:
-        query = query.where(_users.c.id == user.id)
-    elif user.role == DISTRICT:
-        served = sa.select(_links.c.user_id).where(_links.c.district_id.in_(sorted(user.district_ids)))
-        query = query.where(_users.c.id.in_(served))
-    elif not user.sees_all:
-        query = query.where(sa.false())
-    return query
 
 
 def opinion_totals_query(year: int, tz: str) -> sa.Select[Any]:

@@ -34,6 +34,7 @@ from shared.profiles import Profile
 from shared.records import INVITATION_RESPONSE, KINDS, VISIT, RecordError, parse_time, validate
 from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnight
 
+from . import totals
 from .activities import INVITATION, apply_response, invitation_changes
 from .audit import audit
 from .auth import DISTRICT, PLANNER, CurrentUser
@@ -41,6 +42,7 @@ from .db import Database, insert_many, lock_writers, take_seq, utcnow
 from .errors import bad_request, forbidden
 from .models import RECORD_MODELS, AppliedOp, Conflict, table_of
 from .settings import Settings
+from .totals import Counted, Tally
 
 _ops = table_of(AppliedOp)
 _conflicts = table_of(Conflict)
@@ -157,11 +159,21 @@ def _check_op(op: ParsedOp, user: CurrentUser) -> None:
 class _Current:
     """What the batch knows about a record, updated as the batch's own ops apply."""
 
+    kind: str
     planner_id: int
     version: int
     deleted: bool
     review: str | None
     exists_in_db: bool
+    # What decides the record's part in the yearly totals (server.totals).
+    at: datetime
+    ended: bool
+    duration_s: int
+
+    def counted(self) -> Counted:
+        return Counted(
+            self.kind, self.planner_id, self.at, self.deleted, self.review, self.ended, self.duration_s
+        )
 
 
 @dataclass
@@ -187,11 +199,19 @@ def _typed_columns(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
     return cols
 
 
+def _counted_fields(kind: str, cols: Mapping[str, Any]) -> tuple[datetime, bool, int]:
+    """From `_typed_columns`: the record's time, whether a visit is checked out, and its seconds."""
+    if kind == VISIT:
+        return cols["started_at"], cols["ended_at"] is not None, cols["duration_s"]
+    return cols[_OCCURRED[kind]], False, 0
+
+
 def _result(op: ParsedOp, status: str, version: int | None, error: str | None) -> dict[str, Any]:
     return {"op_id": op.op_id, "status": status, "version": version, "error": error}
 
 
-async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
+async def push(db: Database, user: CurrentUser, body: Any, tz: str) -> dict[str, Any]:
+    """Apply a batch in one transaction; ``tz`` is the deployment's zone, for the yearly totals."""
     if user.role != PLANNER:
         raise forbidden("role", "only planners push records")
     req = parse_push(body)
@@ -219,6 +239,8 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
         last_seq = await take_seq(conn, len(todo)) if todo else 0
         next_seq = last_seq - len(todo) + 1
         current = await _load_current(conn, todo)
+        # Each record's counted state before this batch touched it (None: new), for the totals' deltas.
+        before: dict[tuple[str, str], Counted | None] = {}
         writes = _Writes()
         for op in req.ops:
             if op.op_id in known:
@@ -235,6 +257,10 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
                 version, error = await apply_response(conn, user, op.id, op.clean, now)
                 result = _result(op, protocol.REJECTED if error else protocol.APPLIED, version, error)
             else:
+                key = (op.kind, op.id)
+                if key not in before:
+                    known_now = current.get(key)
+                    before[key] = known_now.counted() if known_now is not None else None
                 result = _apply(op, user, req, current, writes, next_seq, now)
                 if result["status"] == protocol.APPLIED:
                     next_seq += 1
@@ -256,13 +282,19 @@ async def push(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
                 )
             results.append(result)
             result_ops.append(op)
+        refused: set[tuple[str, str]] = set()
         try:
             async with conn.begin_nested():
                 await _write(conn, writes)
         except (sa.exc.IntegrityError, sa.exc.DataError):
             # Not expected (every op was checked above); if the database still refuses a row, only the
             # records it refuses are rejected, one savepoint each, and the rest of the batch is kept.
-            await _write_each(conn, writes, results, result_ops)
+            refused = await _write_each(conn, writes, results, result_ops)
+        tally = Tally(tz)
+        for key, was in before.items():
+            if key not in refused and key in current:
+                tally.change(was, current[key].counted())
+        await totals.apply(conn, tally)
         if writes.applied:
             counts: dict[str, int] = {}
             for r in results:
@@ -281,7 +313,7 @@ async def _load_current(conn: AsyncConnection, ops: Sequence[ParsedOp]) -> dict[
     selects = []
     for kind, ids in by_kind.items():
         t = TABLES[kind]
-        review = t.c.review if kind == VISIT else sa.null()
+        visit = kind == VISIT
         selects.append(
             sa.select(
                 sa.literal(kind).label("kind"),
@@ -289,12 +321,28 @@ async def _load_current(conn: AsyncConnection, ops: Sequence[ParsedOp]) -> dict[
                 t.c.planner_id,
                 t.c.version,
                 t.c.deleted,
-                sa.cast(review, sa.String).label("review"),
+                sa.cast(t.c.review if visit else sa.null(), sa.String).label("review"),
+                t.c[_OCCURRED[kind]].label("at"),
+                (t.c.ended_at.is_not(None) if visit else sa.false()).label("ended"),
+                (t.c.duration_s if visit else sa.literal(0)).label("duration_s"),
             ).where(t.c.id.in_(ids))
         )
     query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     rows = await conn.execute(query)
-    return {(r.kind, r.id): _Current(r.planner_id, r.version, bool(r.deleted), r.review, True) for r in rows}
+    return {
+        (r.kind, r.id): _Current(
+            r.kind,
+            r.planner_id,
+            r.version,
+            bool(r.deleted),
+            r.review,
+            True,
+            r.at,
+            bool(r.ended),
+            int(r.duration_s),
+        )
+        for r in rows
+    }
 
 
 def _apply(
@@ -337,7 +385,8 @@ def _apply(
                 clock_offset_s=req.clock_offset_s,
             )
         writes.inserts[op.kind][op.id] = row
-        current[key] = _Current(user.id, 1, False, PENDING if op.kind == VISIT else None, False)
+        review = PENDING if op.kind == VISIT else None
+        current[key] = _Current(op.kind, user.id, 1, False, review, False, *_counted_fields(op.kind, row))
         return _result(op, protocol.APPLIED, 1, None)
 
     reason = None
@@ -377,6 +426,7 @@ def _apply(
     else:
         assert op.clean is not None
         values.update(data=op.clean, **_typed_columns(op.kind, op.clean))
+        cur.at, cur.ended, cur.duration_s = _counted_fields(op.kind, values)
         if op.kind == VISIT:
             values["clock_offset_s"] = req.clock_offset_s
             if cur.review == REJECTED:
@@ -419,8 +469,10 @@ async def _write(conn: AsyncConnection, writes: _Writes) -> None:
 
 async def _write_each(
     conn: AsyncConnection, writes: _Writes, results: list[dict[str, Any]], result_ops: list[ParsedOp]
-) -> None:
-    """The slow path: one savepoint per record; a refused record's applied ops become rejected."""
+) -> set[tuple[str, str]]:
+    """The slow path: one savepoint per record; a refused record's applied ops become rejected.
+
+    Returns the (kind, id) of the refused records."""
     refused: set[tuple[str, str]] = set()
     for kind in KINDS:
         t = TABLES[kind]
@@ -447,6 +499,7 @@ async def _write_each(
         await conn.execute(_conflicts.insert(), writes.conflicts)
     if writes.applied:
         await conn.execute(_ops.insert(), writes.applied)
+    return refused
 
 
 # --- pull ---------------------------------------------------------------------------------------------------
@@ -575,7 +628,7 @@ class SyncController(Controller):
         ),
     )
     async def push_ops(self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]) -> dict[str, Any]:
-        return await push(request.app.state.db, request.user, data)
+        return await push(request.app.state.db, request.user, data, request.app.state.settings.tz)
 
     @get(
         "/pull",

@@ -17,6 +17,7 @@ from litestar.params import FromPath, JSONBody
 from shared.records import VISIT
 from shared.rules import CONFIRMED, REJECTED
 
+from . import totals
 from .audit import audit
 from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database, take_seq, utcnow
@@ -25,6 +26,7 @@ from .models import Visit, table_of
 from .review_queue import check_confirmation
 from .settings import Settings
 from .sync import change_of
+from .totals import Tally, counted_from_row
 
 _visits = table_of(Visit)
 MAX_REASON = 2000
@@ -110,6 +112,9 @@ async def review_visit(
         values.update(version=row.version + 1, seq=seq, reviewed_by=user.id, reviewed_at=now, updated_at=now)
         await conn.execute(_visits.update().where(_visits.c.id == visit_id).values(**values))
         after = (await conn.execute(sa.select(_visits).where(_visits.c.id == visit_id))).one()
+        tally = Tally(settings.tz)
+        tally.change(counted_from_row(VISIT, row), counted_from_row(VISIT, after))
+        await totals.apply(conn, tally)
         await audit(
             conn,
             user.id,

@@ -1,0 +1,252 @@
+"""Per-planner yearly totals, kept in the same transaction as every write that changes what they count.
+
+The yearly summary (and the dashboard and appraisal lists built on it) read `planner_year_totals`: one row
+per planner and local year with confirmed visits, their hours in hundredths, pending visits, opinions and
+feedback. Reading 2,000 such rows takes about a millisecond; aggregating 1,000,000 visits took 90 ms
+and twice that on a busy machine.
+
+How the rows stay right:
+
+* A record's *part* is what it adds to one (planner, year) row: a live, confirmed, checked-out visit adds
+  1 and its hours; a live pending visit adds 1 pending; a live opinion or feedback adds 1. The year is
+  the local year of the record's time (start, issue or collection) in the deployment's time zone, as
+  `shared.rules.local_year` says.
+* Every write adds ``part(after) - part(before)`` for each record it touches (`Tally`), inside its own
+  transaction (`apply`): sync push (create, edit, delete) and staff review. Nothing else writes the
+  counted columns. Increments are upserts, so concurrent writers on PostgreSQL cannot lose one.
+* The aggregate over the records themselves (`server.summary.records_summary_query`) stays the
+  reference. `rebuild` recomputes the table from it; `differences` compares the two without writing
+  (``fieldlog db totals``), so the bureau can show that every number is the sum of its records.
+* The totals are per local year, so they depend on the time zone: the zone they were built for is kept
+  in `totals_state`, and `ensure` (run by ``fieldlog db upgrade`` and at server start) rebuilds when the
+  configured zone differs or the table was never built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.records import VISIT
+from shared.rules import CONFIRMED, PENDING
+
+from .db import Database, lock_writers, utcnow
+from .models import PlannerYearTotals, TotalsState, table_of
+
+_totals = table_of(PlannerYearTotals)
+_state = table_of(TotalsState)
+
+#: The counted columns, in the order of a `Tally` vector.
+COLUMNS: Final = ("visits_confirmed", "confirmed_hundredths", "visits_pending", "opinions", "feedback")
+_KIND_COLUMN: Final = {"opinion": 3, "feedback": 4}
+
+
+@dataclass(frozen=True)
+class Counted:
+    """The fields of a record that decide its part in the totals."""
+
+    kind: str
+    planner_id: int
+    at: datetime  # start of a visit, issue of an opinion, collection of feedback (aware)
+    deleted: bool
+    review: str | None = None  # visits only
+    ended: bool = False  # visits only: checked out
+    duration_s: int = 0  # visits only
+
+
+def visit_hundredths(duration_s: int) -> int:
+    """A visit's hours in hundredths, rounded half up: the formula of `shared.rules.hours` and of the SQL."""
+    return (duration_s * 100 + 1800) // 3600
+
+
+class Tally:
+    """Deltas per (planner, year), accumulated in Python and written once by `apply`."""
+
+    def __init__(self, tz: str | tzinfo) -> None:
+        self.zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+        self.deltas: dict[tuple[int, int], list[int]] = {}
+
+    def add(self, record: Counted | None, sign: int = 1) -> None:
+        if record is None or record.deleted:
+            return
+        vector = [0, 0, 0, 0, 0]
+        if record.kind == VISIT:
+            if record.review == CONFIRMED and record.ended:
+                vector[0], vector[1] = 1, visit_hundredths(record.duration_s)
+            elif record.review == PENDING:
+                vector[2] = 1
+            else:
+                return
+        else:
+            vector[_KIND_COLUMN[record.kind]] = 1
+        key = (record.planner_id, record.at.astimezone(self.zone).year)
+        row = self.deltas.setdefault(key, [0, 0, 0, 0, 0])
+        for i, v in enumerate(vector):
+            row[i] += sign * v
+
+    def change(self, before: Counted | None, after: Counted | None) -> None:
+        """One record went from ``before`` to ``after`` (None: did not exist / was not written)."""
+        if before != after:
+            self.add(before, -1)
+            self.add(after, 1)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"planner_id": p, "year": y, **dict(zip(COLUMNS, v, strict=True))}
+            for (p, y), v in sorted(self.deltas.items())
+            if any(v)
+        ]
+
+
+def counted_from_row(kind: str, row: Any) -> Counted:
+    """A `Counted` from a record row of `server.models` (a Core row or anything with those attributes)."""
+    if kind == VISIT:
+        return Counted(
+            kind,
+            row.planner_id,
+            row.started_at,
+            bool(row.deleted),
+            row.review,
+            row.ended_at is not None,
+            int(row.duration_s or 0),
+        )
+    at = row.issued_at if kind == "opinion" else row.collected_at
+    return Counted(kind, row.planner_id, at, bool(row.deleted))
+
+
+async def apply(conn: AsyncConnection, tally: Tally) -> None:
+    """Add the tally's deltas to the table (upserts), in the caller's transaction."""
+    rows = tally.rows()
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(_totals)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[_totals.c.planner_id, _totals.c.year],
+        set_={c: _totals.c[c] + stmt.excluded[c] for c in COLUMNS},
+    )
+    await conn.execute(stmt, rows)
+
+
+# --- the reference: recomputing from the records ------------------------------------------------------------
+
+
+async def _years(conn: AsyncConnection, zone: ZoneInfo) -> range:
+    from .summary import RECORD_TIME_COLUMNS
+
+    lows: list[datetime] = []
+    highs: list[datetime] = []
+    for table, column in RECORD_TIME_COLUMNS:
+        c = table.c[column]
+        # min/max keep the column's type, so these come back as aware datetimes on both engines.
+        low, high = (await conn.execute(sa.select(sa.func.min(c), sa.func.max(c)))).one()
+        if low is not None:
+            lows.append(low)
+            highs.append(high)
+    if not lows:
+        return range(0)
+    return range(min(lows).astimezone(zone).year, max(highs).astimezone(zone).year + 1)
+
+
+async def from_records(conn: AsyncConnection, tz: str) -> dict[tuple[int, int], tuple[int, ...]]:
+    """The totals as the records give them, for every planner and every year that has records."""
+    from .summary import records_summary_query
+
+    out: dict[tuple[int, int], tuple[int, ...]] = {}
+    for year in await _years(conn, ZoneInfo(tz)):
+        for r in await conn.execute(records_summary_query(year, tz)):
+            values = tuple(int(getattr(r, c)) for c in COLUMNS)
+            if any(values):
+                out[(r.planner_id, year)] = values
+    return out
+
+
+async def stored(conn: AsyncConnection) -> dict[tuple[int, int], tuple[int, ...]]:
+    rows = await conn.execute(sa.select(_totals))
+    out: dict[tuple[int, int], tuple[int, ...]] = {}
+    for r in rows:
+        values = tuple(int(getattr(r, c)) for c in COLUMNS)
+        if any(values):
+            out[(r.planner_id, r.year)] = values
+    return out
+
+
+@dataclass(frozen=True)
+class Difference:
+    planner_id: int
+    year: int
+    stored: Mapping[str, int]
+    from_records: Mapping[str, int]
+
+
+def compare(
+    have: Mapping[tuple[int, int], tuple[int, ...]], want: Mapping[tuple[int, int], tuple[int, ...]]
+) -> list[Difference]:
+    zero = (0,) * len(COLUMNS)
+    return [
+        Difference(
+            p,
+            y,
+            dict(zip(COLUMNS, have.get((p, y), zero), strict=True)),
+            dict(zip(COLUMNS, want.get((p, y), zero), strict=True)),
+        )
+        for p, y in sorted(set(have) | set(want))
+        if have.get((p, y), zero) != want.get((p, y), zero)
+    ]
+
+
+async def differences(conn: AsyncConnection, tz: str) -> list[Difference]:
+    """Where the stored totals and the records disagree (empty when all is well)."""
+    return compare(await stored(conn), await from_records(conn, tz))
+
+
+async def rebuild(conn: AsyncConnection, tz: str) -> list[Difference]:
+    """Recompute the table from the records for ``tz``, in the caller's write transaction.
+
+    Returns what was different before, so an operator sees what the rebuild mended."""
+    await lock_writers(conn)
+    want = await from_records(conn, tz)
+    found = compare(await stored(conn), want)
+    await conn.execute(_totals.delete())
+    rows = [{"planner_id": p, "year": y, **dict(zip(COLUMNS, v, strict=True))} for (p, y), v in want.items()]
+    if rows:
+        await conn.execute(_totals.insert(), rows)
+    await conn.execute(_state.delete())
+    await conn.execute(_state.insert().values(id=1, tz=tz, built_at=utcnow()))
+    return found
+
+
+async def built_for(conn: AsyncConnection) -> str | None:
+    """The time zone the totals were built for; None if they never were."""
+    return (await conn.execute(sa.select(_state.c.tz).where(_state.c.id == 1))).scalar_one_or_none()
+
+
+async def ensure(db: Database, tz: str) -> bool:
+    """Rebuild when the totals were never built or were built for another zone; True if it rebuilt."""
+    async with db.read() as conn:
+        if await built_for(conn) == tz:
+            return False
+    async with db.write() as conn:
+        await lock_writers(conn)
+        if await built_for(conn) == tz:  # another process built them meanwhile
+            return False
+        await rebuild(conn, tz)
+    return True
+
+
+def describe(diffs: Iterable[Difference]) -> list[str]:
+    """One line per difference, for the CLI."""
+    lines = []
+    for d in diffs:
+        changed = ", ".join(
+            f"{c} {d.stored[c]} -> {d.from_records[c]}" for c in COLUMNS if d.stored[c] != d.from_records[c]
+        )
+        lines.append(f"planner {d.planner_id}, {d.year}: {changed}")
+    return lines
