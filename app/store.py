@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _json_str  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, Final
 
@@ -182,13 +183,16 @@ class OutgoingOp:
         }
 
     def wire_json(self) -> str:
-        """The op as JSON text, with the stored data spliced in: no decode and re-encode per record."""
-        head = json.dumps(
-            {"op_id": self.op_id, "kind": self.kind, "id": self.record_id, "base_version": self.base_version},
-            ensure_ascii=False,
-            separators=(",", ":"),
+        """The op as JSON text, with the stored data spliced in: no decode and re-encode per record.
+
+        The three strings go through the json module's C string encoder: a whole ``json.dumps`` per op was
+        a third of the phone's push time for 10,000 records.
+        """
+        return (
+            f'{{"op_id":{_json_str(self.op_id)},"kind":{_json_str(self.kind)},'
+            f'"id":{_json_str(self.record_id)},"base_version":{int(self.base_version)},'
+            f'"data":{self.data_json}}}'
         )
-        return f'{head[:-1]},"data":{self.data_json}}}'
 
 
 @dataclass
@@ -222,11 +226,6 @@ def _occurred_utc(kind: str, data: Mapping[str, Any]) -> str | None:
         return _utc(parse_time(occurred_at(kind, data)))
     except (KeyError, ValueError, TypeError):
         return None
-
-
-def _chunks(seq: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(seq), size):
-        yield seq[i : i + size]
 
 
 def migrate(conn: Connection, upto: int = SCHEMA_VERSION) -> int:
@@ -618,37 +617,37 @@ class LocalStore:
 
     # --- sync support (used by app.sync) ---
 
-    def take_push_batch(self, limit: int) -> list[OutgoingOp]:
+    def take_push_batch(self, limit: int, *, after_seq: int | None = None) -> list[OutgoingOp]:
         """The next ops to send: the oldest op of each record, its base_version fixed, marked sent.
 
         Marking happens (and is committed) before the request leaves, so after a crash the phone knows the
         op may have arrived. A record's later op waits until the earlier one's outcome is known, so its
         base is the version that outcome produced.
+
+        ``after_seq`` takes only ops queued after that one: the sync engine prepares the next batch while
+        the previous one is still on the server, and those ops (still in the outbox, marked sent) must not
+        be taken twice. A record with an op in flight is never taken (its oldest op is the one in flight).
         """
         with self._tx() as c:
+            # One statement: the records' versions come with the ops (a LEFT JOIN, 0 for no record yet).
             rows = c.exec_driver_sql(
-                "SELECT o.seq, o.op_id, o.kind, o.record_id, o.base_version, o.data FROM outbox o"
-                " WHERE o.state IN ('pending', 'sent')"
+                "SELECT o.seq, o.op_id, o.kind, o.record_id, coalesce(o.base_version, r.server_version, 0),"
+                " o.data FROM outbox o LEFT JOIN records r ON r.id = o.record_id"
+                " WHERE o.seq > ? AND o.state IN ('pending', 'sent')"
                 " AND o.seq = (SELECT min(seq) FROM outbox x WHERE x.record_id = o.record_id)"
                 " ORDER BY o.seq LIMIT ?",
-                (limit,),
+                (-1 if after_seq is None else after_seq, limit),
             ).all()
             if not rows:
                 return []
-            versions: dict[str, int] = {}
-            need = [r[3] for r in rows if r[4] is None]
-            for chunk in _chunks(need):
-                q = f"SELECT id, server_version FROM records WHERE id IN ({','.join('?' * len(chunk))})"
-                versions.update({rid: int(v) for rid, v in c.exec_driver_sql(q, tuple(chunk)).all()})
             now = _now()
-            out: list[OutgoingOp] = []
-            updates: list[tuple[int, str, int]] = []
-            for seq, op_id, kind, rid, base, data in rows:
-                fixed = int(base) if base is not None else versions.get(rid, 0)
-                updates.append((fixed, now, seq))
-                out.append(OutgoingOp(seq, op_id, kind, rid, fixed, data))
+            out = [
+                OutgoingOp(seq, op_id, kind, rid, int(base), data)
+                for seq, op_id, kind, rid, base, data in rows
+            ]
             c.exec_driver_sql(
-                "UPDATE outbox SET base_version = ?, state = 'sent', sent_at = ? WHERE seq = ?", updates
+                "UPDATE outbox SET base_version = ?, state = 'sent', sent_at = ? WHERE seq = ?",
+                [(op.base_version, now, op.seq) for op in out],
             )
         return out
 

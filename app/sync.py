@@ -12,6 +12,7 @@ import json
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -19,7 +20,7 @@ from typing import Any, Final, Literal
 
 import httpx
 
-from app.store import LocalStore
+from app.store import LocalStore, OutgoingOp
 from shared.protocol import MAX_OPS_PER_PUSH, MAX_PULL_LIMIT
 
 DEFAULT_TIMEOUT_S: Final = 60.0
@@ -194,46 +195,87 @@ class SyncEngine:
         return report
 
     def _push(self, report: SyncReport) -> None:
+        """Push the outbox in batches, one request in flight, the phone's store work beside it.
+
+        While the server works on batch k, this thread applies the answer to batch k-1 and takes (marks
+        sent) and encodes batch k+1; a one-thread executor does the HTTP. So the phone's SQLite and JSON
+        work hides behind the server's instead of adding to it. The order stays that of one batch at a
+        time: batch k+1 leaves only after batch k's answer has arrived, and a batch's ops leave the outbox
+        only when its answer is applied, in one local transaction. A batch taken but never sent (the
+        request before it failed) is only marked sent: the next sync sends it, and the server answers
+        applied or duplicate (op_id), as after a crash at any other point.
+        """
         total = self.store.sendable_count()
         done = 0
         self._emit("push", 0, total)
-        while True:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fieldlog-push") as sender:
             ops = self.store.take_push_batch(self.batch_size)
-            if not ops:
-                break
-            head: dict[str, Any] = {"device_id": self.store.device_id}
-            known = (
-                report.clock_offset_s if report.clock_offset_s is not None else self.store.clock_offset_s()
-            )
-            if known is not None:
-                # The server stores it on the visits of this batch, to flag times from a skewed clock.
-                head["clock_offset_s"] = round(known, 3)
-            # Each op's stored JSON is spliced in as is: 10,000 records are not decoded and re-encoded.
-            ops_json = ",".join(op.wire_json() for op in ops)
-            body = f'{json.dumps(head, ensure_ascii=False)[:-1]},"ops":[{ops_json}]}}'.encode()
-            t0 = time.time()
-            resp = self._request(
-                "POST", "/api/sync/push", content=body, headers={"Content-Type": "application/json"}
-            )
-            t1 = time.time()
-            answer = resp.json()
-            results = answer.get("results") or []
-            answered = {str(r.get("op_id")) for r in results}
-            missing = [op for op in ops if op.op_id not in answered]
-            outcome = self.store.apply_push_results(ops, results)
-            report.pushed += outcome.applied
-            report.duplicates += outcome.duplicates
-            report.conflicts += outcome.conflicts
-            report.rejected += outcome.rejected
-            report.errors.extend(outcome.errors)
-            offset = _offset(answer.get("server_time"), t0, t1)
-            if offset is not None:
-                report.clock_offset_s = offset
-            if missing:
-                # Left as "sent": the next sync sends them again and the server answers duplicate if needed.
-                raise SyncError(f"the server answered {len(results)} of {len(ops)} records; try again later")
-            done += len(ops)
-            self._emit("push", done, max(total, done + self.store.sendable_count()))
+            inflight = sender.submit(self._send_push, self._push_body(ops, report)) if ops else None
+            while inflight is not None:
+                # Prepared while the server handles `ops`: only ops queued after them, so none twice.
+                following = self.store.take_push_batch(self.batch_size, after_seq=ops[-1].seq)
+                body = self._push_body(following, report) if following else b""
+                answer, t0, t1 = inflight.result()
+                nxt = sender.submit(self._send_push, body) if following else None
+                try:
+                    done += self._apply_answer(ops, answer, t0, t1, report)
+                    self._emit("push", done, max(total, done + self.store.sendable_count()))
+                except BaseException:
+                    if nxt is not None:
+                        # Let the request finish before giving up; its ops stay "sent" for the next sync.
+                        wait([nxt])
+                    raise
+                ops, inflight = following, nxt
+                if inflight is None:
+                    # Nothing in flight: start from the front again for ops the cursor stepped over (a
+                    # record's next edit, whose earlier op was only just answered; an op re-queued after
+                    # a refusal). Empty when the outbox holds nothing more to send.
+                    ops = self.store.take_push_batch(self.batch_size)
+                    if ops:
+                        inflight = sender.submit(self._send_push, self._push_body(ops, report))
+
+    def _push_body(self, ops: list[OutgoingOp], report: SyncReport) -> bytes:
+        head: dict[str, Any] = {"device_id": self.store.device_id}
+        known = report.clock_offset_s if report.clock_offset_s is not None else self.store.clock_offset_s()
+        if known is not None:
+            # The server stores it on the visits of this batch, to flag times from a skewed clock.
+            head["clock_offset_s"] = round(known, 3)
+        # Each op's stored JSON is spliced in as is: 10,000 records are not decoded and re-encoded.
+        ops_json = ",".join([op.wire_json() for op in ops])
+        return f'{json.dumps(head, ensure_ascii=False)[:-1]},"ops":[{ops_json}]}}'.encode()
+
+    def _send_push(self, body: bytes) -> tuple[dict[str, Any], float, float]:
+        """One push request (run in the sender thread): the decoded answer and when it left and came back."""
+        t0 = time.time()
+        resp = self._request(
+            "POST", "/api/sync/push", content=body, headers={"Content-Type": "application/json"}
+        )
+        t1 = time.time()
+        answer = resp.json()
+        if not isinstance(answer, dict):
+            raise SyncError("the server's push answer is not a JSON object; try again later")
+        return answer, t0, t1
+
+    def _apply_answer(
+        self, ops: list[OutgoingOp], answer: dict[str, Any], t0: float, t1: float, report: SyncReport
+    ) -> int:
+        """Apply one push answer locally; returns how many ops it settled. Raises if some went unanswered."""
+        results = answer.get("results") or []
+        answered = {str(r.get("op_id")) for r in results}
+        missing = sum(1 for op in ops if op.op_id not in answered)
+        outcome = self.store.apply_push_results(ops, results)
+        report.pushed += outcome.applied
+        report.duplicates += outcome.duplicates
+        report.conflicts += outcome.conflicts
+        report.rejected += outcome.rejected
+        report.errors.extend(outcome.errors)
+        offset = _offset(answer.get("server_time"), t0, t1)
+        if offset is not None:
+            report.clock_offset_s = offset
+        if missing:
+            # Left as "sent": the next sync sends them again and the server answers duplicate if needed.
+            raise SyncError(f"the server answered {len(results)} of {len(ops)} records; try again later")
+        return len(ops)
 
     def _photos(self, report: SyncReport) -> None:
         wanted = self.store.photos_to_upload()
