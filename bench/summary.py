@@ -4,8 +4,13 @@ Rows are generated straight into a database migrated by ``fieldlog db upgrade`` 
 layout: UTC times as naive text, JSON data), with ``executemany``. Every visit lies in the year asked for,
 the worst case for the yearly range scan; ``BENCH_YEARS=3`` spreads them over three years instead. The
 generated file is cached under ``BENCH_CACHE`` (default ``/tmp/fieldlog-bench-cache``) and copied per run.
-Prints JSON: medians over ``BENCH_RUNS`` (default 7) HTTP requests after one warm-up, and the same SQL
-timed in-process (no HTTP, no JSON) to show where time goes.
+After the rows are generated, ``fieldlog db totals --repair`` builds the kept yearly totals from them
+(timed: what a deployment's first start after the upgrade to revision 0006 costs).
+
+Prints JSON: medians over ``BENCH_RUNS`` (default 7) HTTP requests after one warm-up; the summary's SQL
+timed in-process (no HTTP, no JSON); and, in the same run as the baseline, the aggregate over the records
+that the summary ran before the kept totals (`server.summary.records_summary_query`, now the reference).
+The answer's numbers are checked against that reference.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ YEAR = 2026
 YEARS = int(os.environ.get("BENCH_YEARS", "1"))
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 CACHE = Path(os.environ.get("BENCH_CACHE", "/tmp/fieldlog-bench-cache"))
-SCHEMA_TAG = "v1"
+SCHEMA_TAG = "v2"
 
 
 def _t(dt: datetime) -> str:
@@ -137,36 +142,41 @@ def prepared_db() -> tuple[Path, float]:
         maker.add_district("基准区")
         maker.add_user("coord", "coordinator")
         generate(maker.db_path)
+        t_build = time.perf_counter()
+        maker.cli("db", "totals", "--repair")
+        print(f"totals built from the records in {time.perf_counter() - t_build:.1f} s", file=sys.stderr)
         shutil.copy(maker.db_path, cached.with_suffix(".tmp"))
     os.replace(cached.with_suffix(".tmp"), cached)
     return cached, time.perf_counter() - t0
 
 
-def sql_only(db: Path) -> list[float]:
+def _timed(c: sa.Connection, query: sa.Select[Any]) -> tuple[list[float], list[Any]]:
+    rows = c.execute(query).all()
+    times = []
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        rows = c.execute(query).all()
+        times.append(time.perf_counter() - t0)
+    return times, rows
+
+
+def sql_only(db: Path) -> tuple[list[float], list[float], dict[int, tuple[int, int, int]]]:
+    """The summary's statement and the records aggregate, in-process; and the reference numbers."""
     from server.auth import CurrentUser
-    from server.summary import summary_query
+    from server.summary import records_summary_query, summary_query
 
     engine = sa.create_engine(f"sqlite:///{db}")
-    captured: list[tuple[str, Any]] = []
-
-    @sa.event.listens_for(engine, "before_cursor_execute")
-    def _capture(_c: Any, _cur: Any, statement: str, params: Any, _ctx: Any, _many: bool) -> None:
-        captured.append((statement, params))
-
-    query = summary_query(YEAR, "Asia/Shanghai", CurrentUser(0, "coord", "coordinator", "", frozenset()))
-    times = []
+    coord = CurrentUser(0, "coord", "coordinator", "", frozenset())
     with engine.connect() as c:
-        c.execute(query).all()
-        statement, params = captured[-1]
-        for _ in range(RUNS):
-            t0 = time.perf_counter()
-            rows = c.execute(query).all()
-            times.append(time.perf_counter() - t0)
-        plan = c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+        kept, _ = _timed(c, summary_query(YEAR, "Asia/Shanghai", coord))
+        aggregate, rows = _timed(c, records_summary_query(YEAR, "Asia/Shanghai"))
     engine.dispose()
-    assert len(rows) == PLANNERS
-    print("query plan:\n  " + "\n  ".join(str(p[-1]) for p in plan), file=sys.stderr)
-    return times
+    reference = {
+        r.planner_id: (r.visits_confirmed, r.visits_pending, r.confirmed_hundredths)
+        for r in rows
+        if r.visits_confirmed or r.visits_pending
+    }
+    return kept, aggregate, reference
 
 
 def main() -> int:
@@ -175,13 +185,20 @@ def main() -> int:
         srv.data_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy(cached, srv.db_path)
         srv.migrate()  # a no-op at head; says so loudly if the cache is stale
-        sql_times = sql_only(srv.db_path)
+        sql_times, aggregate_times, reference = sql_only(srv.db_path)
         srv.start()
         http_times, warm = timed_get(srv, f"/api/summary/planners?year={YEAR}", RUNS)
     body = warm.json()
     assert len(body["planners"]) == PLANNERS, len(body["planners"])
     total = sum(p["visits_confirmed"] + p["visits_pending"] for p in body["planners"])
+    answered = {
+        p["planner_id"]: (p["visits_confirmed"], p["visits_pending"], round(p["hours_confirmed"] * 100))
+        for p in body["planners"]
+        if p["visits_confirmed"] or p["visits_pending"]
+    }
+    assert answered == reference, "the summary disagrees with the records"
     med_http = statistics.median(http_times)
+    med_aggregate = statistics.median(aggregate_times)
     out = {
         "benchmark": "summary",
         "visits": VISITS,
@@ -194,8 +211,12 @@ def main() -> int:
         "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
         "median_http_s": round(med_http, 4),
         "median_sql_only_s": round(statistics.median(sql_times), 4),
+        "baseline_records_aggregate_sql_s": round(med_aggregate, 4),
+        "speedup_http_vs_records_aggregate_sql": round(med_aggregate / med_http, 1),
         "all_http_s": [round(x, 4) for x in http_times],
         "all_sql_s": [round(x, 4) for x in sql_times],
+        "all_records_aggregate_sql_s": [round(x, 4) for x in aggregate_times],
+        "answer_matches_records": answered == reference,
         "visits_confirmed_or_pending_in_answer": total,
         "generate_s": round(gen_s, 1) if gen_s else "cached",
         "target_le_150ms": med_http <= 0.150,

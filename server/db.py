@@ -149,7 +149,12 @@ async def insert_many(conn: AsyncConnection, table: sa.Table, rows: list[dict[st
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(n) for n in names)
     sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' * len(names))})"
-    params = [
-        tuple(r[n] if f is None else f(r[n]) for n, f in zip(names, converters, strict=True)) for r in rows
-    ]
-    await conn.exec_driver_sql(sql, params)
+    columns_out = []
+    for n, f in zip(names, converters, strict=True):
+        values = [r[n] for r in rows]
+        if f is not None:
+            # A batch's rows share objects such as the receive time: convert each distinct object once.
+            seen: dict[int, Any] = {}
+            values = [seen[id(v)] if id(v) in seen else seen.setdefault(id(v), f(v)) for v in values]
+        columns_out.append(values)
+    await conn.exec_driver_sql(sql, list(zip(*columns_out, strict=True)))

@@ -22,6 +22,7 @@ from server.db import Database
 from server.districts import add_district
 from server.migrate import check_migrated, upgrade
 from server.settings import Settings
+from server.totals import ensure as ensure_totals
 from tests.conftest import DEFAULT_PASSWORD
 
 STORED_TABLES = ("visits", "opinions", "feedback", "applied_ops", "conflicts", "attachments")
@@ -86,8 +87,9 @@ async def api(db_url: str, tmp_path: Path) -> AsyncIterator[Api]:
     await upgrade(db)
     await db.dispose()
     app = create_app(settings)
-    # ASGITransport sends no lifespan events: startup's check runs here, and the engine is closed after.
+    # ASGITransport sends no lifespan events: startup's work runs here, and the engine is closed after.
     await check_migrated(app.state.db)
+    await ensure_totals(app.state.db, settings.tz)
     a = Api(app, app.state.db, settings)
     try:
         yield a
