@@ -60,7 +60,7 @@ class Known:
 
 
 STEP = st.tuples(
-    st.sampled_from(("create", "edit", "stale_edit", "delete", "confirm", "reject", "resend")),
+    st.sampled_from(("create", "edit", "stale_edit", "delete", "confirm", "reject", "resend", "batch")),
     st.sampled_from(("visit", "visit", "opinion", "feedback")),
     st.integers(0, 1),  # planner
     st.sampled_from(TIMES),
@@ -87,7 +87,28 @@ async def _step(
         return
     rid = live[pick % len(live)]
     k = records[rid]
-    if action in ("edit", "stale_edit", "delete"):
+    if action == "batch":
+        # One push of several kinds: a record created and edited in the same batch, and an edit of an
+        # existing record of the same planner (the union read of current rows, the folded insert).
+        new_id = str(uuid.uuid4())
+        mine = [r for r in live if records[r].planner == planner] or [None]
+        old = mine[pick % len(mine)]
+        ops = [
+            op(kind, _data(kind, districts[planner], at, minutes), new_id),
+            op(kind, _data(kind, districts[planner], TIMES[pick % len(TIMES)], 30), new_id, base_version=1),
+            op("opinion", _data("opinion", districts[planner], at, None)),
+        ]
+        if old is not None:
+            ko = records[old]
+            ops.append(op(ko.kind, _data(ko.kind, districts[planner], at, minutes), old, ko.version))
+        results = await push(clients[planner], *ops)
+        assert [r["status"] for r in results[:3]] == ["applied"] * 3, results
+        records[new_id] = Known(kind, planner, results[1]["version"])
+        records[ops[2]["id"]] = Known("opinion", planner, 1)
+        if old is not None and results[3]["status"] == "applied":
+            records[old].version = results[3]["version"]
+        sent.extend((planner, o) for o in ops)
+    elif action in ("edit", "stale_edit", "delete"):
         base = k.version - 1 if action == "stale_edit" else k.version
         data = None if action == "delete" else _data(k.kind, districts[k.planner], at, minutes)
         o = op(k.kind, data, rid, base_version=base)
