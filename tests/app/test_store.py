@@ -93,6 +93,24 @@ def test_an_edit_after_the_op_was_sent_queues_a_new_op_sent_after_the_first_outc
     assert second[0].op_id != first[0].op_id
 
 
+def test_the_next_batch_taken_while_one_is_in_flight_never_holds_its_ops_or_their_records(
+    store: LocalStore,
+) -> None:
+    a, b, c = store.save_many("visit", [visit(day=d) for d in range(1, 4)])
+    first = store.take_push_batch(2)
+    store.save("visit", visit(day=1, site="乙"), a)  # queued behind a's op in flight
+    following = store.take_push_batch(10, after_seq=first[-1].seq)
+    assert [o.record_id for o in first] == [a, b]
+    assert [o.record_id for o in following] == [c]
+    for batch in (first, following):
+        store.apply_push_results(
+            batch, [{"op_id": o.op_id, "status": "applied", "version": 1} for o in batch]
+        )
+    # Once a's first op is answered, its edit goes from the front, on the version that answer gave.
+    [edit] = store.take_push_batch(10)
+    assert edit.record_id == a and edit.base_version == 1 and edit.data["site"] == "乙"
+
+
 def test_applied_push_sets_the_server_version_and_clears_the_op(store: LocalStore) -> None:
     ids = store.save_many("visit", [visit(day=d) for d in range(1, 4)])
     ops = store.take_push_batch(10)

@@ -193,3 +193,50 @@ def test_edits_saved_while_a_sync_runs_in_another_thread_are_neither_lost_nor_se
         assert rec is not None and not rec.dirty
         assert server[rid][0] == rec.data and rec.data["site"].startswith("第5轮")
         assert server[rid][1] == rec.server_version
+
+
+def test_an_edit_queued_behind_an_op_in_flight_is_sent_in_the_same_sync_once(
+    planner: Planner, phone: LocalStore
+) -> None:
+    a, b = phone.save_many("visit", [visit(planner.district_id, day=d) for d in (1, 2)])
+    transport = FaultyTransport()
+    transport.down = True
+    with pytest.raises(SyncError):
+        engine(phone, planner, transport, max_attempts=1).sync()  # both ops marked sent, outcome unknown
+    transport.down = False
+    # A's edit is a second op; it waits behind A's first and is queued before C and D.
+    phone.save("visit", visit(planner.district_id, day=1, site="改过的片区"), a)
+    c, d = phone.save_many("visit", [visit(planner.district_id, day=day) for day in (3, 4)])
+    seen: list[SyncProgress] = []
+    report = engine(phone, planner, transport, batch_size=2, progress=seen.append).sync()
+    assert report.pushed == 5 and report.duplicates == 0
+    assert phone.outbox_count() == 0
+    assert [p.done for p in seen if p.phase == "push"][-1] == 5
+    with sqlite3.connect(f"file:{planner.db_path}?mode=ro", uri=True) as conn:
+        server = {
+            rid: (json.loads(data), v)
+            for rid, data, v in conn.execute("SELECT id, data, version FROM visits")
+        }
+    assert set(server) == {a, b, c, d}
+    assert server[a][1] == 2 and server[a][0]["site"] == "改过的片区"
+    rec = phone.get("visit", a)
+    assert rec is not None and rec.server_version == 2 and not rec.dirty
+    assert server_counts(planner.db_path)["applied_ops"] == 5
+
+
+def test_batches_prepared_behind_a_failed_request_are_sent_by_the_next_sync_each_once(
+    planner: Planner, phone: LocalStore
+) -> None:
+    ids = phone.save_many("visit", [visit(planner.district_id, day=d) for d in range(1, 7)])
+    transport = FaultyTransport()
+    transport.plan = [None, "drop"]  # the first batch goes through, the second never reaches the server
+    with pytest.raises(SyncError):
+        engine(phone, planner, transport, batch_size=2, max_attempts=1).sync()
+    # The third batch was taken (marked sent) while the second was on its way; nothing was lost.
+    assert phone.outbox_count() == 4
+    assert sorted(r.op_state or "" for r in phone.records() if r.dirty) == ["sent"] * 4
+    report = engine(phone, planner, transport, batch_size=2).sync()
+    assert report.pushed == 4 and report.duplicates == 0 and phone.outbox_count() == 0
+    counts = server_counts(planner.db_path)
+    assert counts["visits"] == counts["visits_distinct"] == 6 and counts["applied_ops"] == 6
+    assert {r.id for r in phone.records()} == set(ids)
