@@ -102,6 +102,7 @@ def main() -> int:
         shutil.copy(cached, srv.db_path)
         srv.migrate()
         result.update(add_extras(srv.db_path))
+        srv.cli("db", "totals", "--repair")  # the extras were written behind the server's back
         before_body = None
         if BEFORE:
             with checkout(BEFORE) as tree:
