@@ -102,7 +102,7 @@ async def _totals(db: Database, settings: Settings, repair: bool) -> int:
     for line in describe(found):
         print(line)
     verb = "repaired" if repair else "found"
-    print(f"yearly totals: {len(found)} planner-year(s) differing from the records {verb}")
+    print(f"yearly totals: {len(found)} row(s) (planner, district, year) differing from the records {verb}")
     return 1 if found and not repair else 0
 
 

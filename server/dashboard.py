@@ -23,7 +23,7 @@ from litestar.params import FromQuery
 
 from shared.geo import wgs84_to_gcj02
 from shared.profiles import Profile
-from shared.rules import CONFIRMED, year_bounds
+from shared.rules import hours_from_hundredths, year_bounds
 
 from .appraisal import alerts as al
 from .appraisal.model import ExitRequest
@@ -32,32 +32,17 @@ from .appraisal_data import load_attendance, load_planners, local_today
 from .auth import DISTRICT, CurrentUser
 from .db import Database
 from .errors import forbidden
-from .models import Feedback, Opinion, User, Visit, epoch_seconds_sql, table_of
+from .models import TOTALS_COLUMNS, Feedback, Opinion, User, Visit, table_of
 from .planners import exit_requests
 from .review_queue import map_settings
 from .scope import BUREAU, district_names, parse_int, planner_districts, require_role
 from .settings import Settings
-from .summary import InRange, opinion_totals_query, parse_year, summary_query
+from .summary import opinion_totals_query, parse_year, summary_query, year_totals
 
 _visits, _opinions, _feedback, _users = table_of(Visit), table_of(Opinion), table_of(Feedback), table_of(User)
 
-# District totals read confirmed visits through this partial index (migration 0005), district first.
-_COUNTED = "review = 'confirmed' AND ended_at IS NOT NULL AND deleted = {false}"
-sa.Index(
-    "ix_visits_district_counted",
-    _visits.c.district_id,
-    _visits.c.started_at,
-    _visits.c.duration_s,
-    postgresql_where=sa.text(_COUNTED.format(false="false")),
-).ddl_if(dialect="postgresql")
-sa.Index(
-    "ix_visits_district_counted_epoch",
-    _visits.c.district_id,
-    sa.text(epoch_seconds_sql("started_at")),
-    _visits.c.duration_s,
-    sqlite_where=sa.text(_COUNTED.format(false="0")),
-).ddl_if(dialect="sqlite")
 MAX_POINTS = 20_000
+_NONE = dict.fromkeys(TOTALS_COLUMNS, 0)
 
 
 def as_of(year: int, tz: str) -> date:
@@ -182,7 +167,6 @@ async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: i
     profile = settings.profile
     day = as_of(year, settings.tz)
     zero = al.pace((), profile, day, settings.tz)
-    start, end = year_bounds(year, settings.tz)
     async with db.read() as conn:
         rows = (await conn.execute(summary_query(year, settings.tz, user))).all()
         ids = [r.id for r in rows]
@@ -194,30 +178,11 @@ async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: i
         names = await district_names(conn)
         district_ids = sorted(names) if user.sees_all else sorted(user.district_ids)
 
-        async def by_district(t: sa.Table, col: str, *extra: Any) -> dict[int, tuple[int, int]]:
-            cols = [t.c.district_id, sa.func.count().label("n")]
-            hundredths = sa.func.sum((t.c.duration_s * 100 + 1800) // 3600) if t is _visits else sa.literal(0)
-            cols.append(hundredths.label("s"))
-            q = (
-                sa.select(*cols)
-                .where(
-                    t.c.deleted == sa.false(),
-                    InRange(t.c[col], start, end),
-                    t.c.district_id.in_(district_ids),
-                    *extra,
-                )
-                .group_by(t.c.district_id)
-            )
-            return {r.district_id: (int(r.n), int(r.s or 0)) for r in await conn.execute(q)}
-
-        dv = await by_district(
-            _visits,
-            "started_at",
-            _visits.c.review == sa.literal_column(f"'{CONFIRMED}'"),
-            _visits.c.ended_at.is_not(None),
-        )
-        do = await by_district(_opinions, "issued_at")
-        df = await by_district(_feedback, "collected_at")
+        sums = year_totals(year, "district_id")
+        by_district = {
+            r.district_id: r._mapping
+            for r in await conn.execute(sa.select(sums).where(sums.c.district_id.in_(district_ids)))
+        }
         pace_by: dict[int, al.Pace] = {r.id: _pace(int(r.confirmed), zero) for r in rows}
         unexcused = {r.id: int(r.absences) for r in rows}
         alerts = await _alerts(conn, settings, year, day, pace_by, ids, unexcused) if ids else []
@@ -257,10 +222,10 @@ async def dashboard(db: Database, settings: Settings, user: CurrentUser, year: i
             "district_id": d,
             "name": names.get(d, ""),
             "planners": planner_count.get(d, 0),
-            "visits_confirmed": dv.get(d, (0, 0))[0],
-            "hours_confirmed": round(dv.get(d, (0, 0))[1] / 100, 2),
-            "opinions": do.get(d, (0, 0))[0],
-            "feedback": df.get(d, (0, 0))[0],
+            "visits_confirmed": int(by_district.get(d, _NONE)["visits_confirmed"]),
+            "hours_confirmed": hours_from_hundredths(int(by_district.get(d, _NONE)["confirmed_hundredths"])),
+            "opinions": int(by_district.get(d, _NONE)["opinions"]),
+            "feedback": int(by_district.get(d, _NONE)["feedback"]),
         }
         for d in district_ids
     ]

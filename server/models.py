@@ -265,10 +265,14 @@ class Attendance(Base):
 
 
 class PlannerYearTotals(Base):
-    """What a planner's records add up to in one local year, kept by every write (`server.totals`)."""
+    """What a planner's records in one district add up to in one local year, kept by every write
+    (`server.totals`)."""
 
     __tablename__ = "planner_year_totals"
     planner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    district_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("districts.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     visits_confirmed: Mapped[int] = mapped_column(default=0)
     confirmed_hundredths: Mapped[int] = mapped_column(sa.BigInteger, default=0)
@@ -276,6 +280,10 @@ class PlannerYearTotals(Base):
     opinions: Mapped[int] = mapped_column(default=0)
     feedback: Mapped[int] = mapped_column(default=0)
     __table_args__ = (sa.Index("ix_planner_year_totals_year", "year", "planner_id"),)
+
+
+#: The counted columns of `PlannerYearTotals`.
+TOTALS_COLUMNS = ("visits_confirmed", "confirmed_hundredths", "visits_pending", "opinions", "feedback")
 
 
 class TotalsState(Base):

@@ -29,6 +29,7 @@ from .db import Database
 from .errors import bad_request
 from .followup import opinion_followups
 from .models import (
+    TOTALS_COLUMNS,
     Activity,
     Attendance,
     Feedback,
@@ -119,11 +120,22 @@ def _in_scope(query: sa.Select[Any], user: CurrentUser) -> sa.Select[Any]:
     return query if user.sees_all else query.where(sa.false())
 
 
-def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
-    """The summary as one statement: the planners in scope, their kept totals for ``year``
-    (`server.totals`) and their unexcused absences. ``tz`` must be the zone the totals were built for."""
-    start, end = year_bounds(year, tz)
+def year_totals(year: int, by: str) -> sa.Subquery:
+    """The kept totals of ``year`` (`server.totals`) summed per ``by``: ``planner_id`` or ``district_id``."""
     t = _totals
+    return (
+        sa.select(t.c[by], *(sa.func.sum(t.c[c]).label(c) for c in TOTALS_COLUMNS))
+        .where(t.c.year == year)
+        .group_by(t.c[by])
+        .subquery(f"totals_by_{by}")
+    )
+
+
+def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
+    """The summary as one statement: the planners in scope, their kept totals for ``year`` summed over
+    their districts, and their unexcused absences. ``tz`` must be the zone the totals were built for."""
+    start, end = year_bounds(year, tz)
+    t = year_totals(year, "planner_id")
     a = _absences(start, end)
     query = sa.select(
         _users.c.id,
@@ -136,69 +148,44 @@ def summary_query(year: int, tz: str, user: CurrentUser) -> sa.Select[Any]:
         sa.func.coalesce(t.c.feedback, 0).label("feedback"),
         sa.func.coalesce(a.c.n, 0).label("absences"),
     ).select_from(
-        _users.outerjoin(t, sa.and_(t.c.planner_id == _users.c.id, t.c.year == year)).outerjoin(
-            a, a.c.planner_id == _users.c.id
-        )
+        _users.outerjoin(t, t.c.planner_id == _users.c.id).outerjoin(a, a.c.planner_id == _users.c.id)
     )
     return _in_scope(query, user)
 
 
-def records_summary_query(year: int, tz: str) -> sa.Select[Any]:
-    """The totals of ``year`` aggregated from the records themselves, one row per user: the reference that
-    `server.totals` rebuilds from and is checked against (see the module docstring for the indexes)."""
+def records_totals_query(year: int, tz: str) -> sa.Select[Any]:
+    """The totals of ``year`` aggregated from the records themselves, one row per planner and district:
+    the reference that `server.totals` rebuilds from and is checked against."""
     start, end = year_bounds(year, tz)
     in_year = InRange(_visits.c.started_at, start, end)
+    one = sa.literal(1)
+
+    def part(t: sa.Table, where: list[Any], **values: Any) -> sa.Select[Any]:
+        # Labelled, so the union's columns line up by name (repeated literals would be merged into one).
+        columns = [values.get(c, sa.literal(0)).label(c) for c in TOTALS_COLUMNS]
+        return sa.select(t.c.planner_id, t.c.district_id, *columns).where(_live(t), *where)
+
     # Literal values, not parameters: a partial index is used only when the query visibly implies its WHERE.
-    counted = (
-        sa.select(
-            _visits.c.planner_id,
-            sa.func.count().label("n"),
+    confirmed = _visits.c.review == sa.literal_column(f"'{CONFIRMED}'")
+    pending = _visits.c.review == sa.literal_column(f"'{PENDING}'")
+    parts = (
+        part(
+            _visits,
+            [confirmed, _visits.c.ended_at.is_not(None), in_year],
+            visits_confirmed=one,
             # Each visit's hours rounded to hundredths (half up), then summed, as shared.rules.visit_hours
             # says hours are shown and summed: the dashboard's hours then equal the reports' and dossiers'.
-            sa.func.sum((_visits.c.duration_s * 100 + 1800) // 3600).label("hundredths"),
-        )
-        .where(
-            _visits.c.review == sa.literal_column(f"'{CONFIRMED}'"),
-            _visits.c.ended_at.is_not(None),
-            _live(_visits),
-            in_year,
-        )
-        .group_by(_visits.c.planner_id)
-        .subquery("c")
+            confirmed_hundredths=(_visits.c.duration_s * 100 + 1800) // 3600,
+        ),
+        part(_visits, [pending, in_year], visits_pending=one),
+        part(_opinions, [InRange(_opinions.c.issued_at, start, end)], opinions=one),
+        part(_feedback, [InRange(_feedback.c.collected_at, start, end)], feedback=one),
     )
-    pending = (
-        sa.select(_visits.c.planner_id, sa.func.count().label("n"))
-        .where(_visits.c.review == sa.literal_column(f"'{PENDING}'"), _live(_visits), in_year)
-        .group_by(_visits.c.planner_id)
-        .subquery("p")
-    )
-
-    def count(t: sa.Table, col: str, name: str) -> sa.Subquery:
-        return (
-            sa.select(t.c.planner_id, sa.func.count().label("n"))
-            .where(_live(t), InRange(t.c[col], start, end))
-            .group_by(t.c.planner_id)
-            .subquery(name)
-        )
-
-    o = count(_opinions, "issued_at", "o")
-    f = count(_feedback, "collected_at", "f")
+    u = sa.union_all(*parts).subquery("parts")
     return (
-        sa.select(
-            _users.c.id.label("planner_id"),
-            sa.func.coalesce(counted.c.n, 0).label("visits_confirmed"),
-            sa.func.coalesce(counted.c.hundredths, 0).label("confirmed_hundredths"),
-            sa.func.coalesce(pending.c.n, 0).label("visits_pending"),
-            sa.func.coalesce(o.c.n, 0).label("opinions"),
-            sa.func.coalesce(f.c.n, 0).label("feedback"),
-        )
-        .select_from(
-            _users.outerjoin(counted, counted.c.planner_id == _users.c.id)
-            .outerjoin(pending, pending.c.planner_id == _users.c.id)
-            .outerjoin(o, o.c.planner_id == _users.c.id)
-            .outerjoin(f, f.c.planner_id == _users.c.id)
-        )
-        .order_by(_users.c.id)
+        sa.select(u.c.planner_id, u.c.district_id, *(sa.func.sum(u.c[c]).label(c) for c in TOTALS_COLUMNS))
+        .group_by(u.c.planner_id, u.c.district_id)
+        .order_by(u.c.planner_id, u.c.district_id)
     )
 
 

@@ -166,13 +166,21 @@ class _Current:
     review: str | None
     exists_in_db: bool
     # What decides the record's part in the yearly totals (server.totals).
+    district_id: int
     at: datetime
     ended: bool
     duration_s: int
 
     def counted(self) -> Counted:
         return Counted(
-            self.kind, self.planner_id, self.at, self.deleted, self.review, self.ended, self.duration_s
+            self.kind,
+            self.planner_id,
+            self.district_id,
+            self.at,
+            self.deleted,
+            self.review,
+            self.ended,
+            self.duration_s,
         )
 
 
@@ -199,11 +207,11 @@ def _typed_columns(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
     return cols
 
 
-def _counted_fields(kind: str, cols: Mapping[str, Any]) -> tuple[datetime, bool, int]:
-    """From `_typed_columns`: the record's time, whether a visit is checked out, and its seconds."""
+def _counted_fields(kind: str, cols: Mapping[str, Any]) -> tuple[int, datetime, bool, int]:
+    """From `_typed_columns`: district, the record's time, whether a visit is checked out, its seconds."""
     if kind == VISIT:
-        return cols["started_at"], cols["ended_at"] is not None, cols["duration_s"]
-    return cols[_OCCURRED[kind]], False, 0
+        return cols["district_id"], cols["started_at"], cols["ended_at"] is not None, cols["duration_s"]
+    return cols["district_id"], cols[_OCCURRED[kind]], False, 0
 
 
 def _result(op: ParsedOp, status: str, version: int | None, error: str | None) -> dict[str, Any]:
@@ -322,6 +330,7 @@ async def _load_current(conn: AsyncConnection, ops: Sequence[ParsedOp]) -> dict[
                 t.c.version,
                 t.c.deleted,
                 sa.cast(t.c.review if visit else sa.null(), sa.String).label("review"),
+                t.c.district_id,
                 t.c[_OCCURRED[kind]].label("at"),
                 (t.c.ended_at.is_not(None) if visit else sa.false()).label("ended"),
                 (t.c.duration_s if visit else sa.literal(0)).label("duration_s"),
@@ -337,6 +346,7 @@ async def _load_current(conn: AsyncConnection, ops: Sequence[ParsedOp]) -> dict[
             bool(r.deleted),
             r.review,
             True,
+            r.district_id,
             r.at,
             bool(r.ended),
             int(r.duration_s),
@@ -426,7 +436,7 @@ def _apply(
     else:
         assert op.clean is not None
         values.update(data=op.clean, **_typed_columns(op.kind, op.clean))
-        cur.at, cur.ended, cur.duration_s = _counted_fields(op.kind, values)
+        cur.district_id, cur.at, cur.ended, cur.duration_s = _counted_fields(op.kind, values)
         if op.kind == VISIT:
             values["clock_offset_s"] = req.clock_offset_s
             if cur.review == REJECTED:

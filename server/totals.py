@@ -1,20 +1,20 @@
-"""Per-planner yearly totals, kept in the same transaction as every write that changes what they count.
+"""Yearly totals per planner and district, kept in the same transaction as every write that changes them.
 
-The yearly summary (and the dashboard and appraisal lists built on it) read `planner_year_totals`: one row
-per planner and local year with confirmed visits, their hours in hundredths, pending visits, opinions and
-feedback. Reading 2,000 such rows takes about a millisecond; aggregating 1,000,000 visits took 90 ms
-and twice that on a busy machine.
+The yearly summary, the dashboard (per planner and per district) and the appraisal list read
+`planner_year_totals`: one row per planner, district and local year with confirmed visits, their hours in
+hundredths, pending visits, opinions and feedback. Reading a few thousand such rows takes milliseconds;
+aggregating 1,000,000 visits took 90 to 340 ms, more on a busy machine.
 
 How the rows stay right:
 
-* A record's *part* is what it adds to one (planner, year) row: a live, confirmed, checked-out visit adds
-  1 and its hours; a live pending visit adds 1 pending; a live opinion or feedback adds 1. The year is
-  the local year of the record's time (start, issue or collection) in the deployment's time zone, as
-  `shared.rules.local_year` says.
+* A record's *part* is what it adds to one (planner, district, year) row: a live, confirmed, checked-out
+  visit adds 1 and its hours; a live pending visit adds 1 pending; a live opinion or feedback adds 1.
+  The district is the record's own; the year is the local year of the record's time (start, issue or
+  collection) in the deployment's time zone, as `shared.rules.local_year` says.
 * Every write adds ``part(after) - part(before)`` for each record it touches (`Tally`), inside its own
   transaction (`apply`): sync push (create, edit, delete) and staff review. Nothing else writes the
   counted columns. Increments are upserts, so concurrent writers on PostgreSQL cannot lose one.
-* The aggregate over the records themselves (`server.summary.records_summary_query`) stays the
+* The aggregate over the records themselves (`server.summary.records_totals_query`) stays the
   reference. `rebuild` recomputes the table from it; `differences` compares the two without writing
   (``fieldlog db totals``), so the bureau can show that every number is the sum of its records.
 * The totals are per local year, so they depend on the time zone: the zone they were built for is kept
@@ -24,7 +24,7 @@ How the rows stay right:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, Final, NamedTuple
@@ -38,14 +38,18 @@ from shared.records import VISIT
 from shared.rules import CONFIRMED, PENDING
 
 from .db import Database, lock_writers, utcnow
-from .models import PlannerYearTotals, TotalsState, table_of
+from .models import TOTALS_COLUMNS, PlannerYearTotals, TotalsState, table_of
+from .summary import RECORD_TIME_COLUMNS, records_totals_query
 
 _totals = table_of(PlannerYearTotals)
 _state = table_of(TotalsState)
 
 #: The counted columns, in the order of a `Tally` vector.
-COLUMNS: Final = ("visits_confirmed", "confirmed_hundredths", "visits_pending", "opinions", "feedback")
+COLUMNS: Final = TOTALS_COLUMNS
 _KIND_COLUMN: Final = {"opinion": 3, "feedback": 4}
+
+#: (planner_id, district_id, year)
+Key = tuple[int, int, int]
 
 
 class Counted(NamedTuple):
@@ -53,6 +57,7 @@ class Counted(NamedTuple):
 
     kind: str
     planner_id: int
+    district_id: int
     at: datetime  # start of a visit, issue of an opinion, collection of feedback (aware)
     deleted: bool
     review: str | None = None  # visits only
@@ -66,11 +71,11 @@ def visit_hundredths(duration_s: int) -> int:
 
 
 class Tally:
-    """Deltas per (planner, year), accumulated in Python and written once by `apply`."""
+    """Deltas per (planner, district, year), accumulated in Python and written once by `apply`."""
 
     def __init__(self, tz: str | tzinfo) -> None:
         self.zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-        self.deltas: dict[tuple[int, int], list[int]] = {}
+        self.deltas: dict[Key, list[int]] = {}
 
     def add(self, record: Counted | None, sign: int = 1) -> None:
         if record is None or record.deleted:
@@ -85,7 +90,7 @@ class Tally:
                 return
         else:
             vector[_KIND_COLUMN[record.kind]] = 1
-        key = (record.planner_id, record.at.astimezone(self.zone).year)
+        key = (record.planner_id, record.district_id, record.at.astimezone(self.zone).year)
         row = self.deltas.setdefault(key, [0, 0, 0, 0, 0])
         for i, v in enumerate(vector):
             row[i] += sign * v
@@ -97,11 +102,12 @@ class Tally:
             self.add(after, 1)
 
     def rows(self) -> list[dict[str, Any]]:
-        return [
-            {"planner_id": p, "year": y, **dict(zip(COLUMNS, v, strict=True))}
-            for (p, y), v in sorted(self.deltas.items())
-            if any(v)
-        ]
+        return [_row(key, v) for key, v in sorted(self.deltas.items()) if any(v)]
+
+
+def _row(key: Key, values: Sequence[int]) -> dict[str, Any]:
+    p, d, y = key
+    return {"planner_id": p, "district_id": d, "year": y, **dict(zip(COLUMNS, values, strict=True))}
 
 
 def counted_from_row(kind: str, row: Any) -> Counted:
@@ -110,6 +116,7 @@ def counted_from_row(kind: str, row: Any) -> Counted:
         return Counted(
             kind,
             row.planner_id,
+            row.district_id,
             row.started_at,
             bool(row.deleted),
             row.review,
@@ -117,7 +124,7 @@ def counted_from_row(kind: str, row: Any) -> Counted:
             int(row.duration_s or 0),
         )
     at = row.issued_at if kind == "opinion" else row.collected_at
-    return Counted(kind, row.planner_id, at, bool(row.deleted))
+    return Counted(kind, row.planner_id, row.district_id, at, bool(row.deleted))
 
 
 async def apply(conn: AsyncConnection, tally: Tally) -> None:
@@ -128,7 +135,7 @@ async def apply(conn: AsyncConnection, tally: Tally) -> None:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(_totals)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[_totals.c.planner_id, _totals.c.year],
+        index_elements=[_totals.c.planner_id, _totals.c.district_id, _totals.c.year],
         set_={c: _totals.c[c] + stmt.excluded[c] for c in COLUMNS},
     )
     await conn.execute(stmt, rows)
@@ -138,8 +145,6 @@ async def apply(conn: AsyncConnection, tally: Tally) -> None:
 
 
 async def _years(conn: AsyncConnection, zone: ZoneInfo) -> range:
-    from .summary import RECORD_TIME_COLUMNS
-
     lows: list[datetime] = []
     highs: list[datetime] = []
     for table, column in RECORD_TIME_COLUMNS:
@@ -154,50 +159,45 @@ async def _years(conn: AsyncConnection, zone: ZoneInfo) -> range:
     return range(min(lows).astimezone(zone).year, max(highs).astimezone(zone).year + 1)
 
 
-async def from_records(conn: AsyncConnection, tz: str) -> dict[tuple[int, int], tuple[int, ...]]:
-    """The totals as the records give them, for every planner and every year that has records."""
-    from .summary import records_summary_query
-
-    out: dict[tuple[int, int], tuple[int, ...]] = {}
+async def from_records(conn: AsyncConnection, tz: str) -> dict[Key, tuple[int, ...]]:
+    """The totals as the records give them, for every planner, district and year that has records."""
+    out: dict[Key, tuple[int, ...]] = {}
     for year in await _years(conn, ZoneInfo(tz)):
-        for r in await conn.execute(records_summary_query(year, tz)):
+        for r in await conn.execute(records_totals_query(year, tz)):
             values = tuple(int(getattr(r, c)) for c in COLUMNS)
             if any(values):
-                out[(r.planner_id, year)] = values
+                out[(r.planner_id, r.district_id, year)] = values
     return out
 
 
-async def stored(conn: AsyncConnection) -> dict[tuple[int, int], tuple[int, ...]]:
-    rows = await conn.execute(sa.select(_totals))
-    out: dict[tuple[int, int], tuple[int, ...]] = {}
-    for r in rows:
+async def stored(conn: AsyncConnection) -> dict[Key, tuple[int, ...]]:
+    out: dict[Key, tuple[int, ...]] = {}
+    for r in await conn.execute(sa.select(_totals)):
         values = tuple(int(getattr(r, c)) for c in COLUMNS)
         if any(values):
-            out[(r.planner_id, r.year)] = values
+            out[(r.planner_id, r.district_id, r.year)] = values
     return out
 
 
 @dataclass(frozen=True)
 class Difference:
     planner_id: int
+    district_id: int
     year: int
     stored: Mapping[str, int]
     from_records: Mapping[str, int]
 
 
-def compare(
-    have: Mapping[tuple[int, int], tuple[int, ...]], want: Mapping[tuple[int, int], tuple[int, ...]]
-) -> list[Difference]:
+def compare(have: Mapping[Key, tuple[int, ...]], want: Mapping[Key, tuple[int, ...]]) -> list[Difference]:
     zero = (0,) * len(COLUMNS)
     return [
         Difference(
-            p,
-            y,
-            dict(zip(COLUMNS, have.get((p, y), zero), strict=True)),
-            dict(zip(COLUMNS, want.get((p, y), zero), strict=True)),
+            *key,
+            dict(zip(COLUMNS, have.get(key, zero), strict=True)),
+            dict(zip(COLUMNS, want.get(key, zero), strict=True)),
         )
-        for p, y in sorted(set(have) | set(want))
-        if have.get((p, y), zero) != want.get((p, y), zero)
+        for key in sorted(set(have) | set(want))
+        if have.get(key, zero) != want.get(key, zero)
     ]
 
 
@@ -214,7 +214,7 @@ async def rebuild(conn: AsyncConnection, tz: str) -> list[Difference]:
     want = await from_records(conn, tz)
     found = compare(await stored(conn), want)
     await conn.execute(_totals.delete())
-    rows = [{"planner_id": p, "year": y, **dict(zip(COLUMNS, v, strict=True))} for (p, y), v in want.items()]
+    rows = [_row(key, v) for key, v in sorted(want.items())]
     if rows:
         await conn.execute(_totals.insert(), rows)
     await conn.execute(_state.delete())
@@ -247,5 +247,5 @@ def describe(diffs: Iterable[Difference]) -> list[str]:
         changed = ", ".join(
             f"{c} {d.stored[c]} -> {d.from_records[c]}" for c in COLUMNS if d.stored[c] != d.from_records[c]
         )
-        lines.append(f"planner {d.planner_id}, {d.year}: {changed}")
+        lines.append(f"planner {d.planner_id}, district {d.district_id}, {d.year}: {changed}")
     return lines

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from server import totals
 from server.migrate import alembic_config
-from server.summary import records_summary_query
+from server.summary import records_totals_query
 from tests.conftest import LiveServer
 from tests.server.conftest import World, feedback, op, opinion, push, visit
 
@@ -54,7 +54,8 @@ def _data(kind: str, district: int, at: str, minutes: int | None) -> dict[str, A
 @dataclass
 class Known:
     kind: str
-    planner: int  # 0: p1 in district A, 1: p2 in district B
+    planner: int  # 0: p1 in district A, 1: p2 in district B, 2: p3 in both
+    district: int
     version: int
     deleted: bool = False
 
@@ -62,7 +63,7 @@ class Known:
 STEP = st.tuples(
     st.sampled_from(("create", "edit", "stale_edit", "delete", "confirm", "reject", "resend", "batch")),
     st.sampled_from(("visit", "visit", "opinion", "feedback")),
-    st.integers(0, 1),  # planner
+    st.integers(0, 2),  # planner
     st.sampled_from(TIMES),
     st.sampled_from(MINUTES),
     st.integers(0, 10_000),  # which earlier record or op
@@ -73,16 +74,17 @@ async def _step(
     world: World, records: dict[str, Known], sent: list[tuple[int, dict[str, Any]]], s: Any
 ) -> None:
     action, kind, planner, at, minutes, pick = s
-    clients = (world.p1, world.p2)
-    districts = (world.a, world.b)
-    staff = (world.s1, world.s2)
+    clients = (world.p1, world.p2, world.p3)  # type: ignore[attr-defined]
+    serves = ((world.a,), (world.b,), (world.a, world.b))
+    staff = {world.a: world.s1, world.b: world.s2}
+    district = serves[planner][pick % len(serves[planner])]
     live = sorted(rid for rid, k in records.items() if not k.deleted)
     if action == "create" or not live:
         rid = str(uuid.uuid4())
-        o = op(kind, _data(kind, districts[planner], at, minutes), rid)
+        o = op(kind, _data(kind, district, at, minutes), rid)
         [res] = await push(clients[planner], o)
         assert res["status"] == "applied", res
-        records[rid] = Known(kind, planner, res["version"])
+        records[rid] = Known(kind, planner, district, res["version"])
         sent.append((planner, o))
         return
     rid = live[pick % len(live)]
@@ -94,32 +96,35 @@ async def _step(
         mine = [r for r in live if records[r].planner == planner] or [None]
         old = mine[pick % len(mine)]
         ops = [
-            op(kind, _data(kind, districts[planner], at, minutes), new_id),
-            op(kind, _data(kind, districts[planner], TIMES[pick % len(TIMES)], 30), new_id, base_version=1),
-            op("opinion", _data("opinion", districts[planner], at, None)),
+            op(kind, _data(kind, district, at, minutes), new_id),
+            op(kind, _data(kind, district, TIMES[pick % len(TIMES)], 30), new_id, base_version=1),
+            op("opinion", _data("opinion", district, at, None)),
         ]
         if old is not None:
             ko = records[old]
-            ops.append(op(ko.kind, _data(ko.kind, districts[planner], at, minutes), old, ko.version))
+            ops.append(op(ko.kind, _data(ko.kind, district, at, minutes), old, ko.version))
         results = await push(clients[planner], *ops)
         assert [r["status"] for r in results[:3]] == ["applied"] * 3, results
-        records[new_id] = Known(kind, planner, results[1]["version"])
-        records[ops[2]["id"]] = Known("opinion", planner, 1)
+        records[new_id] = Known(kind, planner, district, results[1]["version"])
+        records[ops[2]["id"]] = Known("opinion", planner, district, 1)
         if old is not None and results[3]["status"] == "applied":
-            records[old].version = results[3]["version"]
+            records[old].version, records[old].district = results[3]["version"], district
         sent.extend((planner, o) for o in ops)
     elif action in ("edit", "stale_edit", "delete"):
+        # p3's edits may move a record to the other district it serves.
+        moved = serves[k.planner][pick % len(serves[k.planner])]
         base = k.version - 1 if action == "stale_edit" else k.version
-        data = None if action == "delete" else _data(k.kind, districts[k.planner], at, minutes)
+        data = None if action == "delete" else _data(k.kind, moved, at, minutes)
         o = op(k.kind, data, rid, base_version=base)
         [res] = await push(clients[k.planner], o)
         assert res["status"] in ("applied", "conflict"), res
         if res["status"] == "applied":
             k.version, k.deleted = res["version"], data is None
+            k.district = moved if data is not None else k.district
         sent.append((k.planner, o))
     elif action in ("confirm", "reject") and k.kind == "visit":
         body = {"reason_code": "verified_by_phone"} if action == "confirm" else {"reason": "照片不清"}
-        resp = await staff[k.planner].post(f"/api/visits/{rid}/{action}", json=body)
+        resp = await staff[k.district].post(f"/api/visits/{rid}/{action}", json=body)
         assert resp.status_code in (200, 409), resp.text  # 409: still checked in
         if resp.status_code == 200:
             k.version = resp.json()["version"]
@@ -133,22 +138,37 @@ async def _assert_totals_match_records(world: World) -> None:
     tz = world.api.settings.tz
     async with world.api.db.read() as conn:
         assert await totals.differences(conn, tz) == []
-        reference = {}
+        # The records' totals summed per planner and per district.
+        reference: dict[tuple[int, int], list[int]] = {}
+        by_district: dict[tuple[int, int], list[int]] = {}
         for year in (2025, 2026):
-            for r in await conn.execute(records_summary_query(year, tz)):
-                reference[(r.planner_id, year)] = r
+            for r in await conn.execute(records_totals_query(year, tz)):
+                for key, sums in (((r.planner_id, year), reference), ((r.district_id, year), by_district)):
+                    row = sums.setdefault(key, [0] * len(totals.COLUMNS))
+                    for i, c in enumerate(totals.COLUMNS):
+                        row[i] += int(getattr(r, c))
     for year in (2025, 2026):
         resp = await world.coord.get(f"/api/summary/planners?year={year}")
         assert resp.status_code == 200, resp.text
         for p in resp.json()["planners"]:
-            ref = reference[(p["planner_id"], year)]
-            assert (p["visits_confirmed"], p["visits_pending"], p["opinions"], p["feedback"]) == (
-                ref.visits_confirmed,
-                ref.visits_pending,
-                ref.opinions,
-                ref.feedback,
+            confirmed, hundredths, pending, opinions, feedback = reference.get(
+                (p["planner_id"], year), [0] * len(totals.COLUMNS)
             )
-            assert round(p["hours_confirmed"] * 100) == ref.confirmed_hundredths
+            assert (p["visits_confirmed"], p["visits_pending"], p["opinions"], p["feedback"]) == (
+                confirmed,
+                pending,
+                opinions,
+                feedback,
+            )
+            assert round(p["hours_confirmed"] * 100) == hundredths
+        resp = await world.coord.get(f"/api/dashboard?year={year}")
+        assert resp.status_code == 200, resp.text
+        for d in resp.json()["districts"]:
+            confirmed, hundredths, _, opinions, feedback = by_district.get(
+                (d["district_id"], year), [0] * len(totals.COLUMNS)
+            )
+            assert (d["visits_confirmed"], d["opinions"], d["feedback"]) == (confirmed, opinions, feedback)
+            assert round(d["hours_confirmed"] * 100) == hundredths
 
 
 @settings(
@@ -160,6 +180,9 @@ async def _assert_totals_match_records(world: World) -> None:
 async def test_summary_numbers_always_equal_the_sum_of_the_records(world: World, steps: list[Any]) -> None:
     # The world persists across examples: every history starts where the last one ended, which only
     # makes the invariant harder to keep.
+    if not hasattr(world, "p3"):
+        await world.api.add_user("p3", "planner", (world.a, world.b))
+        world.p3 = await world.api.login("p3")  # type: ignore[attr-defined]
     records: dict[str, Known] = getattr(world, "_known", {})
     sent: list[tuple[int, dict[str, Any]]] = getattr(world, "_sent", [])
     world._known, world._sent = records, sent  # type: ignore[attr-defined]
@@ -221,7 +244,7 @@ def test_db_totals_finds_a_tampered_number_and_repair_restores_the_sum_of_the_re
         _seed(server)
         with server.login("p1") as client:
             assert _summary(client, 2026)["visits_pending"] == 1
-    assert "0 planner-year(s)" in server.cli("db", "totals").stdout
+    assert "0 row(s)" in server.cli("db", "totals").stdout
 
     db = sqlite3.connect(server.data_dir / "fieldlog.sqlite3")
     with db:
@@ -232,7 +255,7 @@ def test_db_totals_finds_a_tampered_number_and_repair_restores_the_sum_of_the_re
     assert "visits_pending 7 -> 1" in found.stdout
 
     repaired = server.cli("db", "totals", "--repair")
-    assert "1 planner-year(s) differing from the records repaired" in repaired.stdout
+    assert "1 row(s) (planner, district, year) differing from the records repaired" in repaired.stdout
     assert server.cli("db", "totals").returncode == 0
 
 
