@@ -40,7 +40,7 @@ YEAR = 2026
 YEARS = int(os.environ.get("BENCH_YEARS", "1"))
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
 CACHE = Path(os.environ.get("BENCH_CACHE", "/tmp/fieldlog-bench-cache"))
-SCHEMA_TAG = "v2"
+SCHEMA_TAG = "v3"
 
 
 def _t(dt: datetime) -> str:
