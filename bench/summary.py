@@ -9,7 +9,7 @@ After the rows are generated, ``fieldlog db totals --repair`` builds the kept ye
 
 Prints JSON: medians over ``BENCH_RUNS`` (default 7) HTTP requests after one warm-up; the summary's SQL
 timed in-process (no HTTP, no JSON); and, in the same run as the baseline, the aggregate over the records
-that the summary ran before the kept totals (`server.summary.records_summary_query`, now the reference).
+that the summary ran before the kept totals (`server.summary.records_totals_query`, now the reference).
 The answer's numbers are checked against that reference.
 """
 
@@ -24,6 +24,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,7 @@ def prepared_db() -> tuple[Path, float]:
     return cached, time.perf_counter() - t0
 
 
-def _timed(c: sa.Connection, query: sa.Select[Any]) -> tuple[list[float], list[Any]]:
+def _timed(c: sa.Connection, query: sa.Select[Any]) -> tuple[list[float], Sequence[Any]]:
     rows = c.execute(query).all()
     times = []
     for _ in range(RUNS):
@@ -163,20 +164,23 @@ def _timed(c: sa.Connection, query: sa.Select[Any]) -> tuple[list[float], list[A
 def sql_only(db: Path) -> tuple[list[float], list[float], dict[int, tuple[int, int, int]]]:
     """The summary's statement and the records aggregate, in-process; and the reference numbers."""
     from server.auth import CurrentUser
-    from server.summary import records_summary_query, summary_query
+    from server.summary import records_totals_query, summary_query
 
     engine = sa.create_engine(f"sqlite:///{db}")
     coord = CurrentUser(0, "coord", "coordinator", "", frozenset())
     with engine.connect() as c:
         kept, _ = _timed(c, summary_query(YEAR, "Asia/Shanghai", coord))
-        aggregate, rows = _timed(c, records_summary_query(YEAR, "Asia/Shanghai"))
+        aggregate, rows = _timed(c, records_totals_query(YEAR, "Asia/Shanghai"))
     engine.dispose()
-    reference = {
-        r.planner_id: (r.visits_confirmed, r.visits_pending, r.confirmed_hundredths)
-        for r in rows
-        if r.visits_confirmed or r.visits_pending
-    }
-    return kept, aggregate, reference
+    reference: dict[int, tuple[int, int, int]] = {}
+    for r in rows:  # per planner and district: summed per planner
+        n, pending, h = reference.get(r.planner_id, (0, 0, 0))
+        reference[r.planner_id] = (
+            n + r.visits_confirmed,
+            pending + r.visits_pending,
+            h + r.confirmed_hundredths,
+        )
+    return kept, aggregate, {k: v for k, v in reference.items() if v[0] or v[1]}
 
 
 def main() -> int:

@@ -3,10 +3,10 @@
 `summary_query` reads the per-planner yearly totals that every write keeps (`server.totals`), joined to
 the planners in scope and their unexcused absences: a few thousand rows whatever the number of visits.
 
-`records_summary_query` computes the same totals from the records, the reference the kept totals are
-rebuilt from and checked against. Its visits are read only through two partial indexes
-(`server.models.summary_indexes`): confirmed-and-checked-out, and pending, each planner first so that
-GROUP BY streams without a sort and rows that do not count are never touched.
+`records_totals_query` computes the same totals from the records, one row per planner and district: the
+reference the kept totals are rebuilt from and checked against (``fieldlog db totals``), not a hot path.
+Its visit branches keep the literal WHERE of the partial indexes (`server.models.summary_indexes`), so
+only visits that count are read.
 A visit belongs to the year it started in the deployment's time zone, so the year is turned into UTC
 bounds (`shared.rules.year_bounds`) and compared with the stored UTC start.
 """
