@@ -94,10 +94,6 @@ def _live(t: sa.Table) -> sa.ColumnElement[bool]:
     return t.c.deleted == sa.false()
 
 
-#: The record tables and the time column that decides a record's year.
-RECORD_TIME_COLUMNS = ((_visits, "started_at"), (_opinions, "issued_at"), (_feedback, "collected_at"))
-
-
 def _absences(start: datetime, end: datetime) -> sa.Subquery:
     return (
         sa.select(_attendance.c.planner_id, sa.func.count().label("n"))

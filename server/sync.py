@@ -31,7 +31,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import protocol
 from shared.profiles import Profile
-from shared.records import INVITATION_RESPONSE, KINDS, VISIT, RecordError, parse_time, validate
+from shared.records import (
+    INVITATION_RESPONSE,
+    KINDS,
+    OCCURRED_FIELD,
+    VISIT,
+    RecordError,
+    parse_time,
+    validate,
+)
 from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnight
 
 from . import totals
@@ -47,7 +55,6 @@ from .totals import Counted, Tally
 _ops = table_of(AppliedOp)
 _conflicts = table_of(Conflict)
 TABLES = {kind: table_of(model) for kind, model in RECORD_MODELS.items()}
-_OCCURRED = {"visit": "started_at", "opinion": "issued_at", "feedback": "collected_at"}
 
 NOT_YOURS = "is not one of your records"
 REFUSED = "id: the database refused this record; nothing of it was kept"
@@ -203,7 +210,7 @@ def _typed_columns(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
         # The same whole seconds as shared.rules.visit_seconds, without parsing the times again.
         cols["duration_s"] = 0 if ended is None else max(0, int((ended - started).total_seconds()))
     else:
-        cols[_OCCURRED[kind]] = datetime.fromisoformat(clean[_OCCURRED[kind]])
+        cols[OCCURRED_FIELD[kind]] = datetime.fromisoformat(clean[OCCURRED_FIELD[kind]])
     return cols
 
 
@@ -211,7 +218,7 @@ def _counted_fields(kind: str, cols: Mapping[str, Any]) -> tuple[int, datetime, 
     """From `_typed_columns`: district, the record's time, whether a visit is checked out, its seconds."""
     if kind == VISIT:
         return cols["district_id"], cols["started_at"], cols["ended_at"] is not None, cols["duration_s"]
-    return cols["district_id"], cols[_OCCURRED[kind]], False, 0
+    return cols["district_id"], cols[OCCURRED_FIELD[kind]], False, 0
 
 
 def _result(op: ParsedOp, status: str, version: int | None, error: str | None) -> dict[str, Any]:
@@ -331,7 +338,7 @@ async def _load_current(conn: AsyncConnection, ops: Sequence[ParsedOp]) -> dict[
                 t.c.deleted,
                 sa.cast(t.c.review if visit else sa.null(), sa.String).label("review"),
                 t.c.district_id,
-                t.c[_OCCURRED[kind]].label("at"),
+                t.c[OCCURRED_FIELD[kind]].label("at"),
                 (t.c.ended_at.is_not(None) if visit else sa.false()).label("ended"),
                 (t.c.duration_s if visit else sa.literal(0)).label("duration_s"),
             ).where(t.c.id.in_(ids))

@@ -34,12 +34,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.records import VISIT
+from shared.records import KINDS, OCCURRED_FIELD, VISIT
 from shared.rules import CONFIRMED, PENDING
 
 from .db import Database, lock_writers, utcnow
-from .models import TOTALS_COLUMNS, PlannerYearTotals, TotalsState, table_of
-from .summary import RECORD_TIME_COLUMNS, records_totals_query
+from .models import RECORD_MODELS, TOTALS_COLUMNS, PlannerYearTotals, TotalsState, table_of
+from .summary import records_totals_query
 
 _totals = table_of(PlannerYearTotals)
 _state = table_of(TotalsState)
@@ -123,7 +123,7 @@ def counted_from_row(kind: str, row: Any) -> Counted:
             row.ended_at is not None,
             int(row.duration_s or 0),
         )
-    at = row.issued_at if kind == "opinion" else row.collected_at
+    at = getattr(row, OCCURRED_FIELD[kind])
     return Counted(kind, row.planner_id, row.district_id, at, bool(row.deleted))
 
 
@@ -147,8 +147,8 @@ async def apply(conn: AsyncConnection, tally: Tally) -> None:
 async def _years(conn: AsyncConnection, zone: ZoneInfo) -> range:
     lows: list[datetime] = []
     highs: list[datetime] = []
-    for table, column in RECORD_TIME_COLUMNS:
-        c = table.c[column]
+    for kind in KINDS:
+        c = table_of(RECORD_MODELS[kind]).c[OCCURRED_FIELD[kind]]
         # min/max keep the column's type, so these come back as aware datetimes on both engines.
         low, high = (await conn.execute(sa.select(sa.func.min(c), sa.func.max(c)))).one()
         if low is not None:

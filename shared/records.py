@@ -262,7 +262,10 @@ def _cross_checks(kind: str, d: dict[str, Any]) -> None:
             raise RecordError("lon" if d["lon"] is None else "lat", "lat and lon go together")
 
 
+#: The field whose time places a record in a year: a visit's start, an opinion's issue, feedback's collection.
+OCCURRED_FIELD: Final = {VISIT: "started_at", OPINION: "issued_at", FEEDBACK: "collected_at"}
+
+
 def occurred_at(kind: str, data: Mapping[str, Any]) -> str:
-    """The time that places a record in a year: a visit's start, an opinion's issue, feedback's collection."""
-    key = {VISIT: "started_at", OPINION: "issued_at", FEEDBACK: "collected_at"}[kind]
-    return str(data[key])
+    """The time that places a record in a year (`OCCURRED_FIELD`)."""
+    return str(data[OCCURRED_FIELD[kind]])
