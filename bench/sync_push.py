@@ -8,11 +8,12 @@ Measured in the same run, medians over ``BENCH_RUNS`` (default 5) runs:
   ``engine_sync_s`` is the whole sync (push, photo check, and pulling the 10,000 records back);
 - ``repush_s``: the same 10,000 ops pushed again from a copy of the phone taken before the first sync
   (every answer ``duplicate``; the server's row count is asserted to stay 10,000, every version 1);
-- ``raw_insert_s``: the same 10,000 rows inserted with sqlite3 ``executemany`` into a migrated server
-  database in one transaction, rows prepared beforehand (the floor; ``raw_insert_with_oplog_s`` also
-  writes the op log rows the protocol needs for idempotency);
+- ``raw_insert_s``: the same 10,000 rows inserted with sqlite3 ``executemany`` in one transaction, rows
+  prepared beforehand, into a copy of the server's database taken just before that run's push (the
+  floor, on the same data and with the server's pragmas; ``raw_insert_with_oplog_s`` also writes the
+  op log rows the protocol needs for idempotency);
 - ``server_handler_inprocess_s``: the server's push handler called in-process on the same batches (no
-  HTTP, no client), to show where the push time goes;
+  HTTP, no client), on another such copy, to show where the push time goes;
 - ``naive_per_record_s``: one POST per record (the ODK-style peer) for ``NAIVE_N`` records, scaled to
   10,000 and said so in ``naive_scaled_from``.
 """
@@ -29,6 +30,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,15 +74,23 @@ def _sql_time(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def snapshot(db: Path) -> Path:
+    """A consistent copy of a live server database (SQLite's backup API), in a new temporary folder."""
+    copy = Path(tempfile.mkdtemp(prefix="fieldlog-snap-")) / "snap.sqlite3"
+    with closing(sqlite3.connect(db)) as src, closing(sqlite3.connect(copy)) as dst:
+        src.backup(dst)
+    return copy
+
+
 def raw_insert(
     template: Path, records: list[dict[str, Any]], planner_id: int, district_id: int, with_oplog: bool
 ) -> float:
-    """Insert the records as server rows with plain sqlite3 (WAL, synchronous=NORMAL like the server)."""
+    """Insert the records as server rows with plain sqlite3, with the server's pragmas (server.db)."""
     work = Path(tempfile.mkdtemp(prefix="fieldlog-raw-")) / "raw.sqlite3"
     shutil.copy(template, work)
     conn = sqlite3.connect(work, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA synchronous=FULL")
     now = _sql_time(datetime.now(UTC).isoformat())
     rows = []
     ops = []
@@ -283,9 +293,8 @@ def main() -> int:
             "server_handler_inprocess_s",
         )
     }
-    with ServerProcess() as srv, ServerProcess() as template_srv:
+    with ServerProcess() as srv:
         srv.migrate()
-        template_srv.migrate()
         district_id = srv.add_district(DISTRICT)
         srv.start()
         data = visits(N, district_id)
@@ -298,6 +307,8 @@ def main() -> int:
             store.save_many("visit", data)
             store.close()
             shutil.copytree(work, work.with_name(work.name + "-copy"))  # the phone before the sync
+            # The floor and the in-process handler start from the database this push starts from.
+            before = snapshot(srv.db_path)
             store = LocalStore(work / "phone.sqlite3")
             first = timed_sync(store, srv.url, session.token)
             store.close()
@@ -318,13 +329,10 @@ def main() -> int:
             results["engine_sync_s"].append(first["sync_s"])
             results["engine_pull_s"].append(first["pull_s"])
             results["repush_s"].append(again["push_s"])
-            results["raw_insert_s"].append(raw_insert(template_srv.db_path, data, 1, district_id, False))
-            results["raw_insert_with_oplog_s"].append(
-                raw_insert(template_srv.db_path, data, 1, district_id, True)
-            )
-            results["server_handler_inprocess_s"].append(
-                server_handler_inprocess(template_srv.db_path, data, 1000)
-            )
+            results["raw_insert_s"].append(raw_insert(before, data, planner_id, district_id, False))
+            results["raw_insert_with_oplog_s"].append(raw_insert(before, data, planner_id, district_id, True))
+            results["server_handler_inprocess_s"].append(server_handler_inprocess(before, data, 1000))
+            shutil.rmtree(before.parent, ignore_errors=True)
 
             naive_user = f"naive{run}"
             srv.add_user(naive_user, "planner", (DISTRICT,))

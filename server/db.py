@@ -120,24 +120,38 @@ def sqlite_datetime(value: datetime | None) -> str | None:
     """An instant as SQLAlchemy's SQLite DATETIME stores it (naive UTC, always with microseconds)."""
     if value is None:
         return None
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    # The UTC isoformat without its "+00:00": one call fewer than replace(tzinfo=None) on a hot path.
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
-def _sqlite_converter(column: sa.Column[Any]) -> Any:
+_encode_json = msgspec.json.Encoder().encode
+
+
+def _sqlite_column(column: sa.Column[Any], values: list[Any]) -> list[Any]:
+    """One column of an executemany, converted to what SQLAlchemy's SQLite types would bind."""
     if isinstance(column.type, UTCDateTime):
-        return sqlite_datetime
+        # A batch's rows share objects such as the receive time: convert each distinct object once.
+        memo: dict[int, str | None] = {}
+        out = []
+        for v in values:
+            key = id(v)
+            if key not in memo:
+                memo[key] = sqlite_datetime(v)
+            out.append(memo[key])
+        return out
     if isinstance(column.type, sa.JSON):
-        return lambda v: None if v is None else _json_dumps(v)
+        return [None if v is None else _encode_json(v).decode() for v in values]
     if isinstance(column.type, sa.Boolean):
-        return lambda v: None if v is None else int(v)
-    return None
+        return [None if v is None else int(v) for v in values]
+    return values
 
 
 async def insert_many(conn: AsyncConnection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     """``INSERT`` of many rows with the same keys, as one executemany.
 
-    On SQLite the values are converted here, once, and handed to the driver as tuples: for a 1,000-record
-    push this halves the time SQLAlchemy's per-value bind processing takes. Elsewhere it is Core's insert.
+    On SQLite the values are converted here, a column at a time, and handed to the driver as tuples: for a
+    1,000-record push this takes a quarter of the time of SQLAlchemy's per-value bind processing.
+    Elsewhere it is Core's insert.
     """
     if not rows:
         return
@@ -145,16 +159,8 @@ async def insert_many(conn: AsyncConnection, table: sa.Table, rows: list[dict[st
         await conn.execute(table.insert(), rows)
         return
     names = list(rows[0])
-    converters = [_sqlite_converter(table.c[n]) for n in names]
     quote = conn.dialect.identifier_preparer.quote
     columns = ", ".join(quote(n) for n in names)
     sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({', '.join('?' * len(names))})"
-    columns_out = []
-    for n, f in zip(names, converters, strict=True):
-        values = [r[n] for r in rows]
-        if f is not None:
-            # A batch's rows share objects such as the receive time: convert each distinct object once.
-            seen: dict[int, Any] = {}
-            values = [seen[id(v)] if id(v) in seen else seen.setdefault(id(v), f(v)) for v in values]
-        columns_out.append(values)
+    columns_out = [_sqlite_column(table.c[n], [r[n] for r in rows]) for n in names]
     await conn.exec_driver_sql(sql, list(zip(*columns_out, strict=True)))

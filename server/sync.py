@@ -18,6 +18,7 @@ checked before the transaction; each new op's data is validated in Python, re-se
 from __future__ import annotations
 
 import math
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,8 +38,9 @@ from shared.records import (
     OCCURRED_FIELD,
     VISIT,
     RecordError,
+    Times,
     parse_time,
-    validate,
+    validate_parsed,
 )
 from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnight
 
@@ -63,7 +65,7 @@ REFUSED = "id: the database refused this record; nothing of it was kept"
 # --- request parsing: structural problems are a 400 for the whole request ---------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ParsedOp:
     index: int
     op_id: str
@@ -72,6 +74,7 @@ class ParsedOp:
     base_version: int
     data: Any  # None deletes
     clean: dict[str, Any] | None = None
+    times: Times | None = None
     error: str | None = None
 
 
@@ -109,23 +112,61 @@ def parse_push(body: Any) -> PushRequest:
         raise bad_request("clock_offset_s", "must be a number of seconds")
     parsed: list[ParsedOp] = []
     for i, op in enumerate(ops):
-        where = f"ops[{i}]"
-        if not isinstance(op, Mapping):
-            raise bad_request(where, "must be an object")
-        op_id = op.get("op_id")
-        if not isinstance(op_id, str) or not op_id.strip():
-            raise bad_request(f"{where}.op_id", "is required")
-        if len(op_id) > 100:
-            raise bad_request(f"{where}.op_id", "is longer than 100 characters")
-        for name in ("kind", "id"):
-            if not isinstance(op.get(name), str):
-                raise bad_request(f"{where}.{name}", "is required (text)")
-        if "base_version" not in op or not _is_int(op["base_version"]):
-            raise bad_request(f"{where}.base_version", "is required (a whole number, 0 to create)")
-        if "data" not in op or not (op["data"] is None or isinstance(op["data"], Mapping)):
-            raise bad_request(f"{where}.data", "is required (an object, or null to delete)")
-        parsed.append(ParsedOp(i, op_id, op["kind"], op["id"], op["base_version"], op["data"]))
+        # The common case, a well-formed op decoded from JSON, in one test; anything else gets the checks
+        # one by one, so the 400 names the first field that is wrong.
+        if isinstance(op, dict):
+            op_id, kind, rid = op.get("op_id"), op.get("kind"), op.get("id")
+            base, data = op.get("base_version"), op.get("data", _ABSENT)
+            if (
+                type(op_id) is str
+                and 0 < len(op_id) <= 100
+                and not op_id.isspace()
+                and type(kind) is str
+                and type(rid) is str
+                and type(base) is int
+                and (data is None or type(data) is dict)
+            ):
+                parsed.append(ParsedOp(i, op_id, kind, rid, base, data))
+                continue
+        parsed.append(_parse_op(i, op))
     return PushRequest(device_id.strip(), parsed, None if offset is None else float(offset))
+
+
+#: A UUID as `str(uuid.UUID(...))` writes it: checked by pattern first, as most ids are written so.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _check_id(value: str) -> None:
+    if _CANONICAL_UUID.fullmatch(value):
+        return
+    try:
+        canonical = str(uuid.UUID(value))
+    except ValueError:
+        raise RecordError("id", "must be a UUID") from None
+    # The id is also the phone's key for the record: it must come back exactly as it was sent.
+    raise RecordError("id", f"must be a UUID written as {canonical}")
+
+
+_ABSENT: Any = object()
+
+
+def _parse_op(i: int, op: Any) -> ParsedOp:
+    where = f"ops[{i}]"
+    if not isinstance(op, Mapping):
+        raise bad_request(where, "must be an object")
+    op_id = op.get("op_id")
+    if not isinstance(op_id, str) or not op_id.strip():
+        raise bad_request(f"{where}.op_id", "is required")
+    if len(op_id) > 100:
+        raise bad_request(f"{where}.op_id", "is longer than 100 characters")
+    for name in ("kind", "id"):
+        if not isinstance(op.get(name), str):
+            raise bad_request(f"{where}.{name}", "is required (text)")
+    if "base_version" not in op or not _is_int(op["base_version"]):
+        raise bad_request(f"{where}.base_version", "is required (a whole number, 0 to create)")
+    if "data" not in op or not (op["data"] is None or isinstance(op["data"], Mapping)):
+        raise bad_request(f"{where}.data", "is required (an object, or null to delete)")
+    return ParsedOp(i, op_id, op["kind"], op["id"], op["base_version"], op["data"])
 
 
 def _check_op(op: ParsedOp, user: CurrentUser) -> None:
@@ -133,13 +174,7 @@ def _check_op(op: ParsedOp, user: CurrentUser) -> None:
     try:
         if op.kind not in KINDS and op.kind != INVITATION_RESPONSE:
             raise RecordError("kind", f"must be one of {', '.join((*KINDS, INVITATION_RESPONSE))}")
-        try:
-            canonical = str(uuid.UUID(op.id))
-        except ValueError:
-            raise RecordError("id", "must be a UUID") from None
-        if canonical != op.id:
-            # The id is also the phone's key for the record: it must come back exactly as it was sent.
-            raise RecordError("id", f"must be a UUID written as {canonical}")
+        _check_id(op.id)
         if op.base_version < 0:
             raise RecordError("base_version", "must be 0 (create) or the version the edit was made on")
         if op.data is None:
@@ -148,13 +183,13 @@ def _check_op(op: ParsedOp, user: CurrentUser) -> None:
             return
         if op.data is None and op.kind == INVITATION_RESPONSE:
             raise RecordError("data", "an answer cannot be deleted; send the new answer")
-        clean = validate(op.kind, op.data)
+        clean, times = validate_parsed(op.kind, op.data)
         if op.kind == INVITATION_RESPONSE:
             op.clean = clean
             return
         if clean["district_id"] not in user.district_ids:
             raise RecordError("district_id", "is not a district you serve")
-        op.clean = clean
+        op.clean, op.times = clean, times
     except RecordError as exc:
         op.error = str(exc)
 
@@ -199,18 +234,18 @@ class _Writes:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _typed_columns(kind: str, clean: dict[str, Any]) -> dict[str, Any]:
-    # Cleaned times are always ISO 8601 with an offset (validate wrote them), so fromisoformat suffices.
+def _typed_columns(kind: str, clean: dict[str, Any], times: Times) -> dict[str, Any]:
+    """The record's columns besides ``data``, from its cleaned fields and the times validate parsed."""
     cols: dict[str, Any] = {"district_id": clean["district_id"]}
     if kind == VISIT:
-        started = datetime.fromisoformat(clean["started_at"])
-        ended = datetime.fromisoformat(clean["ended_at"]) if clean["ended_at"] else None
+        started, ended = times["started_at"], times["ended_at"]
+        assert started is not None  # required
         cols["started_at"] = started
         cols["ended_at"] = ended
         # The same whole seconds as shared.rules.visit_seconds, without parsing the times again.
         cols["duration_s"] = 0 if ended is None else max(0, int((ended - started).total_seconds()))
     else:
-        cols[OCCURRED_FIELD[kind]] = datetime.fromisoformat(clean[OCCURRED_FIELD[kind]])
+        cols[OCCURRED_FIELD[kind]] = times[OCCURRED_FIELD[kind]]
     return cols
 
 
@@ -378,7 +413,7 @@ def _apply(
     if cur is None:
         if op.base_version != 0:
             return _result(op, protocol.REJECTED, None, f"id: {NOT_YOURS}")
-        assert op.clean is not None
+        assert op.clean is not None and op.times is not None
         row = {
             "id": op.id,
             "planner_id": user.id,
@@ -389,7 +424,7 @@ def _apply(
             "device_id": req.device_id,
             "received_at": now,
             "updated_at": now,
-            **_typed_columns(op.kind, op.clean),
+            **_typed_columns(op.kind, op.clean, op.times),
         }
         if op.kind == VISIT:
             row.update(
@@ -441,8 +476,8 @@ def _apply(
     if op.data is None:
         values["deleted"] = True
     else:
-        assert op.clean is not None
-        values.update(data=op.clean, **_typed_columns(op.kind, op.clean))
+        assert op.clean is not None and op.times is not None
+        values.update(data=op.clean, **_typed_columns(op.kind, op.clean, op.times))
         cur.district_id, cur.at, cur.ended, cur.duration_s = _counted_fields(op.kind, values)
         if op.kind == VISIT:
             values["clock_offset_s"] = req.clock_offset_s

@@ -50,27 +50,30 @@ def new_id() -> str:
 
 def parse_time(value: str) -> datetime:
     """Parse ISO 8601 with an offset; a naive time is refused because its instant is unknown."""
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if dt.tzinfo is None or dt.utcoffset() is None:
+    dt = datetime.fromisoformat(value)  # Python 3.11 reads a "Z" suffix as UTC
+    if dt.tzinfo is None:
         raise ValueError("needs an offset such as +08:00")
     return dt
 
 
 # --- field checkers: each returns the cleaned value or raises ValueError(message) ---
+# They run for every record of every push, so each takes its common case first, in as few steps as it can.
 
 
 def _text(max_len: int, *, required: bool) -> Callable[[Any], str | None]:
     def check(v: Any) -> str | None:
-        if v is None or (isinstance(v, str) and not v.strip()):
-            if required:
-                raise ValueError("is required")
-            return None if v is None else ""
-        if not isinstance(v, str):
+        if isinstance(v, str):
+            v = v.strip()
+            if len(v) > max_len:
+                raise ValueError(f"is longer than {max_len} characters")
+            if v or not required:
+                return v
+            raise ValueError("is required")
+        if v is not None:
             raise ValueError("must be text")
-        v = v.strip()
-        if len(v) > max_len:
-            raise ValueError(f"is longer than {max_len} characters")
-        return v
+        if required:
+            raise ValueError("is required")
+        return None
 
     return check
 
@@ -84,33 +87,44 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
-def _time(*, required: bool) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        if v is None:
-            if required:
-                raise ValueError("is required")
-            return None
-        if not isinstance(v, str):
-            raise ValueError("must be an ISO 8601 time with an offset")
-        try:
-            return parse_time(v).isoformat()
-        except ValueError as exc:
-            raise ValueError(f"must be an ISO 8601 time with an offset ({exc})") from None
+class _Time:
+    """A time field. It returns the parsed time; `validate` writes it back as canonical ISO 8601 text."""
 
-    return check
+    def __init__(self, *, required: bool) -> None:
+        self.required = required
+
+    def __call__(self, v: Any) -> datetime | None:
+        if isinstance(v, str):
+            try:
+                return parse_time(v)
+            except ValueError as exc:
+                raise ValueError(f"must be an ISO 8601 time with an offset ({exc})") from None
+        if v is not None:
+            raise ValueError("must be an ISO 8601 time with an offset")
+        if self.required:
+            raise ValueError("is required")
+        return None
+
+
+def _time(*, required: bool) -> _Time:
+    return _Time(required=required)
 
 
 def _number(lo: float, hi: float, *, required: bool) -> Callable[[Any], float | None]:
     def check(v: Any) -> float | None:
-        if v is None:
-            if required:
-                raise ValueError("is required")
-            return None
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-            raise ValueError("must be a number")
-        if not lo <= v <= hi:
+        if type(v) is not float:  # the exact type: the common case first, and a bool is never a number
+            if v is None:
+                if required:
+                    raise ValueError("is required")
+                return None
+            if type(v) is not int:
+                raise ValueError("must be a number")
+            v = float(v)
+        if not lo <= v <= hi:  # also refuses NaN and infinities
+            if not math.isfinite(v):
+                raise ValueError("must be a number")
             raise ValueError(f"must be between {lo:g} and {hi:g}")
-        return float(v)
+        return v
 
     return check
 
@@ -227,15 +241,30 @@ SCHEMAS: Final[dict[str, dict[str, Checker]]] = {
 }
 
 
+#: Each kind's time fields, which `validate` parses once and hands to the cross-checks.
+_TIME_FIELDS: Final = {
+    kind: tuple(n for n, c in schema.items() if isinstance(c, _Time)) for kind, schema in SCHEMAS.items()
+}
+_FIELD_NAMES: Final = {kind: frozenset(schema) for kind, schema in SCHEMAS.items()}
+
+#: A record's times as `validate_parsed` returns them: field name to aware datetime (None: not given).
+Times = dict[str, datetime | None]
+
+
 def validate(kind: str, data: Any) -> dict[str, Any]:
     """Return a cleaned copy of ``data`` for ``kind`` or raise `RecordError` naming the field."""
+    return validate_parsed(kind, data)[0]
+
+
+def validate_parsed(kind: str, data: Any) -> tuple[dict[str, Any], Times]:
+    """`validate`, also returning the record's times parsed, for a caller that would parse them again."""
     schema = SCHEMAS.get(kind)
     if schema is None:
         raise RecordError("kind", f"must be one of {', '.join(SCHEMAS)}")
     if not isinstance(data, Mapping):
         raise RecordError("data", "must be an object")
-    unknown = sorted(str(k) for k in set(data) - set(schema))
-    if unknown:
+    if not _FIELD_NAMES[kind].issuperset(data):
+        unknown = sorted(str(k) for k in set(data) - _FIELD_NAMES[kind])
         # An empty key still needs a name the planner can act on.
         raise RecordError(unknown[0] or "data", f"{unknown[0]!r} is not a field of a {kind}")
     clean: dict[str, Any] = {}
@@ -244,13 +273,18 @@ def validate(kind: str, data: Any) -> dict[str, Any]:
             clean[name] = check(data.get(name))
         except ValueError as exc:
             raise RecordError(name, str(exc)) from None
-    _cross_checks(kind, clean)
-    return clean
+    times: Times = {}
+    for name in _TIME_FIELDS[kind]:
+        dt = times[name] = clean[name]
+        clean[name] = None if dt is None else dt.isoformat()
+    _cross_checks(kind, clean, times)
+    return clean, times
 
 
-def _cross_checks(kind: str, d: dict[str, Any]) -> None:
+def _cross_checks(kind: str, d: dict[str, Any], times: Times) -> None:
     if kind == VISIT:
-        if d["ended_at"] is not None and parse_time(d["ended_at"]) < parse_time(d["started_at"]):
+        ended, started = times["ended_at"], times["started_at"]
+        if ended is not None and started is not None and ended < started:
             raise RecordError("ended_at", "is before started_at")
         if (d["lat"] is None) != (d["lon"] is None):
             raise RecordError("lon" if d["lon"] is None else "lat", "lat and lon go together")

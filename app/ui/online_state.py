@@ -41,6 +41,3 @@ class OnlineScreens:
 
     def _fail(self, exc: OnlineError) -> None:
         self.error = plain(self.lang, exc)
-
-
-

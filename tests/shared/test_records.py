@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.records import FEEDBACK, OPINION, VISIT, RecordError, validate
+from shared.records import FEEDBACK, OPINION, VISIT, RecordError, parse_time, validate, validate_parsed
 
 VISIT_OK: dict[str, Any] = {
     "district_id": 1,
@@ -41,6 +42,9 @@ def test_a_complete_visit_is_accepted_and_normalised() -> None:
         ("started_at", "yesterday"),
         ("ended_at", "2026-03-01T08:00:00+08:00"),  # before check-in
         ("lat", 91),
+        ("lat", float("nan")),
+        ("lon", float("inf")),
+        ("accuracy_m", True),  # JSON true is not a number
         ("lon", "113"),
         ("accuracy_m", -1),
         ("photos", ["not-a-digest"]),
@@ -106,3 +110,23 @@ def test_any_garbage_either_validates_or_names_a_field(data: dict[str, Any]) -> 
         except RecordError as exc:
             assert exc.field
             assert str(exc).startswith(exc.field)
+
+
+_offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+_instants = st.datetimes(datetime(2000, 1, 1), datetime(2100, 1, 1), timezones=_offsets)
+
+
+@given(_instants, st.integers(0, 10 * 24 * 3600), st.sampled_from(["isoformat", "z", "space"]))
+def test_visit_times_are_kept_as_the_instants_written_whatever_the_spelling(
+    start: datetime, seconds: int, spelling: str
+) -> None:
+    def spell(dt: datetime) -> str:
+        if spelling == "z":
+            return dt.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+        return dt.isoformat(sep=" " if spelling == "space" else "T")
+
+    end = start + timedelta(seconds=seconds)
+    clean, times = validate_parsed(VISIT, dict(VISIT_OK, started_at=spell(start), ended_at=spell(end)))
+    assert (times["started_at"], times["ended_at"]) == (start, end)
+    assert parse_time(clean["started_at"]) == start and parse_time(clean["ended_at"]) == end
+    assert clean == validate(VISIT, clean), "cleaning twice changes nothing"
