@@ -29,9 +29,15 @@ def _json_dumps(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
+def _json_loads(text: str | bytes) -> Any:
+    # And reads it several times faster than json.loads (pulls and exports read every record's data).
+    return msgspec.json.decode(text)
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine for ``url``; on SQLite with the pragmas and the BEGIN handling described above."""
     kwargs.setdefault("json_serializer", _json_dumps)
+    kwargs.setdefault("json_deserializer", _json_loads)
     if make_url(url).get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     # LIFO: the connection used last is used next, with its page cache and memory map still warm.

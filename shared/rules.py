@@ -68,15 +68,18 @@ def year_bounds(year: int, tz: str | tzinfo = DEFAULT_TZ) -> tuple[datetime, dat
     return datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 
 
-def left_open_overnight(started_at: str, ended_at: str | None, now: datetime, tz: str = DEFAULT_TZ) -> bool:
+def left_open_overnight(
+    started_at: str | datetime, ended_at: str | datetime | None, now: datetime, tz: str = DEFAULT_TZ
+) -> bool:
     """True when a visit crossed local midnight without a check-out, or was checked out on a later day.
 
-    Such a visit is flagged for a person to look at; it is never counted silently.
+    Such a visit is flagged for a person to look at; it is never counted silently. The times are ISO 8601
+    text or aware datetimes.
     """
     zone = ZoneInfo(tz)
-    start_day = parse_time(started_at).astimezone(zone).date()
-    end = parse_time(ended_at) if ended_at is not None else now
-    return end.astimezone(zone).date() > start_day
+    start = parse_time(started_at) if isinstance(started_at, str) else started_at
+    end = now if ended_at is None else parse_time(ended_at) if isinstance(ended_at, str) else ended_at
+    return end.astimezone(zone).date() > start.astimezone(zone).date()
 
 
 @dataclass(frozen=True)
