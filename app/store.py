@@ -209,16 +209,36 @@ def _now() -> str:
 
 
 def _utc(dt: datetime) -> str:
-    # One fixed UTC format so that text order is time order in SQL.
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # One fixed UTC format so that text order is time order in SQL: 2026-03-01T01:00:00.000000Z. Spelt
+    # with isoformat, a fifth of strftime's time, as a pull stamps every record it stores.
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def _parse_stamp(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def _compact_encoder() -> Any:
+    """The json module's C encoder, made once: ``json.dumps`` builds an encoder per call, and a pulled
+    page of 1,000 records is 2,000 calls. Where the C encoder is missing, ``json.dumps`` itself."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    # markers=None: no cycle check, as these values come from JSON and are trees.
+    return make(None, _refuse, _json_str, None, ":", ",", False, False, True)
+
+
+def _refuse(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_ENCODE: Final = _compact_encoder()
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if _ENCODE is None:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return "".join(_ENCODE(value, 0))
 
 
 def _occurred_utc(kind: str, data: Mapping[str, Any]) -> str | None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.status import record_status
-from app.store import MIGRATIONS, SCHEMA_VERSION, LocalStore, make_engine, migrate
+from app.store import MIGRATIONS, SCHEMA_VERSION, LocalStore, _dumps, _utc, make_engine, migrate
 from shared.records import RecordError
 from tests.app.helpers import feedback, visit
 
@@ -445,3 +448,26 @@ def test_an_uploaded_photo_of_a_visit_still_under_review_stays_on_the_phone(stor
     store.mark_photos_uploaded([digest])
     assert store.release_confirmed_photos() == []
     assert store.photo_path(digest) is not None
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_json)
+def test_the_phone_writes_records_as_compact_json_the_json_module_would(value: object) -> None:
+    assert _dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@given(
+    st.datetimes(
+        datetime(1000, 1, 2),
+        datetime(9999, 12, 30),
+        timezones=st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m))),
+    )
+)
+def test_stored_times_are_one_fixed_utc_text_so_text_order_is_time_order(at: datetime) -> None:
+    assert _utc(at) == at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
