@@ -11,7 +11,8 @@ Measured in the same run, medians over ``BENCH_RUNS`` (default 5) runs:
 - ``raw_insert_s``: the same 10,000 rows inserted with sqlite3 ``executemany`` in one transaction, rows
   prepared beforehand, into a copy of the server's database taken just before that run's push (the
   floor, on the same data and with the server's pragmas; ``raw_insert_with_oplog_s`` also writes the
-  op log rows the protocol needs for idempotency);
+  op log rows the protocol needs for idempotency; ``raw_insert_sync_normal_s`` is the floor without the
+  server's ``synchronous=FULL``, which waits for the disk at commit, for comparison with earlier runs);
 - ``server_handler_inprocess_s``: the server's push handler called in-process on the same batches (no
   HTTP, no client), on another such copy, to show where the push time goes;
 - ``validated_insert_s``: the least a server that validates must do, in-process on another such copy:
@@ -88,14 +89,19 @@ def snapshot(db: Path) -> Path:
 
 
 def raw_insert(
-    template: Path, records: list[dict[str, Any]], planner_id: int, district_id: int, with_oplog: bool
+    template: Path,
+    records: list[dict[str, Any]],
+    planner_id: int,
+    district_id: int,
+    with_oplog: bool,
+    synchronous: str = "FULL",
 ) -> float:
     """Insert the records as server rows with plain sqlite3, with the server's pragmas (server.db)."""
     work = Path(tempfile.mkdtemp(prefix="fieldlog-raw-")) / "raw.sqlite3"
     shutil.copy(template, work)
     conn = sqlite3.connect(work, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
     now = _sql_time(datetime.now(UTC).isoformat())
     rows = []
     ops = []
@@ -363,6 +369,7 @@ def main() -> int:
             "repush_s",
             "raw_insert_s",
             "raw_insert_with_oplog_s",
+            "raw_insert_sync_normal_s",
             "naive_per_record_s",
             "server_handler_inprocess_s",
             "validated_insert_s",
@@ -406,6 +413,9 @@ def main() -> int:
             results["repush_s"].append(again["push_s"])
             results["raw_insert_s"].append(raw_insert(before, data, planner_id, district_id, False))
             results["raw_insert_with_oplog_s"].append(raw_insert(before, data, planner_id, district_id, True))
+            results["raw_insert_sync_normal_s"].append(
+                raw_insert(before, data, planner_id, district_id, False, synchronous="NORMAL")
+            )
             results["server_handler_inprocess_s"].append(server_handler_inprocess(before, data, 1000))
             results["validated_insert_s"].append(validated_insert(before, data, 1000, planner_id))
             shutil.rmtree(before.parent, ignore_errors=True)
@@ -434,6 +444,7 @@ def main() -> int:
         "naive_scaled_from": f"{NAIVE_N} one-record POSTs timed, scaled x{N / NAIVE_N:g} to {N}",
         "ratio_push_vs_raw": round(med["engine_push_s"] / med["raw_insert_s"], 2),
         "ratio_push_vs_raw_with_oplog": round(med["engine_push_s"] / med["raw_insert_with_oplog_s"], 2),
+        "ratio_push_vs_raw_sync_normal": round(med["engine_push_s"] / med["raw_insert_sync_normal_s"], 2),
         "ratio_validated_insert_vs_raw": round(med["validated_insert_s"] / med["raw_insert_s"], 2),
         "ratio_push_vs_validated_insert": round(med["engine_push_s"] / med["validated_insert_s"], 2),
         "where_push_time_goes": {
