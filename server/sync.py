@@ -17,7 +17,6 @@ checked before the transaction; each new op's data is validated in Python, re-se
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from collections import namedtuple
@@ -36,6 +35,7 @@ from shared.profiles import Profile
 from shared.records import (
     INVITATION_RESPONSE,
     KINDS,
+    MAX_ID,
     OCCURRED_FIELD,
     VISIT,
     RecordError,
@@ -60,6 +60,8 @@ _conflicts = table_of(Conflict)
 TABLES = {kind: table_of(model) for kind, model in RECORD_MODELS.items()}
 
 NOT_YOURS = "is not one of your records"
+#: A phone clock further off than this (30 million years) is not an offset; JSON allows any number.
+MAX_CLOCK_OFFSET_S = 1e15
 REFUSED = "id: the database refused this record; nothing of it was kept"
 
 
@@ -108,7 +110,9 @@ def parse_push(body: Any) -> PushRequest:
         )
     offset = body.get("clock_offset_s")
     if offset is not None and (
-        isinstance(offset, bool) or not isinstance(offset, int | float) or not math.isfinite(offset)
+        isinstance(offset, bool)
+        or not isinstance(offset, int | float)
+        or not -MAX_CLOCK_OFFSET_S <= offset <= MAX_CLOCK_OFFSET_S  # also refuses NaN
     ):
         raise bad_request("clock_offset_s", "must be a number of seconds")
     parsed: list[ParsedOp] = []
@@ -176,7 +180,7 @@ def _check_op(op: ParsedOp, user: CurrentUser) -> None:
         if op.kind not in KINDS and op.kind != INVITATION_RESPONSE:
             raise RecordError("kind", f"must be one of {', '.join((*KINDS, INVITATION_RESPONSE))}")
         _check_id(op.id)
-        if op.base_version < 0:
+        if not 0 <= op.base_version <= MAX_ID:
             raise RecordError("base_version", "must be 0 (create) or the version the edit was made on")
         if op.data is None:
             if op.base_version == 0:

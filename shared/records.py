@@ -31,6 +31,8 @@ FEEDBACK_CATEGORIES: Final = ("planning", "environment", "traffic", "public_faci
 MAX_TEXT: Final = 20_000
 MAX_SHORT: Final = 200
 MAX_PHOTOS: Final = 30
+#: The largest id or version a database integer column holds (64-bit signed); JSON allows any length.
+MAX_ID: Final = 2**63 - 1
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -119,7 +121,10 @@ def _number(lo: float, hi: float, *, required: bool) -> Callable[[Any], float | 
                 return None
             if type(v) is not int:
                 raise ValueError("must be a number")
-            v = float(v)
+            try:
+                v = float(v)
+            except OverflowError:  # JSON allows integers of any length
+                raise ValueError(f"must be between {lo:g} and {hi:g}") from None
         if not lo <= v <= hi:  # also refuses NaN and infinities
             if not math.isfinite(v):
                 raise ValueError("must be a number")
@@ -157,13 +162,13 @@ def _uuid(*, required: bool) -> Callable[[Any], str | None]:
 
 
 def _district(v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= MAX_ID:
         raise ValueError("must be a district id (a positive whole number)")
     return v
 
 
 def _server_id(v: Any) -> int:
-    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= MAX_ID:
         raise ValueError("must be a server id (a positive whole number)")
     return v
 

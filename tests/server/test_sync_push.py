@@ -201,6 +201,30 @@ async def test_a_bad_op_among_good_ones_does_not_sink_them(world: World) -> None
     assert await world.api.count("applied_ops") == 3
 
 
+async def test_numbers_too_long_for_the_database_are_rejected_by_name_and_the_rest_is_kept(
+    world: World,
+) -> None:
+    """JSON numbers have no size limit; a 400-digit one is a rejected op naming its field, never a 500."""
+    huge = 10**400
+    rid = str(uuid.uuid4())
+    [created] = await push(world.p1, op("visit", visit(world.a), rid))
+    results = await push(
+        world.p1,
+        op("visit", visit(world.a, lat=huge, lon=113.2)),
+        op("visit", visit(huge)),
+        op("visit", visit(world.a, site="新地点"), rid, base_version=huge),
+        op("feedback", feedback(world.a)),
+    )
+    assert created["status"] == "applied"
+    assert [(r["status"], (r["error"] or "").split(":")[0]) for r in results] == [
+        ("rejected", "lat"),
+        ("rejected", "district_id"),
+        ("rejected", "base_version"),
+        ("applied", ""),
+    ]
+    assert (await world.api.count("visits"), await world.api.count("feedback")) == (1, 1)
+
+
 MALFORMED: list[tuple[Any, str]] = [
     ({"ops": []}, "device_id"),
     ({"device_id": "", "ops": []}, "device_id"),
@@ -239,6 +263,7 @@ MALFORMED: list[tuple[Any, str]] = [
         "ops[0].data",
     ),
     ({"device_id": "d", "ops": [], "clock_offset_s": "soon"}, "clock_offset_s"),
+    ({"device_id": "d", "ops": [], "clock_offset_s": 10**400}, "clock_offset_s"),  # JSON has no size limit
     (["not", "an", "object"], "body"),
 ]
 
