@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.records import RecordError, parse_time, validate
@@ -27,7 +27,7 @@ from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database, take_seq, utcnow
 from .errors import bad_request, forbidden, not_found
 from .models import Activity, Attendance, Base, User, UserDistrict, UTCDateTime, table_of
-from .scope import BUREAU, body_object, parse_int, parse_text, require_role
+from .scope import BUREAU, IdPath, body_object, parse_int, parse_text, require_role
 
 _activities, _attendance = table_of(Activity), table_of(Attendance)
 _users, _links = table_of(User), table_of(UserDistrict)
@@ -370,14 +370,12 @@ class ActivityController(Controller):
         )
 
     @get("/{activity_id:int}", summary="One activity with invitations and attendance")
-    async def one(
-        self, request: Request[CurrentUser, Any, Any], activity_id: FromPath[int]
-    ) -> dict[str, Any]:
+    async def one(self, request: Request[CurrentUser, Any, Any], activity_id: IdPath) -> dict[str, Any]:
         return await get_activity(request.app.state.db, request.user, activity_id)
 
     @post("/{activity_id:int}/attendance", status_code=200, summary="Record a planner's attendance (staff)")
     async def attendance(
-        self, request: Request[CurrentUser, Any, Any], activity_id: FromPath[int], data: JSONBody[Any]
+        self, request: Request[CurrentUser, Any, Any], activity_id: IdPath, data: JSONBody[Any]
     ) -> dict[str, Any]:
         return await record_attendance(request.app.state.db, request.user, activity_id, data)
 

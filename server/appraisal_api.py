@@ -33,7 +33,7 @@ from .auth import CurrentUser
 from .db import Database, utcnow
 from .errors import ApiError, bad_request, not_found
 from .models import Base, JSONType, UTCDateTime
-from .scope import BUREAU, body_object, require_role
+from .scope import BUREAU, IdPath, body_object, require_role
 from .settings import Settings
 
 final_grades = sa.Table(
@@ -311,7 +311,7 @@ class AppraisalController(Controller):
 
     @get("/{year:int}/planners/{planner_id:int}", summary="One dossier with the records behind every number")
     async def planner(
-        self, request: Request[CurrentUser, Any, Any], year: FromPath[int], planner_id: FromPath[int]
+        self, request: Request[CurrentUser, Any, Any], year: FromPath[int], planner_id: IdPath
     ) -> dict[str, Any]:
         return await planner_dossier(
             request.app.state.db, request.app.state.settings, request.user, parse_year_path(year), planner_id

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from litestar import Controller, Request, get, post, put
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.geo import area_from_json, area_to_json
@@ -24,6 +24,7 @@ from .errors import bad_request
 from .models import Base, JSONType, User, UTCDateTime, table_of
 from .scope import (
     BUREAU,
+    IdPath,
     body_object,
     load_planner_for,
     parse_date,
@@ -217,18 +218,18 @@ class PlannerController(Controller):
         return await list_planners(request.app.state.db, request.user)
 
     @get("/{planner_id:int}", summary="One planner with profile and exit requests")
-    async def one(self, request: Request[CurrentUser, Any, Any], planner_id: FromPath[int]) -> dict[str, Any]:
+    async def one(self, request: Request[CurrentUser, Any, Any], planner_id: IdPath) -> dict[str, Any]:
         return await get_planner(request.app.state.db, request.user, planner_id)
 
     @put("/{planner_id:int}", summary="Set responsibility area, term start, specialty (coordinator, admin)")
     async def update(
-        self, request: Request[CurrentUser, Any, Any], planner_id: FromPath[int], data: JSONBody[Any]
+        self, request: Request[CurrentUser, Any, Any], planner_id: IdPath, data: JSONBody[Any]
     ) -> dict[str, Any]:
         return await update_planner(request.app.state.db, request.user, planner_id, data)
 
     @post("/{planner_id:int}/exit-requests", status_code=201, summary="Record an exit request (PDS-11)")
     async def exit_request(
-        self, request: Request[CurrentUser, Any, Any], planner_id: FromPath[int], data: JSONBody[Any]
+        self, request: Request[CurrentUser, Any, Any], planner_id: IdPath, data: JSONBody[Any]
     ) -> dict[str, Any]:
         return await add_exit_request(
             request.app.state.db, request.app.state.settings.profile, request.user, planner_id, data

@@ -7,10 +7,13 @@ and a 403 naming ``role`` when the user's role never may use the endpoint.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.records import MAX_ID
 
 from .auth import ADMIN, COORDINATOR, DISTRICT, PLANNER, CurrentUser
 from .errors import bad_request, forbidden, not_found
@@ -19,6 +22,9 @@ from .models import District, User, UserDistrict, table_of
 _users, _links, _districts = table_of(User), table_of(UserDistrict), table_of(District)
 
 BUREAU = (COORDINATOR, ADMIN)
+
+#: A database id in a path: a number past what the column holds is a 400 naming it, never a 500.
+IdPath = Annotated[int, Parameter(gt=0, le=MAX_ID)]
 
 
 def require_role(user: CurrentUser, *roles: str) -> None:
