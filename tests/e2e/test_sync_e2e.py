@@ -158,16 +158,20 @@ def test_a_server_killed_while_a_large_batch_is_in_flight_applies_it_once(deploy
         """Kills the server a moment after the second push leaves: it may or may not have committed."""
 
         pushes = 0
+        killer = threading.Timer(0.02, deployment_any.server.kill)
 
         def handle_request(self, request):  # type: ignore[no-untyped-def]
             if request.url.path == "/api/sync/push":
                 self.pushes += 1
                 if self.pushes == 2:
-                    threading.Timer(0.02, deployment_any.server.kill).start()
+                    self.killer.start()
             return super().handle_request(request)
 
+    transport = KillInFlight()
     with pytest.raises(SyncError):
-        deployment_any.engine(phone, KillInFlight(), batch_size=1000, max_attempts=2).sync()
+        deployment_any.engine(phone, transport, batch_size=1000, max_attempts=2).sync()
+    # The sync can fail while the kill is still reaping the process; a restart then would find it "running".
+    transport.killer.join()
     deployment_any.server.start()
     report = deployment_any.engine(phone, batch_size=1000).sync()
     assert phone.outbox_count() == 0
