@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -154,50 +154,19 @@ def raw_insert(
     return elapsed
 
 
-def server_handler_inprocess(template: Path, records: list[dict[str, Any]], batch: int) -> float:
-    """The server's push handler alone (no HTTP, no client) on a copy of a migrated SQLite database."""
+def on_copy(template: Path, prefix: str, body: Callable[[Any], Awaitable[float]]) -> float:
+    """Run ``body(db)`` on a `server.db.Database` over a copy of ``template``; return what it measured."""
     import asyncio
 
-    from server.auth import create_user, load_user
     from server.db import Database
-    from server.districts import add_district
-    from server.sync import push
 
-    work = Path(tempfile.mkdtemp(prefix="fieldlog-handler-")) / "s.sqlite3"
+    work = Path(tempfile.mkdtemp(prefix=prefix)) / "s.sqlite3"
     shutil.copy(template, work)
 
     async def run() -> float:
         db = Database(f"sqlite+aiosqlite:///{work}")
         try:
-            did = await add_district(db, "handler")
-            uid = await create_user(db, "handler", "planner", "password-123", district_ids=(did,))
-            async with db.read() as c:
-                user = await load_user(c, uid)
-            assert user is not None
-            bodies = [
-                {
-                    "device_id": "dev",
-                    "ops": [
-                        {
-                            "op_id": str(uuid.uuid4()),
-                            "kind": "visit",
-                            "id": str(uuid.uuid4()),
-                            "base_version": 0,
-                            "data": {**validate("visit", r), "district_id": did},
-                        }
-                        for r in records[i : i + batch]
-                    ],
-                }
-                for i in range(0, len(records), batch)
-            ]
-            # Warm the statement caches.
-            await push(db, user, {**bodies[0], "ops": bodies[0]["ops"][:1]}, DEFAULT_TZ)
-            bodies[0]["ops"] = bodies[0]["ops"][1:]
-            with frozen_heap():
-                t0 = time.perf_counter()
-                for body in bodies:
-                    await push(db, user, body, DEFAULT_TZ)
-                return time.perf_counter() - t0
+            return await body(db)
         finally:
             await db.dispose()
 
@@ -205,63 +174,92 @@ def server_handler_inprocess(template: Path, records: list[dict[str, Any]], batc
         return asyncio.run(run())
     finally:
         shutil.rmtree(work.parent, ignore_errors=True)
+
+
+def server_handler_inprocess(template: Path, records: list[dict[str, Any]], batch: int) -> float:
+    """The server's push handler alone (no HTTP, no client) on a copy of a migrated SQLite database."""
+    from server.auth import create_user, load_user
+    from server.districts import add_district
+    from server.sync import push
+
+    async def body(db: Any) -> float:
+        did = await add_district(db, "handler")
+        uid = await create_user(db, "handler", "planner", "password-123", district_ids=(did,))
+        async with db.read() as c:
+            user = await load_user(c, uid)
+        assert user is not None
+        bodies = [
+            {
+                "device_id": "dev",
+                "ops": [
+                    {
+                        "op_id": str(uuid.uuid4()),
+                        "kind": "visit",
+                        "id": str(uuid.uuid4()),
+                        "base_version": 0,
+                        "data": {**validate("visit", r), "district_id": did},
+                    }
+                    for r in records[i : i + batch]
+                ],
+            }
+            for i in range(0, len(records), batch)
+        ]
+        # Warm the statement caches.
+        await push(db, user, {**bodies[0], "ops": bodies[0]["ops"][:1]}, DEFAULT_TZ)
+        bodies[0]["ops"] = bodies[0]["ops"][1:]
+        with frozen_heap():
+            t0 = time.perf_counter()
+            for b in bodies:
+                await push(db, user, b, DEFAULT_TZ)
+            return time.perf_counter() - t0
+
+    return on_copy(template, "fieldlog-handler-", body)
 
 
 def validated_insert(template: Path, records: list[dict[str, Any]], batch: int, planner_id: int) -> float:
     """The least a validating server does: each record validated, a batch per transaction, no op log,
     no totals, no HTTP (`server.db.insert_many` on a copy of the server's database)."""
-    import asyncio
-
-    from server.db import Database, insert_many
+    from server.db import insert_many
     from server.sync import TABLES
     from shared.records import validate_parsed
 
-    work = Path(tempfile.mkdtemp(prefix="fieldlog-validated-")) / "s.sqlite3"
-    shutil.copy(template, work)
     visits_table = TABLES["visit"]
 
-    async def run() -> float:
-        db = Database(f"sqlite+aiosqlite:///{work}")
-        try:
-            async with db.write() as conn:  # warm the connection
-                await conn.exec_driver_sql("SELECT 1")
-            with frozen_heap():
-                t0 = time.perf_counter()
-                for start in range(0, len(records), batch):
-                    now = datetime.now(UTC)
-                    rows = []
-                    for seq, data in enumerate(records[start : start + batch], start=start + 1):
-                        clean, times = validate_parsed("visit", data)
-                        started, ended = times["started_at"], times["ended_at"]
-                        assert started is not None and ended is not None
-                        rows.append(
-                            {
-                                "id": str(uuid.uuid4()),
-                                "planner_id": planner_id,
-                                "district_id": clean["district_id"],
-                                "version": 1,
-                                "seq": 10**9 + seq,
-                                "deleted": False,
-                                "data": clean,
-                                "device_id": "dev",
-                                "received_at": now,
-                                "updated_at": now,
-                                "started_at": started,
-                                "ended_at": ended,
-                                "duration_s": int((ended - started).total_seconds()),
-                                "review": "pending",
-                            }
-                        )
-                    async with db.write() as conn:
-                        await insert_many(conn, visits_table, rows)
-                return time.perf_counter() - t0
-        finally:
-            await db.dispose()
+    async def body(db: Any) -> float:
+        async with db.write() as conn:  # warm the connection
+            await conn.exec_driver_sql("SELECT 1")
+        with frozen_heap():
+            t0 = time.perf_counter()
+            for start in range(0, len(records), batch):
+                now = datetime.now(UTC)
+                rows = []
+                for seq, data in enumerate(records[start : start + batch], start=start + 1):
+                    clean, times = validate_parsed("visit", data)
+                    started, ended = times["started_at"], times["ended_at"]
+                    assert started is not None and ended is not None
+                    rows.append(
+                        {
+                            "id": str(uuid.uuid4()),
+                            "planner_id": planner_id,
+                            "district_id": clean["district_id"],
+                            "version": 1,
+                            "seq": 10**9 + seq,
+                            "deleted": False,
+                            "data": clean,
+                            "device_id": "dev",
+                            "received_at": now,
+                            "updated_at": now,
+                            "started_at": started,
+                            "ended_at": ended,
+                            "duration_s": int((ended - started).total_seconds()),
+                            "review": "pending",
+                        }
+                    )
+                async with db.write() as conn:
+                    await insert_many(conn, visits_table, rows)
+            return time.perf_counter() - t0
 
-    try:
-        return asyncio.run(run())
-    finally:
-        shutil.rmtree(work.parent, ignore_errors=True)
+    return on_copy(template, "fieldlog-validated-", body)
 
 
 @contextmanager

@@ -24,9 +24,12 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _IMMEDIATE = "fieldlog_immediate"
 
 
+_encode_json = msgspec.json.Encoder().encode
+
+
 def _json_dumps(value: Any) -> str:
     # msgspec writes the same JSON as json.dumps, several times faster (pushes serialise every record).
-    return msgspec.json.encode(value).decode()
+    return _encode_json(value).decode()
 
 
 def _json_loads(text: str | bytes) -> Any:
@@ -130,9 +133,6 @@ def sqlite_datetime(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
-_encode_json = msgspec.json.Encoder().encode
-
-
 def _sqlite_column(column: sa.Column[Any], values: list[Any]) -> list[Any]:
     """One column of an executemany, converted to what SQLAlchemy's SQLite types would bind."""
     if isinstance(column.type, UTCDateTime):
@@ -146,7 +146,7 @@ def _sqlite_column(column: sa.Column[Any], values: list[Any]) -> list[Any]:
             out.append(memo[key])
         return out
     if isinstance(column.type, sa.JSON):
-        return [None if v is None else _encode_json(v).decode() for v in values]
+        return [None if v is None else _json_dumps(v) for v in values]
     if isinstance(column.type, sa.Boolean):
         return [None if v is None else int(v) for v in values]
     return values

@@ -108,10 +108,6 @@ class _Time:
         return None
 
 
-def _time(*, required: bool) -> _Time:
-    return _Time(required=required)
-
-
 def _number(lo: float, hi: float, *, required: bool) -> Callable[[Any], float | None]:
     def check(v: Any) -> float | None:
         if type(v) is not float:  # the exact type: the common case first, and a bool is never a number
@@ -205,15 +201,15 @@ SCHEMAS: Final[dict[str, dict[str, Checker]]] = {
         "district_id": _district,
         "site": _text(MAX_SHORT, required=True),
         "purpose": _text(MAX_SHORT, required=True),
-        "started_at": _time(required=True),
-        "ended_at": _time(required=False),
+        "started_at": _Time(required=True),
+        "ended_at": _Time(required=False),
         "lat": _number(-90, 90, required=False),
         "lon": _number(-180, 180, required=False),
         "accuracy_m": _number(0, 100_000, required=False),
         "participants": _text(MAX_SHORT * 5, required=False),
         "notes": _text(MAX_TEXT, required=False),
         "photos": _photos,
-        "created_at": _time(required=False),
+        "created_at": _Time(required=False),
     },
     OPINION: {
         "district_id": _district,
@@ -224,7 +220,7 @@ SCHEMAS: Final[dict[str, dict[str, Checker]]] = {
         "required_changes": _text(MAX_TEXT, required=False),
         "visit_id": _uuid(required=False),
         "dissent": _text(MAX_TEXT, required=False),
-        "issued_at": _time(required=True),
+        "issued_at": _Time(required=True),
     },
     FEEDBACK: {
         "district_id": _district,
@@ -236,7 +232,7 @@ SCHEMAS: Final[dict[str, dict[str, Checker]]] = {
         "contact_consent": _bool,
         "lat": _number(-90, 90, required=False),
         "lon": _number(-180, 180, required=False),
-        "collected_at": _time(required=True),
+        "collected_at": _Time(required=True),
     },
     INVITATION_RESPONSE: {
         "activity_id": _server_id,
