@@ -34,7 +34,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
@@ -46,7 +45,7 @@ import httpx
 from app.store import LocalStore
 from app.sync import SyncEngine, SyncProgress, login
 from bench._server import PASSWORD, ServerProcess
-from shared.records import validate
+from shared.records import new_id, validate
 from shared.rules import DEFAULT_TZ
 
 N = int(os.environ.get("BENCH_N", "10000"))
@@ -88,9 +87,16 @@ def snapshot(db: Path) -> Path:
     return copy
 
 
+def phone_ids(phone_db: Path) -> list[tuple[str, str]]:
+    """The (record id, op id) pairs the phone will push, in outbox order: the floor inserts the same ids."""
+    with closing(sqlite3.connect(phone_db)) as c:
+        return [(str(r), str(o)) for r, o in c.execute("SELECT record_id, op_id FROM outbox ORDER BY seq")]
+
+
 def raw_insert(
     template: Path,
     records: list[dict[str, Any]],
+    ids: list[tuple[str, str]],
     planner_id: int,
     district_id: int,
     with_oplog: bool,
@@ -105,9 +111,8 @@ def raw_insert(
     now = _sql_time(datetime.now(UTC).isoformat())
     rows = []
     ops = []
-    for i, d in enumerate(records, start=1):
+    for i, (d, (rid, op_id)) in enumerate(zip(records, ids, strict=True), start=1):
         clean = validate("visit", d)
-        rid = str(uuid.uuid4())
         dur = int(
             (
                 datetime.fromisoformat(clean["ended_at"]) - datetime.fromisoformat(clean["started_at"])
@@ -131,7 +136,7 @@ def raw_insert(
                 "pending",
             )
         )
-        ops.append((planner_id, str(uuid.uuid4()), "dev", "visit", rid, "applied", 1, None, now))
+        ops.append((planner_id, op_id, "dev", "visit", rid, "applied", 1, None, now))
     # Only the database work is timed: rows are built (and validated) before the clock starts.
     t0 = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
@@ -193,9 +198,9 @@ def server_handler_inprocess(template: Path, records: list[dict[str, Any]], batc
                 "device_id": "dev",
                 "ops": [
                     {
-                        "op_id": str(uuid.uuid4()),
+                        "op_id": new_id(),
                         "kind": "visit",
-                        "id": str(uuid.uuid4()),
+                        "id": new_id(),
                         "base_version": 0,
                         "data": {**validate("visit", r), "district_id": did},
                     }
@@ -239,7 +244,7 @@ def validated_insert(template: Path, records: list[dict[str, Any]], batch: int, 
                     assert started is not None and ended is not None
                     rows.append(
                         {
-                            "id": str(uuid.uuid4()),
+                            "id": new_id(),
                             "planner_id": planner_id,
                             "district_id": clean["district_id"],
                             "version": 1,
@@ -341,9 +346,9 @@ def naive(url: str, token: str, records: list[dict[str, Any]]) -> float:
                 "device_id": "naive",
                 "ops": [
                     {
-                        "op_id": str(uuid.uuid4()),
+                        "op_id": new_id(),
                         "kind": "visit",
-                        "id": str(uuid.uuid4()),
+                        "id": new_id(),
                         "base_version": 0,
                         "data": clean,
                     }
@@ -386,6 +391,7 @@ def main() -> int:
             store = LocalStore(work / "phone.sqlite3")
             store.save_many("visit", data)
             store.close()
+            ids = phone_ids(work / "phone.sqlite3")
             shutil.copytree(work, work.with_name(work.name + "-copy"))  # the phone before the sync
             # The floor and the in-process handler start from the database this push starts from.
             before = snapshot(srv.db_path)
@@ -409,10 +415,12 @@ def main() -> int:
             results["engine_sync_s"].append(first["sync_s"])
             results["engine_pull_s"].append(first["pull_s"])
             results["repush_s"].append(again["push_s"])
-            results["raw_insert_s"].append(raw_insert(before, data, planner_id, district_id, False))
-            results["raw_insert_with_oplog_s"].append(raw_insert(before, data, planner_id, district_id, True))
+            results["raw_insert_s"].append(raw_insert(before, data, ids, planner_id, district_id, False))
+            results["raw_insert_with_oplog_s"].append(
+                raw_insert(before, data, ids, planner_id, district_id, True)
+            )
             results["raw_insert_sync_normal_s"].append(
-                raw_insert(before, data, planner_id, district_id, False, synchronous="NORMAL")
+                raw_insert(before, data, ids, planner_id, district_id, False, synchronous="NORMAL")
             )
             results["server_handler_inprocess_s"].append(server_handler_inprocess(before, data, 1000))
             results["validated_insert_s"].append(validated_insert(before, data, 1000, planner_id))

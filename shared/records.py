@@ -8,7 +8,9 @@ Times are ISO 8601 strings *with* an offset; photos are lists of SHA-256 hex dig
 from __future__ import annotations
 
 import math
+import os
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -46,8 +48,25 @@ class RecordError(ValueError):
 
 
 def new_id() -> str:
-    """A client-made record id (UUID), which is also the record's idempotency key."""
-    return str(uuid.uuid4())
+    """A client-made id for a record or an operation: a UUIDv7 (RFC 9562), also its idempotency key.
+
+    The first 48 bits are the Unix time in milliseconds, so ids sort by when they were made and a
+    database index keyed by them grows at one end. Random ids (UUIDv4) land anywhere in such an index:
+    each batch of new rows then dirties pages all over it, and the server writes and syncs each of those
+    pages again at every commit (measured in bench/sync_push.py). The 74 random bits keep ids from two
+    phones, or two records of one millisecond, apart; a phone whose clock is wrong only loses the order.
+    """
+    ms = time.time_ns() // 1_000_000 & _MASK_48
+    rand = int.from_bytes(os.urandom(10)) & _MASK_74
+    value = ms << 80 | _V7_BITS | (rand >> 62) << 64 | rand & _MASK_62
+    return str(uuid.UUID(int=value))
+
+
+_MASK_48: Final = (1 << 48) - 1
+_MASK_62: Final = (1 << 62) - 1
+_MASK_74: Final = (1 << 74) - 1
+#: Version 7 in bits 76-79 and the RFC 9562 variant (binary 10) in bits 62-63.
+_V7_BITS: Final = 0x7 << 76 | 0b10 << 62
 
 
 def parse_time(value: str) -> datetime:

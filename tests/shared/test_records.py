@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -9,7 +11,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.records import FEEDBACK, OPINION, VISIT, RecordError, parse_time, validate, validate_parsed
+from shared.records import (
+    FEEDBACK,
+    OPINION,
+    VISIT,
+    RecordError,
+    new_id,
+    parse_time,
+    validate,
+    validate_parsed,
+)
 
 VISIT_OK: dict[str, Any] = {
     "district_id": 1,
@@ -130,3 +141,27 @@ def test_visit_times_are_kept_as_the_instants_written_whatever_the_spelling(
     assert (times["started_at"], times["ended_at"]) == (start, end)
     assert parse_time(clean["started_at"]) == start and parse_time(clean["ended_at"]) == end
     assert clean == validate(VISIT, clean), "cleaning twice changes nothing"
+
+
+def test_new_ids_are_canonical_uuid7_that_carry_the_millisecond_they_were_made() -> None:
+    before = time.time_ns() // 1_000_000
+    made = new_id()
+    after = time.time_ns() // 1_000_000
+    parsed = uuid.UUID(made)
+    assert str(parsed) == made  # the server takes ids only as canonical text
+    assert parsed.version == 7 and parsed.variant == uuid.RFC_4122
+    assert before <= parsed.int >> 80 <= after
+
+
+def test_ids_made_in_later_milliseconds_sort_after_earlier_ones() -> None:
+    # Why it matters: the server's indexes on record and op ids then grow at one end (bench/sync_push.py).
+    ids = []
+    for _ in range(5):
+        ids.append(new_id())
+        time.sleep(0.002)
+    assert ids == sorted(ids)
+
+
+def test_ids_made_in_one_burst_never_collide() -> None:
+    ids = [new_id() for _ in range(100_000)]
+    assert len(set(ids)) == len(ids)
