@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(PY) -m bench.summary
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.appraisal
+	$(PY) -m bench.id_locality
 
 clean:
 	rm -rf $(VENV) data test-artifacts

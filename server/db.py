@@ -7,7 +7,7 @@ lock up front, so two writers queue on the busy timeout instead of failing halfw
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -119,6 +119,21 @@ async def take_seq(conn: AsyncConnection, n: int = 1) -> int:
         )
     ).one()
     return int(row[0])
+
+
+def one_of(
+    conn: AsyncConnection, column: sa.ColumnElement[Any], values: Iterable[str]
+) -> sa.ColumnElement[bool]:
+    """``column IN values`` for a push's thousand ids.
+
+    On SQLite the list travels as one JSON text read by ``json_each``: SQLAlchemy's expanding ``IN``
+    renders and binds a parameter per value, three times the cost of the query itself for 1,000 ids.
+    Elsewhere it is the ordinary ``IN``.
+    """
+    if conn.dialect.name != "sqlite":
+        return column.in_(values)
+    listed = sa.func.json_each(sa.bindparam(None, _json_dumps(list(values)), sa.String)).table_valued("value")
+    return column.in_(sa.select(listed.c.value))
 
 
 def utcnow() -> datetime:

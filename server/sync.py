@@ -49,7 +49,7 @@ from . import totals
 from .activities import INVITATION, apply_response, invitation_changes
 from .audit import audit
 from .auth import DISTRICT, PLANNER, CurrentUser
-from .db import Database, insert_many, lock_writers, take_seq, utcnow
+from .db import Database, insert_many, lock_writers, one_of, take_seq, utcnow
 from .errors import bad_request, forbidden
 from .models import RECORD_MODELS, AppliedOp, Conflict, table_of
 from .settings import Settings
@@ -279,7 +279,7 @@ async def push(db: Database, user: CurrentUser, body: Any, tz: str) -> dict[str,
             await lock_writers(conn)
             rows = await conn.execute(
                 sa.select(_ops.c.op_id, _ops.c.status, _ops.c.version).where(
-                    _ops.c.user_id == user.id, _ops.c.op_id.in_({op.op_id for op in req.ops})
+                    _ops.c.user_id == user.id, one_of(conn, _ops.c.op_id, {op.op_id for op in req.ops})
                 )
             )
             # Unpacked, not read by name: a field of a SQLAlchemy row costs ten times a tuple's.
@@ -382,7 +382,7 @@ async def _load_current(conn: AsyncConnection, ops: Sequence[ParsedOp]) -> dict[
                 t.c[OCCURRED_FIELD[kind]].label("at"),
                 (t.c.ended_at.is_not(None) if visit else sa.false()).label("ended"),
                 (t.c.duration_s if visit else sa.literal(0)).label("duration_s"),
-            ).where(t.c.id.in_(ids))
+            ).where(one_of(conn, t.c.id, ids))
         )
     query = selects[0] if len(selects) == 1 else sa.union_all(*selects)
     rows = await conn.execute(query)

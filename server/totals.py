@@ -24,6 +24,7 @@ How the rows stay right:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -80,20 +81,23 @@ class Tally:
     def add(self, record: Counted | None, sign: int = 1) -> None:
         if record is None or record.deleted:
             return
-        vector = [0, 0, 0, 0, 0]
+        hundredths = 0
         if record.kind == VISIT:
             if record.review == CONFIRMED and record.ended:
-                vector[0], vector[1] = 1, visit_hundredths(record.duration_s)
+                column, hundredths = 0, visit_hundredths(record.duration_s)
             elif record.review == PENDING:
-                vector[2] = 1
+                column = 2
             else:
                 return
         else:
-            vector[_KIND_COLUMN[record.kind]] = 1
+            column = _KIND_COLUMN[record.kind]
         key = (record.planner_id, record.district_id, record.at.astimezone(self.zone).year)
-        row = self.deltas.setdefault(key, [0, 0, 0, 0, 0])
-        for i, v in enumerate(vector):
-            row[i] += sign * v
+        row = self.deltas.get(key)
+        if row is None:
+            row = self.deltas[key] = [0, 0, 0, 0, 0]
+        row[column] += sign
+        if hundredths:
+            row[1] += sign * hundredths
 
     def change(self, before: Counted | None, after: Counted | None) -> None:
         """One record went from ``before`` to ``after`` (None: did not exist / was not written)."""
@@ -130,15 +134,19 @@ def counted_from_row(kind: str, row: Any) -> Counted:
 async def apply(conn: AsyncConnection, tally: Tally) -> None:
     """Add the tally's deltas to the table (upserts), in the caller's transaction."""
     rows = tally.rows()
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    if rows:
+        await conn.execute(_upsert(conn.dialect.name), rows)
+
+
+@functools.cache
+def _upsert(dialect_name: str) -> sa.Insert:
+    # Built once: every push runs it, and building the ON CONFLICT clause costs more than running it.
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     stmt = dialect.insert(_totals)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[_totals.c.planner_id, _totals.c.district_id, _totals.c.year],
         set_={c: _totals.c[c] + stmt.excluded[c] for c in COLUMNS},
     )
-    await conn.execute(stmt, rows)
 
 
 # --- the reference: recomputing from the records ------------------------------------------------------------
