@@ -108,6 +108,7 @@ def raw_insert(
     conn = sqlite3.connect(work, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA temp_store=MEMORY")
     now = _sql_time(datetime.now(UTC).isoformat())
     rows = []
     ops = []

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.records import MAX_ID
+from shared.records import MAX_ID, NUL_MESSAGE
 
 from .auth import ADMIN, COORDINATOR, DISTRICT, PLANNER, CurrentUser
 from .errors import bad_request, forbidden, not_found
@@ -123,6 +123,8 @@ def parse_text(body: Any, field: str, *, required: bool, max_len: int = 2000) ->
         raise bad_request(field, "must be text")
     if len(value) > max_len:
         raise bad_request(field, f"is longer than {max_len} characters")
+    if "\x00" in value:
+        raise bad_request(field, NUL_MESSAGE)
     return value.strip()
 
 

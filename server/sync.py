@@ -36,6 +36,7 @@ from shared.records import (
     INVITATION_RESPONSE,
     KINDS,
     MAX_ID,
+    NUL_MESSAGE,
     OCCURRED_FIELD,
     VISIT,
     RecordError,
@@ -101,6 +102,8 @@ def parse_push(body: Any) -> PushRequest:
         raise bad_request("device_id", "is required (the phone's id as text)")
     if len(device_id) > 200:
         raise bad_request("device_id", "is longer than 200 characters")
+    if "\x00" in device_id:
+        raise bad_request("device_id", NUL_MESSAGE)
     ops = body.get("ops")
     if not isinstance(ops, list):
         raise bad_request("ops", "must be a list")
@@ -126,6 +129,7 @@ def parse_push(body: Any) -> PushRequest:
                 type(op_id) is str
                 and 0 < len(op_id) <= 100
                 and not op_id.isspace()
+                and "\x00" not in op_id
                 and type(kind) is str
                 and type(rid) is str
                 and type(base) is int
@@ -164,6 +168,8 @@ def _parse_op(i: int, op: Any) -> ParsedOp:
         raise bad_request(f"{where}.op_id", "is required")
     if len(op_id) > 100:
         raise bad_request(f"{where}.op_id", "is longer than 100 characters")
+    if "\x00" in op_id:
+        raise bad_request(f"{where}.op_id", NUL_MESSAGE)
     for name in ("kind", "id"):
         if not isinstance(op.get(name), str):
             raise bad_request(f"{where}.{name}", "is required (text)")

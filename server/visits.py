@@ -21,9 +21,10 @@ from . import totals
 from .audit import audit
 from .auth import DISTRICT, PLANNER, CurrentUser
 from .db import Database, take_seq, utcnow
-from .errors import ApiError, bad_request, forbidden, not_found
+from .errors import ApiError, forbidden, not_found
 from .models import Visit, table_of
 from .review_queue import check_confirmation
+from .scope import parse_text
 from .settings import Settings
 from .sync import change_of
 from .totals import Tally, counted_from_row
@@ -33,18 +34,7 @@ MAX_REASON = 2000
 
 
 def _text(data: Any, name: str, *, required: bool) -> str | None:
-    if not isinstance(data, dict):
-        raise bad_request("body", "must be a JSON object")
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise bad_request(name, "is required and may not be empty")
-        return None
-    if not isinstance(value, str):
-        raise bad_request(name, "must be text")
-    if len(value) > MAX_REASON:
-        raise bad_request(name, f"is longer than {MAX_REASON} characters")
-    return value.strip()
+    return parse_text(data, name, required=required, max_len=MAX_REASON)
 
 
 def _snapshot(row: Any) -> dict[str, Any]:

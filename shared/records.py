@@ -38,6 +38,10 @@ MAX_ID: Final = 2**63 - 1
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
+#: Text may hold any character but NUL, which PostgreSQL cannot store and SQLite's JSON functions cut at.
+NUL_MESSAGE: Final = "must not contain the NUL character (U+0000)"
+
+
 class RecordError(ValueError):
     """Invalid record data; ``field`` names the offending field."""
 
@@ -87,6 +91,8 @@ def _text(max_len: int, *, required: bool) -> Callable[[Any], str | None]:
             v = v.strip()
             if len(v) > max_len:
                 raise ValueError(f"is longer than {max_len} characters")
+            if "\x00" in v:
+                raise ValueError(NUL_MESSAGE)
             if v or not required:
                 return v
             raise ValueError("is required")

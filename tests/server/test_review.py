@@ -74,6 +74,17 @@ async def test_reject_needs_a_reason(world: World, body: dict[str, object]) -> N
     assert resp.json()["field"] == "reason"
 
 
+async def test_a_reject_reason_with_a_nul_character_is_400_naming_reason_and_the_visit_stays_pending(
+    world: World,
+) -> None:
+    rid = await _visit(world)
+    resp = await world.s1.post(f"/api/visits/{rid}/reject", json={"reason": "缺照片\x00"})
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["field"] == "reason"
+    [change] = [c for c in (await pull_all(world.p1))[0] if c["id"] == rid]
+    assert change["state"]["review"] == "pending"
+
+
 async def test_an_open_visit_cannot_be_confirmed(world: World) -> None:
     rid = await _visit(world, ended_at=None)
     resp = await world.s1.post(f"/api/visits/{rid}/confirm", json={})

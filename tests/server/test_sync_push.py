@@ -262,6 +262,15 @@ MALFORMED: list[tuple[Any, str]] = [
         },
         "ops[0].data",
     ),
+    # NUL: PostgreSQL cannot store it (it was a 500 there); SQLite's JSON functions cut a text at it.
+    ({"device_id": "phone\x00", "ops": []}, "device_id"),
+    (
+        {
+            "device_id": "d",
+            "ops": [{"op_id": "o\x00", "kind": "visit", "id": "x", "base_version": 0, "data": {}}],
+        },
+        "ops[0].op_id",
+    ),
     ({"device_id": "d", "ops": [], "clock_offset_s": "soon"}, "clock_offset_s"),
     ({"device_id": "d", "ops": [], "clock_offset_s": 10**400}, "clock_offset_s"),  # JSON has no size limit
     (["not", "an", "object"], "body"),
@@ -455,3 +464,25 @@ async def test_a_record_the_database_refuses_is_rejected_and_the_rest_of_the_bat
         )
     [again] = await push(world.p1, ops[1])
     assert again["status"] == "applied"
+
+
+async def test_a_nul_character_in_record_text_is_rejected_by_name_and_the_rest_is_kept(world: World) -> None:
+    ops = [op("visit", visit(world.a, site="建设路\x00片区")), op("visit", visit(world.a))]
+    results = await push(world.p1, *ops)
+    assert [r["status"] for r in results] == ["rejected", "applied"]
+    assert results[0]["error"].startswith("site:")
+    assert await world.api.count("visits") == 1
+
+
+@pytest.mark.parametrize(
+    "op_id", ['引号"与\\反斜杠', "第二次提交 😀", "123", "\u2028 line separator", "' OR 1=1 --"]
+)
+async def test_any_op_id_a_phone_sends_is_recognised_when_it_comes_again(world: World, op_id: str) -> None:
+    # Known op ids are looked up as one JSON list on SQLite (server.db.one_of): any text must survive it.
+    sent = op("visit", visit(world.a), op_id=op_id)
+    [first] = await push(world.p1, sent)
+    again, other = await push(world.p1, sent, op("visit", visit(world.a)))
+    assert (first["status"], again["status"], again["original"]) == ("applied", "duplicate", "applied")
+    assert other["status"] == "applied"
+    assert await world.api.count("visits") == 2
+    assert await world.api.count("applied_ops") == 2

@@ -48,6 +48,8 @@ def test_a_complete_visit_is_accepted_and_normalised() -> None:
         ("district_id", None),
         ("district_id", "1"),
         ("site", ""),
+        ("site", "建设路\x00片区"),  # NUL: PostgreSQL cannot store it
+        ("notes", "\x00"),
         ("purpose", None),
         ("started_at", "2026-03-01T09:00:00"),  # no offset: the instant is unknown
         ("started_at", "yesterday"),
