@@ -21,6 +21,8 @@ from litestar.params import JSONBody
 from litestar.security.jwt import JWTAuth, Token
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.records import NUL_MESSAGE
+
 from .audit import audit
 from .db import Database, utcnow
 from .errors import ApiError, bad_request
@@ -106,14 +108,16 @@ def make_jwt_auth(secret: str, ttl_hours: int) -> JWTAuth[CurrentUser, Token]:
 
 async def authenticate(db: Database, username: str, password: str) -> CurrentUser | None:
     """The user for these credentials, or None; the hash check runs off the event loop."""
-    async with db.read() as conn:
-        row = (
-            await conn.execute(
-                sa.select(_users.c.id, _users.c.password_hash).where(
-                    _users.c.username == username, _users.c.active.is_(True)
+    row = None
+    if "\x00" not in username:  # no user has one (create_user refuses it), and PostgreSQL cannot compare it
+        async with db.read() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(_users.c.id, _users.c.password_hash).where(
+                        _users.c.username == username, _users.c.active.is_(True)
+                    )
                 )
-            )
-        ).one_or_none()
+            ).one_or_none()
     stored = row.password_hash if row else _DUMMY_HASH  # same work for unknown names: no timing oracle
     ok = await anyio.to_thread.run_sync(_verify, stored, password)
     if not ok or row is None:
@@ -136,6 +140,9 @@ async def create_user(
         raise ValueError(f"role: must be one of {', '.join(ROLES)}")
     if not username.strip():
         raise ValueError("username: is required")
+    for field, text in (("username", username), ("display_name", display_name)):
+        if "\x00" in text:
+            raise ValueError(f"{field}: {NUL_MESSAGE}")
     if len(password) < 8:
         raise ValueError("password: needs at least 8 characters")
     pw_hash = await anyio.to_thread.run_sync(hash_password, password)

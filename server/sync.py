@@ -145,8 +145,13 @@ def parse_push(body: Any) -> PushRequest:
 _CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+def is_record_id(value: str) -> bool:
+    """Whether ``value`` can name a record: the push stores ids only as canonical UUID text."""
+    return _CANONICAL_UUID.fullmatch(value) is not None
+
+
 def _check_id(value: str) -> None:
-    if _CANONICAL_UUID.fullmatch(value):
+    if is_record_id(value):
         return
     try:
         canonical = str(uuid.UUID(value))

@@ -26,7 +26,7 @@ from .models import Visit, table_of
 from .review_queue import check_confirmation
 from .scope import parse_text
 from .settings import Settings
-from .sync import change_of
+from .sync import change_of, is_record_id
 from .totals import Tally, counted_from_row
 
 _visits = table_of(Visit)
@@ -61,6 +61,8 @@ async def review_visit(
     note: str | None = None,
 ) -> dict[str, Any]:
     """Confirm or reject ``visit_id`` as ``user``; returns the visit as a pull change."""
+    if not is_record_id(visit_id):  # also keeps text PostgreSQL cannot compare (a NUL) out of the query
+        raise not_found("id", "no such visit")
     now = utcnow()
     async with db.write() as conn:
         # Numbered first: on PostgreSQL this also serialises us with pushes touching the same visit.

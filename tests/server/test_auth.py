@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.auth import create_user
 from tests.server.conftest import Api, World
 
 PROTECTED = [
@@ -32,7 +33,12 @@ async def test_login_returns_a_bearer_token_and_the_user(api: Api) -> None:
 
 
 @pytest.mark.parametrize(
-    ("username", "password"), [("planner1", "wrong-password"), ("nobody", "fieldlog-test-pw")]
+    ("username", "password"),
+    [
+        ("planner1", "wrong-password"),
+        ("nobody", "fieldlog-test-pw"),
+        ("planner1\x00", "fieldlog-test-pw"),  # was a 500 on PostgreSQL, which cannot compare a NUL
+    ],
 )
 async def test_login_with_wrong_credentials_is_401(api: Api, username: str, password: str) -> None:
     await api.add_user("planner1", "planner")
@@ -40,6 +46,15 @@ async def test_login_with_wrong_credentials_is_401(api: Api, username: str, pass
     assert resp.status_code == 401
     assert "access_token" not in resp.json()
     assert "password" in resp.json()["detail"]
+
+
+@pytest.mark.parametrize("field", ["username", "display_name"])
+async def test_a_user_name_with_a_nul_character_is_refused_by_name(api: Api, field: str) -> None:
+    names = {"username": "planner1", "display_name": "张规划", field: "张\x00规划"}
+    with pytest.raises(ValueError, match=f"^{field}: must not contain the NUL"):
+        await create_user(
+            api.db, names["username"], "planner", "fieldlog-test-pw", display_name=names["display_name"]
+        )
 
 
 async def test_login_without_password_is_400_naming_password(api: Api) -> None:

@@ -61,9 +61,12 @@ async def test_coordinators_and_admins_do_not_confirm(world: World, who: str) ->
     assert resp.json()["field"] == "role"
 
 
-async def test_an_unknown_visit_is_404(world: World) -> None:
-    resp = await world.s1.post(f"/api/visits/{uuid.uuid4()}/confirm", json={})
-    assert resp.status_code == 404
+@pytest.mark.parametrize("visit_id", [str(uuid.uuid4()), "not-a-visit", "abc%00", str(uuid.uuid4()).upper()])
+@pytest.mark.parametrize("action", ["confirm", "reject"])
+async def test_an_unknown_visit_is_404(world: World, visit_id: str, action: str) -> None:
+    resp = await world.s1.post(f"/api/visits/{visit_id}/{action}", json={"reason": "不清楚"})
+    assert resp.status_code == 404, resp.text
+    assert resp.json()["field"] == "id"
 
 
 @pytest.mark.parametrize("body", [{}, {"reason": ""}, {"reason": "   "}, {"reason": None}])
