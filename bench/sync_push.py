@@ -20,7 +20,10 @@ Measured in the same run, medians over ``BENCH_RUNS`` (default 5) runs:
   `server.db.insert_many`; no op log, no totals, no HTTP. Its ratio to the floor is the cost of Python
   validation and of a commit per batch; the push's ratio to it is the protocol's own cost;
 - ``naive_per_record_s``: one POST per record (the ODK-style peer) for ``NAIVE_N`` records, scaled to
-  10,000 and said so in ``naive_scaled_from``.
+  10,000 and said so in ``naive_scaled_from``;
+- ``wire_bytes_per_record``: the bytes the first sync's push requests and pull answers carried, per
+  record, beside the JSON they hold (the engine sends pushes gzip-compressed, the server compresses
+  its answers: server/compression.py).
 """
 
 from __future__ import annotations
@@ -316,6 +319,7 @@ def timed_sync(store: LocalStore, url: str, token: str) -> dict[str, Any]:
 
     def timed_send(body: bytes) -> tuple[dict[str, Any], float, float]:
         nonlocal requests_s
+        wire["push_json"] += len(body)
         t = time.perf_counter()
         try:
             return send(body)
@@ -323,6 +327,20 @@ def timed_sync(store: LocalStore, url: str, token: str) -> dict[str, Any]:
             requests_s += time.perf_counter() - t
 
     engine._send_push = timed_send  # type: ignore[method-assign]
+    # Bytes on the wire (bodies as sent, gzip where the engine and server use it) against their JSON.
+    wire = {"push_sent": 0, "push_json": 0, "pull_received": 0, "pull_json": 0}
+    request = engine._request
+
+    def counted_request(method: str, url: str, **kwargs: Any) -> httpx.Response:
+        resp = request(method, url, **kwargs)
+        if url.endswith("/sync/push"):
+            wire["push_sent"] += len(resp.request.content)
+        elif url.startswith("/api/sync/pull"):
+            wire["pull_received"] += resp.num_bytes_downloaded
+            wire["pull_json"] += len(resp.content)
+        return resp
+
+    engine._request = counted_request  # type: ignore[method-assign]
     t0 = time.perf_counter()
     report = engine.sync()
     t1 = time.perf_counter()
@@ -334,6 +352,7 @@ def timed_sync(store: LocalStore, url: str, token: str) -> dict[str, Any]:
         "push_client_s": client_s,
         "push_requests_s": requests_s,
         "pull_s": t1 - marks.get("pull", t1),
+        "wire": wire,
         "report": report,
     }
 
@@ -379,6 +398,7 @@ def main() -> int:
             "validated_insert_s",
         )
     }
+    wire: dict[str, list[int]] = {"push_sent": [], "push_json": [], "pull_received": [], "pull_json": []}
     with ServerProcess() as srv:
         srv.migrate()
         district_id = srv.add_district(DISTRICT)
@@ -410,6 +430,8 @@ def main() -> int:
             copy.close()
             assert server_rows(srv.db_path, planner_id) == (N, N, 1), "re-push changed the server's rows"
 
+            for key, n in first["wire"].items():
+                wire[key].append(n)
             results["engine_push_s"].append(first["push_s"])
             results["engine_push_client_s"].append(first["push_client_s"])
             results["engine_push_requests_s"].append(first["push_requests_s"])
@@ -470,6 +492,13 @@ def main() -> int:
             ),
         },
         "speedup_vs_naive": round(med["naive_per_record_s"] / med["engine_push_s"], 1),
+        # What a phone's link carries for the first sync of N records (gzip both ways), and the JSON it is.
+        "wire_bytes_per_record": {
+            "push_sent": round(statistics.median(wire["push_sent"]) / N),
+            "push_json": round(statistics.median(wire["push_json"]) / N),
+            "pull_received": round(statistics.median(wire["pull_received"]) / N),
+            "pull_json": round(statistics.median(wire["pull_json"]) / N),
+        },
         "targets": {
             "push_10k_le_3s": med["engine_push_s"] <= 3.0,
             "push_le_5x_raw": med["engine_push_s"] <= 5 * med["raw_insert_s"],

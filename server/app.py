@@ -19,6 +19,7 @@ from .appraisal_api import AppraisalController
 from .attachments import AttachmentController
 from .audit_api import AuditController
 from .auth import AuthController, make_jwt_auth
+from .compression import RESPONSES, InflateRequestBody
 from .dashboard import DashboardController
 from .db import Database
 from .districts import DistrictController
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[on_shutdown],
         exception_handlers={HTTPException: http_error_handler},
         request_max_body_size=max(MAX_JSON_BODY, settings.max_upload_bytes),
+        middleware=[InflateRequestBody(max_size=max(MAX_JSON_BODY, settings.max_upload_bytes))],
+        compression_config=RESPONSES,
         openapi_config=OpenAPIConfig(
             title="fieldlog",
             version="0.1.0",

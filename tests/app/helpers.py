@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,14 @@ def feedback(district_id: int = 1, **extra: Any) -> dict[str, Any]:
     }
     data.update(extra)
     return data
+
+
+def request_json(request: httpx.Request) -> Any:
+    """The JSON body a request carries, inflated first if the engine sent it gzip-compressed."""
+    body = request.content
+    if request.headers.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    return json.loads(body)
 
 
 class FaultyTransport(httpx.BaseTransport):

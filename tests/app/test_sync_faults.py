@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
 
 import httpx
@@ -9,7 +11,7 @@ import pytest
 
 from app.store import LocalStore
 from app.sync import AuthError, SyncEngine, SyncError, login
-from tests.app.helpers import visit
+from tests.app.helpers import request_json, visit
 
 
 @pytest.fixture
@@ -147,9 +149,7 @@ def test_an_answer_missing_some_ops_leaves_them_to_be_sent_again(store: LocalSto
     store.save_many("visit", [visit(day=d) for d in (1, 2)])
 
     def half(request: httpx.Request) -> httpx.Response:
-        import json
-
-        ops = json.loads(request.content)["ops"]
+        ops = request_json(request)["ops"]
         return httpx.Response(
             200,
             json={
@@ -163,3 +163,66 @@ def test_an_answer_missing_some_ops_leaves_them_to_be_sent_again(store: LocalSto
         engine.sync()
     assert store.outbox_count() == 1
     assert [r.op_state for r in store.records() if r.dirty] == ["sent"]
+
+
+def test_pushes_travel_gzip_compressed(store: LocalStore) -> None:
+    store.save_many("visit", [visit(day=d, notes="现场踏勘，提出整改意见。" * 10) for d in range(1, 21)])
+    seen: list[tuple[str | None, int, int]] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/api/sync/push":
+            return httpx.Response(200, json={"missing": [], "changes": [], "cursor": "c", "has_more": False})
+        ops = request_json(request)["ops"]
+        seen.append(
+            (
+                request.headers.get("content-encoding"),
+                len(request.content),
+                len(gzip.decompress(request.content)),
+            )
+        )
+        return httpx.Response(
+            200,
+            json={
+                "server_time": "2026-03-01T00:00:00+00:00",
+                "results": [
+                    {"op_id": o["op_id"], "status": "applied", "version": 1, "error": None} for o in ops
+                ],
+            },
+        )
+
+    SyncEngine(store, "http://s", "t", transport=httpx.MockTransport(server), sleep=lambda _s: None).sync()
+    assert [coding for coding, _, _ in seen] == ["gzip"]
+    [(_, sent, inflated)] = seen
+    assert sent * 5 < inflated  # what a weak mobile link has to carry
+    assert store.outbox_count() == 0
+
+
+def test_a_server_that_cannot_read_gzip_gets_plain_pushes_and_nothing_is_lost(store: LocalStore) -> None:
+    store.save_many("visit", [visit(day=d) for d in range(1, 4)])
+    codings: list[str | None] = []
+
+    def old_server(request: httpx.Request) -> httpx.Response:
+        if request.url.path != "/api/sync/push":
+            return httpx.Response(200, json={"missing": [], "changes": [], "cursor": "c", "has_more": False})
+        codings.append(request.headers.get("content-encoding"))
+        try:
+            ops = json.loads(request.content)["ops"]
+        except ValueError:
+            return httpx.Response(400, json={"status_code": 400, "detail": "body: Malformed JSON"})
+        return httpx.Response(
+            200,
+            json={
+                "server_time": "2026-03-01T00:00:00+00:00",
+                "results": [
+                    {"op_id": o["op_id"], "status": "applied", "version": 1, "error": None} for o in ops
+                ],
+            },
+        )
+
+    engine = SyncEngine(
+        store, "http://s", "t", transport=httpx.MockTransport(old_server), batch_size=2, sleep=lambda _s: None
+    )
+    report = engine.sync()
+    assert report.pushed == 3 and store.outbox_count() == 0
+    # One refused gzip try, then plain for both batches.
+    assert codings == ["gzip", None, None]
