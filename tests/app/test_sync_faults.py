@@ -165,13 +165,23 @@ def test_an_answer_missing_some_ops_leaves_them_to_be_sent_again(store: LocalSto
     assert [r.op_state for r in store.records() if r.dirty] == ["sent"]
 
 
+def nothing_more() -> httpx.Response:
+    """The answer to the photo check and the pull, for a test about the push."""
+    return httpx.Response(200, json={"missing": [], "changes": [], "cursor": "c", "has_more": False})
+
+
+def all_applied(ops: list[dict[str, object]]) -> httpx.Response:
+    results = [{"op_id": o["op_id"], "status": "applied", "version": 1, "error": None} for o in ops]
+    return httpx.Response(200, json={"server_time": "2026-03-01T00:00:00+00:00", "results": results})
+
+
 def test_pushes_travel_gzip_compressed(store: LocalStore) -> None:
     store.save_many("visit", [visit(day=d, notes="现场踏勘，提出整改意见。" * 10) for d in range(1, 21)])
     seen: list[tuple[str | None, int, int]] = []
 
     def server(request: httpx.Request) -> httpx.Response:
         if request.url.path != "/api/sync/push":
-            return httpx.Response(200, json={"missing": [], "changes": [], "cursor": "c", "has_more": False})
+            return nothing_more()
         ops = request_json(request)["ops"]
         seen.append(
             (
@@ -180,15 +190,7 @@ def test_pushes_travel_gzip_compressed(store: LocalStore) -> None:
                 len(gzip.decompress(request.content)),
             )
         )
-        return httpx.Response(
-            200,
-            json={
-                "server_time": "2026-03-01T00:00:00+00:00",
-                "results": [
-                    {"op_id": o["op_id"], "status": "applied", "version": 1, "error": None} for o in ops
-                ],
-            },
-        )
+        return all_applied(ops)
 
     SyncEngine(store, "http://s", "t", transport=httpx.MockTransport(server), sleep=lambda _s: None).sync()
     assert [coding for coding, _, _ in seen] == ["gzip"]
@@ -203,21 +205,13 @@ def test_a_server_that_cannot_read_gzip_gets_plain_pushes_and_nothing_is_lost(st
 
     def old_server(request: httpx.Request) -> httpx.Response:
         if request.url.path != "/api/sync/push":
-            return httpx.Response(200, json={"missing": [], "changes": [], "cursor": "c", "has_more": False})
+            return nothing_more()
         codings.append(request.headers.get("content-encoding"))
         try:
             ops = json.loads(request.content)["ops"]
         except ValueError:
             return httpx.Response(400, json={"status_code": 400, "detail": "body: Malformed JSON"})
-        return httpx.Response(
-            200,
-            json={
-                "server_time": "2026-03-01T00:00:00+00:00",
-                "results": [
-                    {"op_id": o["op_id"], "status": "applied", "version": 1, "error": None} for o in ops
-                ],
-            },
-        )
+        return all_applied(ops)
 
     engine = SyncEngine(
         store, "http://s", "t", transport=httpx.MockTransport(old_server), batch_size=2, sleep=lambda _s: None
