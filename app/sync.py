@@ -39,11 +39,12 @@ class AuthError(SyncError):
 
 
 class RequestRefused(SyncError):
-    """The server answered 4xx to a whole request; ``status`` is the HTTP status."""
+    """The server answered 4xx to a whole request: ``status`` is the HTTP status, ``field`` what it names."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,15 @@ def _server_message(resp: httpx.Response) -> str:
         if detail:
             return str(detail)
     return str(body)[:500]
+
+
+def _server_field(resp: httpx.Response) -> str | None:
+    try:
+        body = resp.json()
+    except ValueError:
+        return None
+    field = body.get("field") if isinstance(body, dict) else None
+    return field if isinstance(field, str) else None
 
 
 def login(
@@ -172,7 +182,9 @@ class SyncEngine:
                 )
             if resp.status_code >= 400:
                 raise RequestRefused(
-                    f"the server refused the request: {_server_message(resp)}", resp.status_code
+                    f"the server refused the request: {_server_message(resp)}",
+                    resp.status_code,
+                    _server_field(resp),
                 )
             return resp
         raise SyncError(
@@ -253,8 +265,8 @@ class SyncEngine:
 
         The body goes gzip-compressed, about a seventh of its size (server/compression.py): on a weak
         mobile link the bytes are most of a push's time. A server from before compressed pushes reads the
-        gzip bytes as broken JSON (400) or refuses the coding (415): the body then goes plain, and so does
-        every later push of this engine.
+        gzip bytes as broken JSON (400 naming the body) or refuses the coding (415): the body then goes
+        plain, and so does every later push of this engine. Any other refusal stands.
         """
         resp: httpx.Response | None = None
         if self._gzip_pushes:
@@ -263,7 +275,7 @@ class SyncEngine:
             try:
                 resp = self._request("POST", "/api/sync/push", content=packed, headers=_GZIP_JSON)
             except RequestRefused as exc:
-                if exc.status not in (400, 415):
+                if not (exc.status == 415 or (exc.status == 400 and exc.field == "body")):
                     raise
                 self._gzip_pushes = False
         if resp is None:

@@ -3,13 +3,15 @@
 A push of 1,000 visits is about 400 KB of JSON and about 60 KB gzipped; on the weak mobile link a
 planner often has at a site, the bytes are most of the sync's time and of its data cost. The phone
 sends its pushes with ``Content-Encoding: gzip`` (app/sync.py); `InflateRequestBody` inflates them
-before the app reads the body. Answers are compressed by Litestar's own middleware (`RESPONSES`) for
-every client that asks with ``Accept-Encoding``, as httpx does; photos and the XLSX/DOCX reports are
-compressed formats already and are left alone.
+before the handler reads the body. Only handlers marked with ``opt={GZIP_BODY: True}`` take a
+compressed body (the push, behind sign-in: no one can make the server inflate without a token);
+elsewhere a content coding is 415. Answers are compressed by Litestar's own middleware (`RESPONSES`)
+for every client that asks with ``Accept-Encoding``, as httpx does; photos and the XLSX/DOCX reports
+are compressed formats already and are left alone.
 
-Inflating is bounded: a body that inflates past the app's body limit is refused with 413 before it is
-all in memory (a few KB of zeros inflate to gigabytes), a body that is not whole gzip is 400 naming
-the body, and any other content coding is 415.
+Inflating is bounded and runs off the event loop: a body that inflates past the app's body limit is
+refused with 413 before it is all in memory (a few KB of zeros inflate to gigabytes), a body that is
+not whole gzip is 400 naming the body, and any other content coding is 415.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import zlib
 from typing import Final
 
+import anyio.to_thread
 from litestar.config.compression import CompressionConfig
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -35,8 +38,12 @@ RESPONSES: Final = CompressionConfig(
 _INFLATE_CHUNK: Final = 1024 * 1024
 
 
+#: The handler ``opt`` key that lets a route take a gzip-compressed body.
+GZIP_BODY: Final = "gzip_body"
+
+
 class InflateRequestBody(ASGIMiddleware):
-    """Hands the app the inflated body of a ``Content-Encoding: gzip`` request, at most ``max_size`` bytes."""
+    """Hands a ``GZIP_BODY`` handler the inflated body of a gzip request, at most ``max_size`` bytes."""
 
     scopes = (ScopeType.HTTP,)
 
@@ -48,11 +55,10 @@ class InflateRequestBody(ASGIMiddleware):
         if coding in ("", "identity"):
             await next_app(scope, receive, send)
             return
-        if coding != "gzip":
-            raise ApiError(415, "Content-Encoding", f"{coding!r} is not accepted; send gzip or no encoding")
-        body = _inflate(await _read_body(receive, self.max_size), self.max_size)
-        headers = [(k, v) for k, v in scope["headers"] if k not in (b"content-encoding", b"content-length")]
-        headers.append((b"content-length", str(len(body)).encode()))
+        if coding != "gzip" or not scope["route_handler"].opt.get(GZIP_BODY):
+            raise ApiError(415, "Content-Encoding", f"{coding!r} is not accepted here; send the body as is")
+        packed = await _read_body(receive, self.max_size)
+        body = await anyio.to_thread.run_sync(_inflate, packed, self.max_size)
         delivered = False
 
         async def inflated_receive() -> ReceiveMessage:
@@ -63,9 +69,9 @@ class InflateRequestBody(ASGIMiddleware):
             message: HTTPRequestEvent = {"type": "http.request", "body": body, "more_body": False}
             return message
 
-        inflated_scope = scope.copy()
-        inflated_scope["headers"] = headers
-        await next_app(inflated_scope, inflated_receive, send)
+        # The headers still say gzip and give the packed length (Litestar may have parsed them already);
+        # the handler reads the body, and Litestar counts its bytes against the body limit as they come.
+        await next_app(scope, inflated_receive, send)
 
 
 def _content_encoding(scope: Scope) -> str:
@@ -100,7 +106,7 @@ def _inflate(data: bytes, max_size: int) -> bytes:
             # A chunk at a time, so a bomb is stopped at the limit instead of after it is all inflated.
             piece = inflater.decompress(data, _INFLATE_CHUNK)
             data = inflater.unconsumed_tail
-            if not piece and not data:
+            if not piece and not data and not inflater.eof:
                 raise ApiError(400, "body", "the gzip data ends too early")
             size += len(piece)
             if size > max_size:

@@ -20,7 +20,7 @@ from .auth import CurrentUser
 from .db import Database, utcnow
 from .errors import bad_request, forbidden, not_found
 from .models import Base, Opinion, User, UTCDateTime, table_of
-from .scope import body_object, parse_int, parse_text
+from .scope import body_object, is_record_id, parse_int, parse_text
 from .settings import Settings
 
 _opinions, _users = table_of(Opinion), table_of(User)
@@ -52,6 +52,8 @@ def followup_json(row: Any | None) -> dict[str, Any] | None:
 
 
 async def record_followup(db: Database, user: CurrentUser, opinion_id: str, body: Any) -> dict[str, Any]:
+    if not is_record_id(opinion_id):
+        raise not_found("id", "no such opinion")
     body = body_object(body)
     adoption = body.get("adoption")
     if adoption not in ADOPTION:

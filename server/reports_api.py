@@ -35,7 +35,15 @@ from .auth import DISTRICT, PLANNER, CurrentUser, load_user
 from .db import Database
 from .errors import ApiError, bad_request, not_found
 from .models import Opinion, table_of
-from .scope import BUREAU, body_object, district_names, load_planner_for, parse_int, require_role
+from .scope import (
+    BUREAU,
+    body_object,
+    district_names,
+    is_record_id,
+    load_planner_for,
+    parse_int,
+    require_role,
+)
 from .settings import Settings
 from .summary import parse_year
 
@@ -256,6 +264,8 @@ async def annual(request: Request[Any, Any, Any], planner_id: int, year: str | N
 
 async def opinion_doc(request: Request[Any, Any, Any], opinion_id: str) -> Response[Any]:
     user = await report_user(request)
+    if not is_record_id(opinion_id):
+        raise not_found("id", "no such opinion")
     settings: Settings = request.app.state.settings
     async with request.app.state.db.read() as conn:
         row = (

@@ -6,6 +6,7 @@ and a 403 naming ``role`` when the user's role never may use the endpoint.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated, Any
 
@@ -109,6 +110,16 @@ def parse_date(raw: Any, field: str, *, required: bool = True) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise bad_request(field, "must be a date YYYY-MM-DD") from None
+
+
+#: A UUID as `str(uuid.UUID(...))` writes it, the only form in which the push stores record ids.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def is_record_id(value: str) -> bool:
+    """Whether ``value`` can name a record (a path id that cannot is a 404 without a query: PostgreSQL
+    cannot even compare some text, such as a NUL)."""
+    return _CANONICAL_UUID.fullmatch(value) is not None
 
 
 def parse_text(body: Any, field: str, *, required: bool, max_len: int = 2000) -> str | None:

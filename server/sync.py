@@ -17,7 +17,6 @@ checked before the transaction; each new op's data is validated in Python, re-se
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
@@ -50,9 +49,11 @@ from . import totals
 from .activities import INVITATION, apply_response, invitation_changes
 from .audit import audit
 from .auth import DISTRICT, PLANNER, CurrentUser
+from .compression import GZIP_BODY
 from .db import Database, insert_many, lock_writers, one_of, take_seq, utcnow
 from .errors import bad_request, forbidden
 from .models import RECORD_MODELS, AppliedOp, Conflict, table_of
+from .scope import is_record_id
 from .settings import Settings
 from .totals import Counted, Tally
 
@@ -139,15 +140,6 @@ def parse_push(body: Any) -> PushRequest:
                 continue
         parsed.append(_parse_op(i, op))
     return PushRequest(device_id.strip(), parsed, None if offset is None else float(offset))
-
-
-#: A UUID as `str(uuid.UUID(...))` writes it: checked by pattern first, as most ids are written so.
-_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-def is_record_id(value: str) -> bool:
-    """Whether ``value`` can name a record: the push stores ids only as canonical UUID text."""
-    return _CANONICAL_UUID.fullmatch(value) is not None
 
 
 def _check_id(value: str) -> None:
@@ -697,10 +689,12 @@ class SyncController(Controller):
     @post(
         "/push",
         status_code=200,
+        opt={GZIP_BODY: True},
         summary="Apply a batch of the planner's operations (one transaction)",
         description=(
-            "Body: `{device_id, ops: [{op_id, kind, id, base_version, data}], clock_offset_s?}`; `data: null`"
-            " deletes. Answer: `{server_time, results: [{op_id, status, version, error, original}]}`,"
+            "Body: `{device_id, ops: [{op_id, kind, id, base_version, data}], clock_offset_s?}`, plain or"
+            " `Content-Encoding: gzip`; `data: null` deletes. Answer: `{server_time, results: [{op_id,"
+            " status, version, error, original}]}`,"
             " status applied | duplicate | conflict | rejected, in the order of `ops` (shared/protocol.py)."
         ),
     )

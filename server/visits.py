@@ -24,9 +24,9 @@ from .db import Database, take_seq, utcnow
 from .errors import ApiError, forbidden, not_found
 from .models import Visit, table_of
 from .review_queue import check_confirmation
-from .scope import parse_text
+from .scope import is_record_id, parse_text
 from .settings import Settings
-from .sync import change_of, is_record_id
+from .sync import change_of
 from .totals import Tally, counted_from_row
 
 _visits = table_of(Visit)

@@ -54,11 +54,12 @@ class RecordError(ValueError):
 def new_id() -> str:
     """A client-made id for a record or an operation: a UUIDv7 (RFC 9562), also its idempotency key.
 
-    The first 48 bits are the Unix time in milliseconds, so ids sort by when they were made and a
-    database index keyed by them grows at one end. Random ids (UUIDv4) land anywhere in such an index:
-    each batch of new rows then dirties pages all over it, and the server writes and syncs each of those
-    pages again at every commit (measured in bench/sync_push.py). The 74 random bits keep ids from two
-    phones, or two records of one millisecond, apart; a phone whose clock is wrong only loses the order.
+    The first 48 bits are the Unix time in milliseconds, so ids sort by the millisecond they were made
+    in (within one millisecond, at random) and a database index keyed by them grows at one end. Random
+    ids (UUIDv4) land anywhere in such an index: each batch of new rows then dirties pages all over it,
+    and the server writes and syncs each of those pages again at every commit (bench/id_locality.py).
+    The 74 random bits keep ids from two phones, or two records of one millisecond, apart; a phone whose
+    clock is wrong only loses the order.
     """
     ms = time.time_ns() // 1_000_000 & _MASK_48
     rand = int.from_bytes(os.urandom(10)) & _MASK_74

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.store import LocalStore
-from app.sync import AuthError, SyncEngine, SyncError, login
+from app.sync import AuthError, RequestRefused, SyncEngine, SyncError, login
 from tests.app.helpers import request_json, visit
 
 
@@ -210,7 +210,9 @@ def test_a_server_that_cannot_read_gzip_gets_plain_pushes_and_nothing_is_lost(st
         try:
             ops = json.loads(request.content)["ops"]
         except ValueError:
-            return httpx.Response(400, json={"status_code": 400, "detail": "body: Malformed JSON"})
+            return httpx.Response(
+                400, json={"status_code": 400, "detail": "body: Malformed JSON", "field": "body"}
+            )
         return all_applied(ops)
 
     engine = SyncEngine(
@@ -220,3 +222,20 @@ def test_a_server_that_cannot_read_gzip_gets_plain_pushes_and_nothing_is_lost(st
     assert report.pushed == 3 and store.outbox_count() == 0
     # One refused gzip try, then plain for both batches.
     assert codings == ["gzip", None, None]
+
+
+def test_a_push_refused_for_its_content_is_not_sent_again_plain(store: LocalStore) -> None:
+    store.save_many("visit", [visit(day=1)])
+    codings: list[str | None] = []
+
+    def strict(request: httpx.Request) -> httpx.Response:
+        codings.append(request.headers.get("content-encoding"))
+        detail = {"status_code": 400, "detail": "clock_offset_s: must be a number", "field": "clock_offset_s"}
+        return httpx.Response(400, json=detail)
+
+    engine = SyncEngine(store, "http://s", "t", transport=httpx.MockTransport(strict), sleep=lambda _s: None)
+    with pytest.raises(RequestRefused) as err:
+        engine.sync()
+    assert err.value.field == "clock_offset_s"
+    assert codings == ["gzip"]  # one upload on a weak link, not two
+    assert store.outbox_count() == 1

@@ -55,6 +55,12 @@ async def test_a_bad_gzip_body_is_4xx_naming_the_body_and_nothing_is_stored(worl
     assert await world.api.stored() == before
 
 
+async def test_a_gzip_body_that_inflates_to_nothing_is_400_and_nothing_is_stored(world: World) -> None:
+    resp = await world.p1.post("/api/sync/push", content=gzip.compress(b""), headers=GZIP_JSON)
+    assert resp.status_code == 400, resp.text  # the same answer as an empty plain body
+    assert await world.api.count("applied_ops") == 0
+
+
 async def test_a_content_coding_other_than_gzip_is_415_naming_it(world: World) -> None:
     body = zlib.compress(json.dumps(push_body(op("visit", visit(world.a)))).encode())
     resp = await world.p1.post(
@@ -63,6 +69,23 @@ async def test_a_content_coding_other_than_gzip_is_415_naming_it(world: World) -
     assert resp.status_code == 415, resp.text
     assert resp.json()["field"] == "Content-Encoding"
     assert await world.api.count("visits") == 0
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+async def test_only_the_push_takes_a_gzip_body(world: World, signed_in: bool) -> None:
+    # Anywhere else, and above all before sign-in, the server never inflates what it is sent.
+    client = world.s1 if signed_in else world.api.client()
+    path, body = (
+        ("/api/activities", {"district_id": world.a, "topic": "议题"})
+        if signed_in
+        else (
+            "/api/auth/login",
+            {"username": "s1", "password": "x"},
+        )
+    )
+    resp = await client.post(path, content=packed(body), headers=GZIP_JSON)
+    assert resp.status_code == 415, resp.text
+    assert resp.json()["field"] == "Content-Encoding"
 
 
 async def test_a_pull_answer_comes_gzip_compressed_to_a_client_that_asks(world: World) -> None:

@@ -141,3 +141,15 @@ async def test_confirming_twice_changes_nothing_the_second_time(world: World) ->
     assert second["version"] == first["version"] == 2
     changes, _ = await pull_all(world.p1, cursor)
     assert changes == []
+
+
+@pytest.mark.parametrize("opinion_id", ["not-an-opinion", "abc%00", str(uuid.uuid4()).upper()])
+async def test_an_opinion_id_no_record_can_have_is_404_for_follow_up_and_its_document(
+    world: World, opinion_id: str
+) -> None:
+    follow = await world.s1.post(
+        f"/api/opinions/{opinion_id}/follow-up", json={"adoption": "adopted", "quality": 4}
+    )
+    document = await world.coord.get(f"/api/reports/opinions/{opinion_id}.docx")
+    assert (follow.status_code, document.status_code) == (404, 404), (follow.text, document.text)
+    assert follow.json()["field"] == document.json()["field"] == "id"
