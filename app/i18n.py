@@ -10,6 +10,8 @@ from datetime import datetime
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from shared.records import NUL_MESSAGE
+
 LANGS: Final = ("zh", "en")
 DEFAULT_LANG: Final = "zh"
 
@@ -421,6 +423,8 @@ _MESSAGES_ZH: Final = {
     "lat and lon go together": "经纬度必须同时填写",
     "is stored only with the resident's consent (contact_consent)": "只有居民同意才能保存联系方式",
     "must be a district id (a positive whole number)": "账号没有片区",
+    # Text pasted from some PDFs and old systems carries it; the server could not keep it.
+    NUL_MESSAGE: "含有无法保存的空字符（U+0000），请删掉后再保存",
 }
 
 

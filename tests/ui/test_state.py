@@ -152,6 +152,14 @@ def test_cq6_opinion_keeps_the_dissent_on_record_and_links_the_visit(state: AppS
     assert data["issued_at"] == T0.isoformat()
 
 
+def test_an_opinion_with_a_pasted_nul_character_is_not_saved_and_says_why(state: AppState) -> None:
+    state.new_opinion()
+    state.opinion.subject, state.opinion.body = "方案", "同意\x00方案"
+    assert state.save_opinion() is None
+    assert state.field_error == "意见正文：含有无法保存的空字符（U+0000），请删掉后再保存"
+    assert state.store.records(rec.OPINION) == []
+
+
 def test_an_opinion_without_body_is_not_saved_and_the_field_is_named(state: AppState) -> None:
     state.new_opinion()
     state.opinion.subject = "方案"
