@@ -36,7 +36,13 @@ def http_error_handler(_request: Request[Any, Any, Any], exc: HTTPException) -> 
         first = exc.extra[0]
         if isinstance(first, dict) and first.get("key"):
             field = str(first["key"])
-            detail = f"{field}: {first.get('message', 'is invalid')}"
+            message = first.get("message", "is invalid")
+            if first.get("source") == "body":
+                # Litestar names the handler's parameter; the client knows only the body it sent.
+                if message == f"'{field}'":  # Litestar's word for "there was no body"
+                    message = "is required (a JSON object)"
+                field = "body"
+            detail = f"{field}: {message}"
     if not field and exc.status_code in (400, 413, 415, 422):
         field = "body"
         detail = f"body: {detail}"

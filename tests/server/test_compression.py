@@ -58,6 +58,7 @@ async def test_a_bad_gzip_body_is_4xx_naming_the_body_and_nothing_is_stored(worl
 async def test_a_gzip_body_that_inflates_to_nothing_is_400_and_nothing_is_stored(world: World) -> None:
     resp = await world.p1.post("/api/sync/push", content=gzip.compress(b""), headers=GZIP_JSON)
     assert resp.status_code == 400, resp.text  # the same answer as an empty plain body
+    assert resp.json()["detail"] == "body: is required (a JSON object)"
     assert await world.api.count("applied_ops") == 0
 
 

@@ -293,6 +293,12 @@ async def test_a_malformed_push_is_400_naming_the_field_and_nothing_is_stored(
     assert await world.api.stored() == before
 
 
+async def test_a_push_without_a_body_is_400_naming_the_body(world: World) -> None:
+    resp = await world.p1.post("/api/sync/push", content=b"", headers={"Content-Type": "application/json"})
+    assert resp.status_code == 400
+    assert resp.json() == {"status_code": 400, "detail": "body: is required (a JSON object)", "field": "body"}
+
+
 async def test_a_push_that_is_not_json_is_400(world: World) -> None:
     resp = await world.p1.post(
         "/api/sync/push", content=b"{not json", headers={"Content-Type": "application/json"}
