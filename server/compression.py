@@ -27,7 +27,7 @@ from litestar.types import ASGIApp, HTTPRequestEvent, Receive, ReceiveMessage, S
 
 from .errors import ApiError
 
-#: Level 1: the same few milliseconds a 400 KB answer costs to send on loopback buy six times fewer bytes.
+#: Level 1: 400 KB of sync JSON packs to 61 KB in 1.5 ms here (level 6: 52 KB in 3.6 ms).
 RESPONSES: Final = CompressionConfig(
     backend="gzip",
     gzip_compress_level=1,
@@ -36,7 +36,6 @@ RESPONSES: Final = CompressionConfig(
 )
 
 _INFLATE_CHUNK: Final = 1024 * 1024
-
 
 #: The handler ``opt`` key that lets a route take a gzip-compressed body.
 GZIP_BODY: Final = "gzip_body"
