@@ -45,7 +45,16 @@ import app.store as app_store
 from app.store import LocalStore
 from app.sync import SyncEngine, SyncReport, login
 from bench._server import PASSWORD, ServerProcess
-from bench.sync_push import phone_ids, server_rows, visits
+from bench.sync_push import (
+    INSERT_OPS,
+    INSERT_VISITS,
+    op_row,
+    phone_ids,
+    server_rows,
+    sql_time,
+    visit_row,
+    visits,
+)
 from shared.records import validate
 
 N = int(os.environ.get("BENCH_N", "10000"))
@@ -60,11 +69,6 @@ VERSION = {"uuid4": 4, "uuid7": 7}
 
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
-
-
-def _sql_time(t: datetime) -> str:
-    """SQLite's text form of a UTC time, as the server stores it."""
-    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _uuid4() -> str:
@@ -100,57 +104,15 @@ def fill_backlog(db: Path, n: int, planner_id: int, district_id: int) -> None:
         (first_seq,) = conn.execute("SELECT value FROM change_seq WHERE id = 1").fetchone()
         rows: list[tuple[Any, ...]] = []
         ops: list[tuple[Any, ...]] = []
-        for i in range(n):
-            start = base + step * i
-            end = start + timedelta(minutes=60 + i % 120)
-            clean = validate(
-                "visit",
-                {
-                    "district_id": district_id,
-                    "site": f"片区 {i % 97}",
-                    "purpose": "现场指导",
-                    "started_at": start.isoformat(),
-                    "ended_at": end.isoformat(),
-                    "lat": 33.7 + (i % 100) / 1000,
-                    "lon": 113.2 + (i % 100) / 1000,
-                    "accuracy_m": 12.0,
-                    "notes": f"第 {i} 次指导记录",
-                },
-            )
-            received = _sql_time(end + timedelta(hours=2))
+        for i, data in enumerate(visits(n, district_id, start=base, step=step)):
+            clean = validate("visit", data)
+            received = sql_time((datetime.fromisoformat(clean["ended_at"]) + timedelta(hours=2)).isoformat())
             rid = str(uuid.uuid4())
-            rows.append(
-                (
-                    rid,
-                    planner_id,
-                    district_id,
-                    1,
-                    first_seq + 1 + i,
-                    0,
-                    json.dumps(clean, ensure_ascii=False),
-                    "backlog-dev",
-                    received,
-                    received,
-                    _sql_time(start),
-                    _sql_time(end),
-                    int((end - start).total_seconds()),
-                    "pending" if i % 10 == 0 else "confirmed",
-                )
-            )
-            ops.append(
-                (planner_id, str(uuid.uuid4()), "backlog-dev", "visit", rid, "applied", 1, None, received)
-            )
-        conn.executemany(
-            "INSERT INTO visits (id, planner_id, district_id, version, seq, deleted, data, device_id,"
-            " received_at, updated_at, started_at, ended_at, duration_s, review)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
-        conn.executemany(
-            "INSERT INTO applied_ops (user_id, op_id, device_id, kind, record_id, status, version, error,"
-            " applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            ops,
-        )
+            review = "pending" if i % 10 == 0 else "confirmed"
+            rows.append(visit_row(clean, rid, planner_id, first_seq + 1 + i, received, "backlog-dev", review))
+            ops.append(op_row(planner_id, str(uuid.uuid4()), rid, "backlog-dev", received))
+        conn.executemany(INSERT_VISITS, rows)
+        conn.executemany(INSERT_OPS, ops)
         conn.execute("UPDATE change_seq SET value = value + ? WHERE id = 1", (n,))
         conn.execute("COMMIT")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

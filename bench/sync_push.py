@@ -57,18 +57,23 @@ RUNS = int(os.environ.get("BENCH_RUNS", "5"))
 DISTRICT = "基准区"
 
 
-def visits(n: int, district_id: int) -> list[dict[str, Any]]:
-    base = datetime(2026, 3, 1, 9, 0, tzinfo=UTC) + timedelta(hours=-8)
+def visits(
+    n: int,
+    district_id: int,
+    start: datetime = datetime(2026, 3, 1, 1, 0, tzinfo=UTC),
+    step: timedelta = timedelta(minutes=37),
+) -> list[dict[str, Any]]:
+    """``n`` checked-out visits, the first at ``start`` (09:00 Beijing time by default), ``step`` apart."""
     out = []
     for i in range(n):
-        start = base + timedelta(minutes=37 * i)
+        began = start + step * i
         out.append(
             {
                 "district_id": district_id,
                 "site": f"片区 {i % 97}",
                 "purpose": "现场指导",
-                "started_at": start.isoformat(),
-                "ended_at": (start + timedelta(minutes=90 + i % 60)).isoformat(),
+                "started_at": began.isoformat(),
+                "ended_at": (began + timedelta(minutes=90 + i % 60)).isoformat(),
                 "lat": 33.7 + (i % 100) / 1000,
                 "lon": 113.2 + (i % 100) / 1000,
                 "accuracy_m": 12.0,
@@ -78,8 +83,48 @@ def visits(n: int, district_id: int) -> list[dict[str, Any]]:
     return out
 
 
-def _sql_time(iso: str) -> str:
+def sql_time(iso: str) -> str:
+    """SQLite's text form of an instant, as the server stores it (naive UTC with microseconds)."""
     return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+#: Raw inserts in the server's layout (server/models.py), for floors and generated backlogs.
+INSERT_VISITS = (
+    "INSERT INTO visits (id, planner_id, district_id, version, seq, deleted, data, device_id, received_at,"
+    " updated_at, started_at, ended_at, duration_s, review) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+INSERT_OPS = (
+    "INSERT INTO applied_ops (user_id, op_id, device_id, kind, record_id, status, version, error,"
+    " applied_at) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
+def visit_row(
+    clean: dict[str, Any], rid: str, planner_id: int, seq: int, received: str, device: str, review: str
+) -> tuple[Any, ...]:
+    """A validated visit as a row for `INSERT_VISITS` (``received``: `sql_time` text)."""
+    started, ended = datetime.fromisoformat(clean["started_at"]), datetime.fromisoformat(clean["ended_at"])
+    return (
+        rid,
+        planner_id,
+        clean["district_id"],
+        1,
+        seq,
+        0,
+        json.dumps(clean, ensure_ascii=False),
+        device,
+        received,
+        received,
+        sql_time(clean["started_at"]),
+        sql_time(clean["ended_at"]),
+        int((ended - started).total_seconds()),
+        review,
+    )
+
+
+def op_row(planner_id: int, op_id: str, rid: str, device: str, applied: str) -> tuple[Any, ...]:
+    """The op-log row of an applied create, for `INSERT_OPS`."""
+    return (planner_id, op_id, device, "visit", rid, "applied", 1, None, applied)
 
 
 def snapshot(db: Path) -> Path:
@@ -101,7 +146,6 @@ def raw_insert(
     records: list[dict[str, Any]],
     ids: list[tuple[str, str]],
     planner_id: int,
-    district_id: int,
     with_oplog: bool,
     synchronous: str = "FULL",
 ) -> float:
@@ -112,50 +156,17 @@ def raw_insert(
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA temp_store=MEMORY")
-    now = _sql_time(datetime.now(UTC).isoformat())
-    rows = []
-    ops = []
-    for i, (d, (rid, op_id)) in enumerate(zip(records, ids, strict=True), start=1):
-        clean = validate("visit", d)
-        dur = int(
-            (
-                datetime.fromisoformat(clean["ended_at"]) - datetime.fromisoformat(clean["started_at"])
-            ).total_seconds()
-        )
-        rows.append(
-            (
-                rid,
-                planner_id,
-                district_id,
-                1,
-                i,
-                0,
-                json.dumps(clean, ensure_ascii=False),
-                "dev",
-                now,
-                now,
-                _sql_time(clean["started_at"]),
-                _sql_time(clean["ended_at"]),
-                dur,
-                "pending",
-            )
-        )
-        ops.append((planner_id, op_id, "dev", "visit", rid, "applied", 1, None, now))
+    now = sql_time(datetime.now(UTC).isoformat())
+    rows, ops = [], []
+    for seq, (d, (rid, op_id)) in enumerate(zip(records, ids, strict=True), start=1):
+        rows.append(visit_row(validate("visit", d), rid, planner_id, seq, now, "dev", "pending"))
+        ops.append(op_row(planner_id, op_id, rid, "dev", now))
     # Only the database work is timed: rows are built (and validated) before the clock starts.
     t0 = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
-    conn.executemany(
-        "INSERT INTO visits (id, planner_id, district_id, version, seq, deleted, data, device_id,"
-        " received_at,"
-        " updated_at, started_at, ended_at, duration_s, review) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        rows,
-    )
+    conn.executemany(INSERT_VISITS, rows)
     if with_oplog:
-        conn.executemany(
-            "INSERT INTO applied_ops (user_id, op_id, device_id, kind, record_id, status, version, error,"
-            " applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            ops,
-        )
+        conn.executemany(INSERT_OPS, ops)
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - t0
     conn.close()
@@ -438,12 +449,10 @@ def main() -> int:
             results["engine_sync_s"].append(first["sync_s"])
             results["engine_pull_s"].append(first["pull_s"])
             results["repush_s"].append(again["push_s"])
-            results["raw_insert_s"].append(raw_insert(before, data, ids, planner_id, district_id, False))
-            results["raw_insert_with_oplog_s"].append(
-                raw_insert(before, data, ids, planner_id, district_id, True)
-            )
+            results["raw_insert_s"].append(raw_insert(before, data, ids, planner_id, False))
+            results["raw_insert_with_oplog_s"].append(raw_insert(before, data, ids, planner_id, True))
             results["raw_insert_sync_normal_s"].append(
-                raw_insert(before, data, ids, planner_id, district_id, False, synchronous="NORMAL")
+                raw_insert(before, data, ids, planner_id, False, synchronous="NORMAL")
             )
             results["server_handler_inprocess_s"].append(server_handler_inprocess(before, data, 1000))
             results["validated_insert_s"].append(validated_insert(before, data, 1000, planner_id))

@@ -30,11 +30,6 @@ from .sync import change_of
 from .totals import Tally, counted_from_row
 
 _visits = table_of(Visit)
-MAX_REASON = 2000
-
-
-def _text(data: Any, name: str, *, required: bool) -> str | None:
-    return parse_text(data, name, required=required, max_len=MAX_REASON)
 
 
 def _snapshot(row: Any) -> dict[str, Any]:
@@ -137,8 +132,8 @@ class VisitController(Controller):
             request.user,
             visit_id,
             CONFIRMED,
-            reason_code=_text(body, "reason_code", required=False),
-            note=_text(body, "note", required=False),
+            reason_code=parse_text(body, "reason_code", required=False),
+            note=parse_text(body, "note", required=False),
         )
 
     @post("/{visit_id:str}/reject", status_code=200, summary="Reject a visit with a reason (district staff)")
@@ -149,7 +144,7 @@ class VisitController(Controller):
         data: JSONBody[dict[str, Any] | None] = None,
     ) -> dict[str, Any]:
         body = data or {}
-        reason = _text(body, "reason", required=True)
+        reason = parse_text(body, "reason", required=True)
         return await review_visit(
             request.app.state.db,
             request.app.state.settings,
@@ -157,5 +152,5 @@ class VisitController(Controller):
             visit_id,
             REJECTED,
             reason=reason,
-            note=_text(body, "note", required=False),
+            note=parse_text(body, "note", required=False),
         )
