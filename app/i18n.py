@@ -36,6 +36,10 @@ _T: Final[dict[str, tuple[str, str]]] = {
         "Server not reachable: opened offline with the sign-in saved on this phone.",
     ),
     "signin.bad_password": ("用户名或密码不正确。", "Wrong username or password."),
+    "signin.paused": (
+        "登录失败次数过多，请 {minutes} 分钟后再试；忘记密码请联系区里的管理员。",
+        "Too many failed sign-ins. Try again in {minutes} min; if you forgot the password, ask your admin.",
+    ),
     "signin.unreachable_new": (
         "连不上服务器，且本机没有保存过这个账号的登录，请联网后再试。",
         "Cannot reach the server and this account has never signed in on this phone. Try again when online.",

@@ -38,6 +38,14 @@ class AuthError(SyncError):
     """The server refused the sign-in or the token (sign in again)."""
 
 
+class SignInPaused(SyncError):
+    """Too many failed sign-ins: the server takes none for this account from here for ``retry_after_s``."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class RequestRefused(SyncError):
     """The server answered 4xx to a whole request: ``status`` is the HTTP status, ``field`` what it names."""
 
@@ -105,6 +113,14 @@ def _server_field(resp: httpx.Response) -> str | None:
     return field if isinstance(field, str) else None
 
 
+def _retry_after(resp: httpx.Response, default_s: int = 900) -> int:
+    """The Retry-After header in seconds (the server sends seconds, not a date)."""
+    try:
+        return max(1, int(resp.headers.get("Retry-After", "")))
+    except ValueError:
+        return default_s
+
+
 def login(
     base_url: str, username: str, password: str, *, transport: httpx.BaseTransport | None = None
 ) -> Session:
@@ -116,6 +132,8 @@ def login(
             raise SyncError(f"cannot reach server {base_url}: {exc}") from exc
     if resp.status_code == 401:
         raise AuthError(_server_message(resp) or "wrong username or password")
+    if resp.status_code == 429:
+        raise SignInPaused(_server_message(resp), _retry_after(resp))
     if resp.status_code >= 400:
         raise SyncError(f"sign-in failed: {_server_message(resp)}")
     body = resp.json()

@@ -32,6 +32,7 @@ from .review_queue import ReviewController
 from .settings import Settings
 from .summary import SummaryController
 from .sync import SyncController
+from .throttle import SignInThrottle
 from .visits import VisitController
 
 # A push of MAX_OPS_PER_PUSH long records is the largest JSON body we expect.
@@ -97,5 +98,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 }
             ),
         ),
-        state=State({"db": db, "settings": settings, "jwt_auth": jwt_auth}),
+        state=State(
+            {
+                "db": db,
+                "settings": settings,
+                "jwt_auth": jwt_auth,
+                "sign_in": SignInThrottle(
+                    settings.signin_max_failures,
+                    settings.signin_max_failures_per_address,
+                    settings.signin_pause_minutes * 60,
+                ),
+            }
+        ),
     )

@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Controller, Request, post
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, TooManyRequestsException
 from litestar.params import JSONBody
 from litestar.security.jwt import JWTAuth, Token
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -27,6 +28,7 @@ from .audit import audit
 from .db import Database, utcnow
 from .errors import ApiError, bad_request
 from .models import ROLES, User, UserDistrict, table_of
+from .throttle import Pause, SignInThrottle
 
 PLANNER, DISTRICT, COORDINATOR, ADMIN = ROLES
 STAFF_ROLES = (DISTRICT,)
@@ -180,18 +182,68 @@ async def create_user(
     return int(user_id)
 
 
+def _paused(pause: Pause) -> ApiError:
+    whom = "from this address" if pause.per_address else "for this username from this address"
+    return ApiError(
+        429,
+        "password",
+        f"too many failed sign-ins {whom}; try again in {pause.minutes} minutes",
+        headers={"Retry-After": str(pause.retry_after_s)},
+    )
+
+
+async def set_password(db: Database, username: str, password: str) -> int:
+    """Give ``username`` a new password (an admin's reset); returns the user's id. Raises ValueError."""
+    if len(password) < 8:
+        raise ValueError("password: needs at least 8 characters")
+    pw_hash = await anyio.to_thread.run_sync(hash_password, password)
+    async with db.write() as conn:
+        user_id = (
+            await conn.execute(
+                _users.update()
+                .where(_users.c.username == username)
+                .values(password_hash=pw_hash)
+                .returning(_users.c.id)
+            )
+        ).scalar_one_or_none()
+        if user_id is None:
+            raise ValueError(f"username: no user {username!r}")
+        await audit(conn, None, "user.password", "user", str(user_id), None, {"username": username})
+    return int(user_id)
+
+
 class AuthController(Controller):
     path = "/api/auth"
     tags = ("auth",)
 
-    @post("/login", status_code=200, summary="Sign in; returns a bearer token")
+    @post(
+        "/login",
+        status_code=200,
+        summary="Sign in; returns a bearer token",
+        description="Repeated failures pause sign-in for that username and address (429, Retry-After).",
+        raises=[NotAuthorizedException, TooManyRequestsException],
+    )
     async def login(self, request: Request[Any, Any, Any], data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
         for name in ("username", "password"):
             if not isinstance(data.get(name), str) or not data[name]:
                 raise bad_request(name, "is required")
-        user = await authenticate(request.app.state.db, data["username"], data["password"])
+        db: Database = request.app.state.db
+        throttle: SignInThrottle = request.app.state.sign_in
+        username, address = data["username"], request.client.host if request.client else "unknown"
+        attempt = await throttle.begin(username, address)
+        if isinstance(attempt, Pause):
+            raise _paused(attempt)
+        user = await authenticate(db, username, data["password"])
         if user is None:
-            raise ApiError(401, "password", "wrong username or password")
+            pause = await throttle.now_paused(attempt)
+            if pause is None:
+                raise ApiError(401, "password", "wrong username or password")
+            # The bureau should see guessing: one entry when a pause starts, not one per refused try.
+            async with db.write() as conn:
+                after = {"username": username[:200], "address": address, "per_address": pause.per_address}
+                await audit(conn, None, "auth.signin_paused", None, None, None, after)
+            raise _paused(pause)
+        await throttle.succeeded(attempt)
         jwt_auth: JWTAuth[CurrentUser, Token] = request.app.state.jwt_auth
         token = jwt_auth.create_token(identifier=str(user.id))
         return {"access_token": token, "token_type": "bearer", "user": user.public()}

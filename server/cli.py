@@ -53,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     u_add.add_argument("--role", required=True, choices=["planner", "district", "coordinator", "admin"])
     u_add.add_argument("--district", action="append", default=[], help="district name (repeatable)")
     u_add.add_argument("--display-name", default="")
+    u_pw = u_sub.add_parser("password", help="set a user's new password, read from stdin (a reset)")
+    u_pw.add_argument("username")
 
     demo = sub.add_parser("demo", help="migrate, seed demo users and start server and phone app")
     demo.add_argument("--no-app", action="store_true", help="start only the server")
@@ -200,10 +202,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(asyncio.run(_with_db(settings, lambda db: add_district(db, args.name))))
             return 0
         if args.command == "user":
-            from .auth import create_user
+            from .auth import create_user, set_password
             from .districts import district_ids_by_name
 
             password = _read_password()
+            if args.user_command == "password":
+                asyncio.run(_with_db(settings, lambda db: set_password(db, args.username, password)))
+                print(f"new password set for {args.username}")
+                return 0
 
             async def add(db: Database) -> int:
                 ids = tuple(await district_ids_by_name(db, args.district)) if args.district else ()

@@ -11,8 +11,12 @@ from litestar.exceptions import HTTPException, ValidationException
 class ApiError(HTTPException):
     """An HTTP error about one field; the message starts with the field's name."""
 
-    def __init__(self, status_code: int, field: str, message: str) -> None:
-        super().__init__(status_code=status_code, detail=f"{field}: {message}", extra={"field": field})
+    def __init__(
+        self, status_code: int, field: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(
+            status_code=status_code, detail=f"{field}: {message}", extra={"field": field}, headers=headers
+        )
         self.field = field
 
 

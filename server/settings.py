@@ -59,6 +59,17 @@ class Settings:
     max_image_pixels: int = 50_000_000
     """FIELDLOG_MAX_IMAGE_PIXELS: largest accepted photo in pixels, more is a decompression bomb (50 MP)."""
 
+    signin_max_failures: int = 5
+    """FIELDLOG_SIGNIN_MAX_FAILURES: failed sign-ins for one username from one address before sign-in
+    pauses for that pair (5)."""
+
+    signin_max_failures_per_address: int = 50
+    """FIELDLOG_SIGNIN_MAX_FAILURES_PER_ADDRESS: failed sign-ins from one address, any usernames, before
+    sign-in pauses for that address (50: an office behind one address has many people)."""
+
+    signin_pause_minutes: int = 15
+    """FIELDLOG_SIGNIN_PAUSE_MINUTES: the window those failures are counted over, and so the pause (15)."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         if not self.database_url:
@@ -67,6 +78,9 @@ class Settings:
         if self.profile_name not in PROFILE_NAMES:
             raise ValueError(f"FIELDLOG_PROFILE: unknown profile {self.profile_name!r}")
         ZoneInfo(self.tz)  # fails early on a misspelt zone
+        for name in ("signin_max_failures", "signin_max_failures_per_address", "signin_pause_minutes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"FIELDLOG_{name.upper()}: must be at least 1")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -91,6 +105,9 @@ class Settings:
             token_ttl_hours=num("FIELDLOG_TOKEN_TTL_HOURS", 720),
             max_upload_bytes=num("FIELDLOG_MAX_UPLOAD_BYTES", 15 * 1024 * 1024),
             max_image_pixels=num("FIELDLOG_MAX_IMAGE_PIXELS", 50_000_000),
+            signin_max_failures=num("FIELDLOG_SIGNIN_MAX_FAILURES", 5),
+            signin_max_failures_per_address=num("FIELDLOG_SIGNIN_MAX_FAILURES_PER_ADDRESS", 50),
+            signin_pause_minutes=num("FIELDLOG_SIGNIN_PAUSE_MINUTES", 15),
         )
 
     @property

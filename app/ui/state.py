@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
@@ -395,6 +396,9 @@ class AppState:
             session = login(server, username, password)
         except sync.AuthError:
             self.error = self.tr("signin.bad_password")
+            return False
+        except sync.SignInPaused as exc:
+            self.error = t(self.lang, "signin.paused", minutes=math.ceil(exc.retry_after_s / 60))
             return False
         except Exception as exc:
             if not is_unreachable(exc):

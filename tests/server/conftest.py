@@ -35,10 +35,13 @@ class Api:
         self.app, self.db, self.settings = app, db, settings
         self._clients: list[httpx.AsyncClient] = []
 
-    def client(self, token: str | None = None) -> httpx.AsyncClient:
+    def client(self, token: str | None = None, address: str = "127.0.0.1") -> httpx.AsyncClient:
+        """A client of the app; ``address`` is the client address the server sees."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         c = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url="http://fieldlog", headers=headers
+            transport=httpx.ASGITransport(app=self.app, client=(address, 123)),
+            base_url="http://fieldlog",
+            headers=headers,
         )
         self._clients.append(c)
         return c

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -255,6 +256,35 @@ def test_sign_in_opens_offline_from_the_remembered_sign_in_when_the_server_is_do
     assert again.notice == "服务器暂时连不上：已用本机保存的登录信息离线打开。"
     assert again.district_id == first.district_id
     assert again.check_in(Fix(29.5, 106.5)) is not None
+
+
+def test_after_five_wrong_passwords_sign_in_says_how_long_to_wait_and_an_admin_can_reset_it(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    s = AppState(data_dir=tmp_path / "phone")
+    for _ in range(5):
+        assert not s.sign_in(server.url, "planner1", "wrong password")
+    assert not s.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
+    assert s.error == "登录失败次数过多，请 15 分钟后再试；忘记密码请联系区里的管理员。"
+    assert s.store is None
+    s.lang = "en"
+    assert not s.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
+    assert s.error is not None and s.error.startswith("Too many failed sign-ins. Try again in 15 min")
+    # The admin's reset; from other addresses (uvicorn reads X-Forwarded-For from a local proxy) the
+    # new password works at once and the old one is gone.
+    server.cli("user", "password", "planner1", input="a-new-password-1\n")
+    with httpx.Client(base_url=server.url) as c:
+        old = c.post(
+            "/api/auth/login",
+            json={"username": "planner1", "password": DEFAULT_PASSWORD},
+            headers={"X-Forwarded-For": "198.51.100.4"},
+        )
+        new = c.post(
+            "/api/auth/login",
+            json={"username": "planner1", "password": "a-new-password-1"},
+            headers={"X-Forwarded-For": "198.51.100.5"},
+        )
+    assert (old.status_code, new.status_code) == (401, 200)
 
 
 def test_sign_in_without_network_and_without_a_remembered_sign_in_says_so(tmp_path: Path) -> None:

@@ -1,0 +1,97 @@
+"""Sign-in pauses after repeated failures (server/throttle.py), over the real app."""
+
+from __future__ import annotations
+
+import httpx
+import sqlalchemy as sa
+
+from server.models import AuditLog, table_of
+from server.throttle import Attempt, Pause, SignInThrottle
+from tests.conftest import DEFAULT_PASSWORD
+from tests.server.conftest import Api
+
+OFFICE = "10.0.0.7"
+
+
+async def _sign_in(api: Api, username: str, password: str, address: str = OFFICE) -> httpx.Response:
+    return await api.client(address=address).post(
+        "/api/auth/login", json={"username": username, "password": password}
+    )
+
+
+async def test_after_five_wrong_passwords_even_the_right_one_waits_with_retry_after(api: Api) -> None:
+    await api.add_user("planner1", "planner")
+    for _ in range(4):
+        assert (await _sign_in(api, "planner1", "guess-123")).status_code == 401
+    fifth = await _sign_in(api, "planner1", "guess-123")
+    assert fifth.status_code == 429  # the failure that fills the count says so at once
+    refused = await _sign_in(api, "planner1", DEFAULT_PASSWORD)
+    assert refused.status_code == 429
+    body = refused.json()
+    assert body["field"] == "password"
+    assert body["detail"] == (
+        "password: too many failed sign-ins for this username from this address; try again in 15 minutes"
+    )
+    assert 14 * 60 < int(refused.headers["Retry-After"]) <= 15 * 60
+    assert "access_token" not in body
+
+
+async def test_the_owner_signs_in_from_another_network_while_a_guesser_is_paused(api: Api) -> None:
+    await api.add_user("planner1", "planner")
+    for _ in range(5):
+        await _sign_in(api, "planner1", "guess-123", address="203.0.113.9")
+    assert (await _sign_in(api, "planner1", DEFAULT_PASSWORD, address="203.0.113.9")).status_code == 429
+    assert (await _sign_in(api, "planner1", DEFAULT_PASSWORD, address=OFFICE)).status_code == 200
+
+
+async def test_a_right_password_clears_the_mistypes_before_it(api: Api) -> None:
+    await api.add_user("planner1", "planner")
+    for _ in range(4):
+        assert (await _sign_in(api, "planner1", "typo-1234")).status_code == 401
+    assert (await _sign_in(api, "planner1", DEFAULT_PASSWORD)).status_code == 200
+    for _ in range(4):
+        assert (await _sign_in(api, "planner1", "typo-1234")).status_code == 401
+    assert (await _sign_in(api, "planner1", DEFAULT_PASSWORD)).status_code == 200
+
+
+async def test_one_address_trying_many_usernames_is_paused(api: Api) -> None:
+    api.app.state.sign_in = SignInThrottle(5, 8, 900)
+    for i in range(8):
+        assert (await _sign_in(api, f"user{i}", "guess-123")).status_code in (401, 429)
+    await api.add_user("planner1", "planner")
+    refused = await _sign_in(api, "planner1", DEFAULT_PASSWORD)
+    assert refused.status_code == 429
+    assert refused.json()["detail"].startswith("password: too many failed sign-ins from this address")
+    assert (await _sign_in(api, "planner1", DEFAULT_PASSWORD, address="10.0.0.8")).status_code == 200
+
+
+async def test_a_pause_is_written_to_the_audit_log_once(api: Api) -> None:
+    await api.add_user("planner1", "planner")
+    for _ in range(7):
+        await _sign_in(api, "planner1", "guess-123")
+    log = table_of(AuditLog)
+    async with api.db.read() as conn:
+        rows = (
+            await conn.execute(sa.select(log.c.action, log.c.after).where(log.c.action.like("auth.%")))
+        ).all()
+    assert [(r.action, r.after) for r in rows] == [
+        ("auth.signin_paused", {"username": "planner1", "address": OFFICE, "per_address": False})
+    ]
+
+
+async def test_the_pause_ends_when_the_first_failure_leaves_the_window() -> None:
+    now = [1_000_000.0]
+    throttle = SignInThrottle(3, 50, 900, clock=lambda: now[0])
+    for _ in range(3):
+        assert isinstance(await throttle.begin("planner1", OFFICE), Attempt)
+        now[0] += 60
+    paused = await throttle.begin("planner1", OFFICE)
+    assert isinstance(paused, Pause) and paused.retry_after_s == 900 - 180
+    now[0] += 900 - 180
+    assert isinstance(await throttle.begin("planner1", OFFICE), Attempt)
+
+
+async def test_concurrent_guesses_cannot_all_slip_in_before_the_first_fails() -> None:
+    throttle = SignInThrottle(5, 50, 900)
+    started = [await throttle.begin("planner1", OFFICE) for _ in range(20)]
+    assert sum(isinstance(a, Attempt) for a in started) == 5
