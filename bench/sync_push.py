@@ -156,6 +156,7 @@ def raw_insert(
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={synchronous}")
     conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA foreign_keys=ON")  # the server checks them too (no measurable cost here)
     now = sql_time(datetime.now(UTC).isoformat())
     rows, ops = [], []
     for seq, (d, (rid, op_id)) in enumerate(zip(records, ids, strict=True), start=1):
