@@ -72,21 +72,31 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
-async def load_user(conn: AsyncConnection, user_id: int) -> CurrentUser | None:
-    rows = (
-        await conn.execute(
-            sa.select(
-                _users.c.id, _users.c.username, _users.c.role, _users.c.display_name, _links.c.district_id
-            )
-            .select_from(_users.outerjoin(_links, _links.c.user_id == _users.c.id))
-            .where(_users.c.id == user_id, _users.c.active.is_(True))
-        )
-    ).all()
+async def load_user(
+    conn: AsyncConnection, user_id: int, token_version: int | None = None
+) -> CurrentUser | None:
+    """The active user ``user_id``; with ``token_version`` (a token's), None too if a reset voided it."""
+    query = (
+        sa.select(_users.c.id, _users.c.username, _users.c.role, _users.c.display_name, _links.c.district_id)
+        .select_from(_users.outerjoin(_links, _links.c.user_id == _users.c.id))
+        .where(_users.c.id == user_id, _users.c.active.is_(True))
+    )
+    if token_version is not None:
+        query = query.where(_users.c.token_version == token_version)
+    rows = (await conn.execute(query)).all()
     if not rows:
         return None
     first = rows[0]
     districts = frozenset(r.district_id for r in rows if r.district_id is not None)
     return CurrentUser(first.id, first.username, first.role, first.display_name, districts)
+
+
+#: The token claim that carries the user's token version.
+TOKEN_VERSION = "tv"
+
+
+def _token_version(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
 async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
@@ -96,7 +106,8 @@ async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, 
         return None
     db: Database = connection.app.state.db
     async with db.read() as conn:
-        return await load_user(conn, user_id)
+        # Tokens from before token versions existed carry none: they are version 0.
+        return await load_user(conn, user_id, _token_version(token.extras.get(TOKEN_VERSION, 0)))
 
 
 def make_jwt_auth(secret: str, ttl_hours: int) -> JWTAuth[CurrentUser, Token]:
@@ -108,14 +119,14 @@ def make_jwt_auth(secret: str, ttl_hours: int) -> JWTAuth[CurrentUser, Token]:
     )
 
 
-async def authenticate(db: Database, username: str, password: str) -> CurrentUser | None:
-    """The user for these credentials, or None; the hash check runs off the event loop."""
+async def authenticate(db: Database, username: str, password: str) -> tuple[CurrentUser, int] | None:
+    """The user for these credentials and their token version, or None; the hash runs off the event loop."""
     row = None
     if "\x00" not in username:  # no user has one (create_user refuses it), and PostgreSQL cannot compare it
         async with db.read() as conn:
             row = (
                 await conn.execute(
-                    sa.select(_users.c.id, _users.c.password_hash).where(
+                    sa.select(_users.c.id, _users.c.password_hash, _users.c.token_version).where(
                         _users.c.username == username, _users.c.active.is_(True)
                     )
                 )
@@ -125,7 +136,8 @@ async def authenticate(db: Database, username: str, password: str) -> CurrentUse
     if not ok or row is None:
         return None
     async with db.read() as conn:
-        return await load_user(conn, row.id)
+        user = await load_user(conn, row.id)
+    return None if user is None else (user, row.token_version)
 
 
 async def create_user(
@@ -193,7 +205,11 @@ def _paused(pause: Pause) -> ApiError:
 
 
 async def set_password(db: Database, username: str, password: str) -> int:
-    """Give ``username`` a new password (an admin's reset); returns the user's id. Raises ValueError."""
+    """Give ``username`` a new password (an admin's reset) and sign out every device that holds a token
+    issued before it; returns the user's id. Raises ValueError naming the field.
+
+    A phone signed out this way keeps every unsynced record: its next sync asks for the new password.
+    """
     if len(password) < 8:
         raise ValueError("password: needs at least 8 characters")
     pw_hash = await anyio.to_thread.run_sync(hash_password, password)
@@ -202,7 +218,7 @@ async def set_password(db: Database, username: str, password: str) -> int:
             await conn.execute(
                 _users.update()
                 .where(_users.c.username == username)
-                .values(password_hash=pw_hash)
+                .values(password_hash=pw_hash, token_version=_users.c.token_version + 1)
                 .returning(_users.c.id)
             )
         ).scalar_one_or_none()
@@ -233,8 +249,8 @@ class AuthController(Controller):
         attempt = await throttle.begin(username, address)
         if isinstance(attempt, Pause):
             raise _paused(attempt)
-        user = await authenticate(db, username, data["password"])
-        if user is None:
+        found = await authenticate(db, username, data["password"])
+        if found is None:
             pause = await throttle.now_paused(attempt)
             if pause is None:
                 raise ApiError(401, "password", "wrong username or password")
@@ -245,5 +261,6 @@ class AuthController(Controller):
             raise _paused(pause)
         await throttle.succeeded(attempt)
         jwt_auth: JWTAuth[CurrentUser, Token] = request.app.state.jwt_auth
-        token = jwt_auth.create_token(identifier=str(user.id))
+        user, version = found
+        token = jwt_auth.create_token(identifier=str(user.id), token_extras={TOKEN_VERSION: version})
         return {"access_token": token, "token_type": "bearer", "user": user.public()}

@@ -64,6 +64,8 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(sa.String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    #: Carried in each token; a password reset bumps it, so tokens issued before are refused.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class District(Base):

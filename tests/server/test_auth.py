@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.auth import create_user
+from server.auth import create_user, set_password
 from tests.server.conftest import Api, World
 
 PROTECTED = [
@@ -106,3 +106,24 @@ async def test_a_wrong_method_is_a_json_405_naming_the_method(world: World) -> N
     resp = await world.p1.delete("/api/districts")
     assert resp.status_code == 405
     assert resp.json()["field"] == "method"
+
+
+async def test_a_password_reset_voids_the_tokens_issued_before_it(api: Api) -> None:
+    await api.add_user("planner1", "planner")
+    phone = await api.login("planner1")
+    assert (await phone.get("/api/districts")).status_code == 200
+    await set_password(api.db, "planner1", "a-new-password-1")
+    refused = await phone.get("/api/districts")
+    assert refused.status_code == 401 and refused.json()["field"] == "authorization"
+    again = await api.login("planner1", "a-new-password-1")
+    assert (await again.get("/api/districts")).status_code == 200
+
+
+async def test_a_reset_for_an_unknown_user_or_to_a_short_password_is_refused_by_name(api: Api) -> None:
+    await api.add_user("planner1", "planner")
+    with pytest.raises(ValueError, match=r"^username: no user 'nobody'"):
+        await set_password(api.db, "nobody", "a-new-password-1")
+    with pytest.raises(ValueError, match=r"^password: needs at least 8"):
+        await set_password(api.db, "planner1", "short")
+    phone = await api.login("planner1")  # asserts 200: the old password still signs in
+    assert (await phone.get("/api/districts")).status_code == 200

@@ -287,6 +287,23 @@ def test_after_five_wrong_passwords_sign_in_says_how_long_to_wait_and_an_admin_c
     assert (old.status_code, new.status_code) == (401, 200)
 
 
+def test_a_password_reset_signs_the_phone_out_and_its_unsynced_visit_syncs_after_the_new_sign_in(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    s = AppState(data_dir=tmp_path / "phone")
+    assert s.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
+    assert s.check_in(Fix(29.5, 106.5)) is not None and s.check_out() is not None
+    server.cli("user", "password", "planner1", input="a-new-password-1\n")
+    s.run_sync()
+    assert s.sync.last_error == "登录已过期，请重新登录。"
+    assert s.store.outbox_count() == 1 and [i.status_code for i in s.record_items()] == ["saved"]
+    s.sign_out()
+    assert s.sign_in(server.url, "planner1", "a-new-password-1")
+    s.run_sync()
+    assert s.sync.last_error is None
+    assert [i.status_code for i in s.record_items()] == ["synced"]
+
+
 def test_sign_in_without_network_and_without_a_remembered_sign_in_says_so(tmp_path: Path) -> None:
     s = AppState(data_dir=tmp_path / "phone")
     assert not s.sign_in(f"http://127.0.0.1:{free_port()}", "planner1", "pw")
