@@ -18,11 +18,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# Plain ALTER TABLE, not a batch: a batch rebuilds ``users`` on SQLite, and with foreign keys on (as the
+# server's connections have them) dropping the old table fails while records point at it.
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("token_version", sa.Integer(), server_default="0", nullable=False))
+    op.add_column("users", sa.Column("token_version", sa.Integer(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("token_version")
+    op.drop_column("users", "token_version")  # SQLite 3.35 and later drop a column in place
