@@ -19,6 +19,7 @@ guesser nothing worth having (the pause is minutes) and needs nothing on disk.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import math
 import time
@@ -31,6 +32,22 @@ from litestar.stores.memory import MemoryStore
 #: How often expired counts are dropped from the store (seconds): a guesser spraying usernames
 #: would otherwise leave one entry per name behind until that name is tried again.
 _SWEEP_EVERY_S = 60.0
+
+
+def client_network(address: str) -> str:
+    """What counts as one address: an IPv4 address, or an IPv6 address's /64.
+
+    One IPv6 subscriber usually holds a whole /64 and can change addresses within it at will.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,7 @@ class SignInThrottle:
 
     @staticmethod
     def _keys(username: str, address: str) -> tuple[str, str]:
+        address = client_network(address)
         # Hashed: a username can be any length the body allows, and the store keys stay uniform.
         pair = hashlib.sha256(f"{username}\x00{address}".encode()).hexdigest()
         return f"pair:{pair}", f"address:{address}"

@@ -6,7 +6,7 @@ import httpx
 import sqlalchemy as sa
 
 from server.models import AuditLog, table_of
-from server.throttle import Attempt, Pause, SignInThrottle
+from server.throttle import Attempt, Pause, SignInThrottle, client_network
 from tests.conftest import DEFAULT_PASSWORD
 from tests.server.conftest import Api
 
@@ -95,3 +95,15 @@ async def test_concurrent_guesses_cannot_all_slip_in_before_the_first_fails() ->
     throttle = SignInThrottle(5, 50, 900)
     started = [await throttle.begin("planner1", OFFICE) for _ in range(20)]
     assert sum(isinstance(a, Attempt) for a in started) == 5
+
+
+async def test_addresses_of_one_ipv6_subscriber_count_as_one() -> None:
+    throttle = SignInThrottle(3, 50, 900)
+    for host in ("2001:db8:1:2::10", "2001:db8:1:2::11", "2001:db8:1:2:ffff::1"):
+        assert isinstance(await throttle.begin("planner1", host), Attempt)
+    assert isinstance(await throttle.begin("planner1", "2001:db8:1:2::99"), Pause)
+    assert isinstance(await throttle.begin("planner1", "2001:db8:1:3::10"), Attempt)  # another /64
+
+
+def test_an_ipv4_address_and_its_ipv6_mapped_form_count_as_one() -> None:
+    assert client_network("::ffff:10.0.0.7") == client_network("10.0.0.7") == "10.0.0.7"
