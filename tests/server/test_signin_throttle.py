@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from server.models import AuditLog, table_of
 from server.throttle import Attempt, Pause, SignInThrottle, client_network
@@ -107,3 +111,53 @@ async def test_addresses_of_one_ipv6_subscriber_count_as_one() -> None:
 
 def test_an_ipv4_address_and_its_ipv6_mapped_form_count_as_one() -> None:
     assert client_network("::ffff:10.0.0.7") == client_network("10.0.0.7") == "10.0.0.7"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["planner1", "planner2"]),
+            st.sampled_from(["10.0.0.7", "10.0.0.8"]),
+            st.booleans(),  # the right password?
+            st.integers(0, 400),  # seconds since the previous attempt
+        ),
+        max_size=60,
+    )
+)
+def test_no_guesser_gets_more_wrong_password_checks_than_allowed_in_any_window(
+    attempts: list[tuple[str, str, bool, int]],
+) -> None:
+    """Per username and address: at most 3 wrong passwords checked in any 15 minutes since its last right
+    one (which clears its count); per address: at most 5 in any 15 minutes, whatever else happened."""
+    limit, per_address, window = 3, 5, 900
+    now = [0.0]
+    throttle = SignInThrottle(limit, per_address, window, clock=lambda: now[0])
+    # Every attempt that reached the password check, in order: (time, username, address, right).
+    checked: list[tuple[float, str, str, bool]] = []
+
+    async def run() -> None:
+        for username, address, right, wait in attempts:
+            now[0] += wait
+            attempt = await throttle.begin(username, address)
+            if isinstance(attempt, Pause):
+                continue
+            checked.append((now[0], username, address, right))
+            if right:
+                await throttle.succeeded(attempt)
+            else:
+                await throttle.now_paused(attempt)
+
+    asyncio.run(run())
+    for i, (t, username, address, _) in enumerate(checked):
+        pair_wrong = 0
+        for t2, u2, a2, right2 in reversed(checked[: i + 1]):
+            if t2 <= t - window:
+                break
+            if (u2, a2) == (username, address):
+                if right2:
+                    break
+                pair_wrong += 1
+        assert pair_wrong <= limit
+        address_wrong = [c for c in checked[: i + 1] if c[0] > t - window and c[2] == address and not c[3]]
+        assert len(address_wrong) <= per_address
