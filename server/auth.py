@@ -47,6 +47,8 @@ class CurrentUser:
     role: str
     display_name: str
     district_ids: frozenset[int]
+    #: The version this user's tokens must carry; a password reset bumps it.
+    token_version: int = 0
 
     @property
     def sees_all(self) -> bool:
@@ -77,7 +79,14 @@ async def load_user(
 ) -> CurrentUser | None:
     """The active user ``user_id``; with ``token_version`` (a token's), None too if a reset voided it."""
     query = (
-        sa.select(_users.c.id, _users.c.username, _users.c.role, _users.c.display_name, _links.c.district_id)
+        sa.select(
+            _users.c.id,
+            _users.c.username,
+            _users.c.role,
+            _users.c.display_name,
+            _users.c.token_version,
+            _links.c.district_id,
+        )
         .select_from(_users.outerjoin(_links, _links.c.user_id == _users.c.id))
         .where(_users.c.id == user_id, _users.c.active.is_(True))
     )
@@ -88,14 +97,19 @@ async def load_user(
         return None
     first = rows[0]
     districts = frozenset(r.district_id for r in rows if r.district_id is not None)
-    return CurrentUser(first.id, first.username, first.role, first.display_name, districts)
+    return CurrentUser(
+        first.id, first.username, first.role, first.display_name, districts, first.token_version
+    )
 
 
 #: The token claim that carries the user's token version.
 TOKEN_VERSION = "tv"
 
 
-def _token_version(value: Any) -> int:
+def token_version(token: Token) -> int:
+    """The user's token version the token was issued at; -1 (never valid) if the claim is not a number."""
+    # Tokens from before token versions existed carry none: they are version 0.
+    value = token.extras.get(TOKEN_VERSION, 0)
     return value if isinstance(value, int) and not isinstance(value, bool) else -1
 
 
@@ -106,8 +120,7 @@ async def retrieve_user(token: Token, connection: ASGIConnection[Any, Any, Any, 
         return None
     db: Database = connection.app.state.db
     async with db.read() as conn:
-        # Tokens from before token versions existed carry none: they are version 0.
-        return await load_user(conn, user_id, _token_version(token.extras.get(TOKEN_VERSION, 0)))
+        return await load_user(conn, user_id, token_version(token))
 
 
 def make_jwt_auth(secret: str, ttl_hours: int) -> JWTAuth[CurrentUser, Token]:
@@ -119,25 +132,39 @@ def make_jwt_auth(secret: str, ttl_hours: int) -> JWTAuth[CurrentUser, Token]:
     )
 
 
-async def authenticate(db: Database, username: str, password: str) -> tuple[CurrentUser, int] | None:
-    """The user for these credentials and their token version, or None; the hash runs off the event loop."""
-    row = None
-    if "\x00" not in username:  # no user has one (create_user refuses it), and PostgreSQL cannot compare it
-        async with db.read() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(_users.c.id, _users.c.password_hash, _users.c.token_version).where(
-                        _users.c.username == username, _users.c.active.is_(True)
-                    )
-                )
-            ).one_or_none()
-    stored = row.password_hash if row else _DUMMY_HASH  # same work for unknown names: no timing oracle
-    ok = await anyio.to_thread.run_sync(_verify, stored, password)
-    if not ok or row is None:
+@dataclass(frozen=True)
+class Credentials:
+    user_id: int
+    password_hash: str
+    token_version: int
+
+
+async def find_credentials(db: Database, username: str) -> Credentials | None:
+    """The active account named ``username``, as sign-in checks it."""
+    if "\x00" in username:  # no user has one (create_user refuses it), and PostgreSQL cannot compare it
         return None
     async with db.read() as conn:
-        user = await load_user(conn, row.id)
-    return None if user is None else (user, row.token_version)
+        row = (
+            await conn.execute(
+                sa.select(_users.c.id, _users.c.password_hash, _users.c.token_version).where(
+                    _users.c.username == username, _users.c.active.is_(True)
+                )
+            )
+        ).one_or_none()
+    return None if row is None else Credentials(row.id, row.password_hash, row.token_version)
+
+
+async def authenticate(db: Database, credentials: Credentials | None, password: str) -> CurrentUser | None:
+    """The user if ``password`` is right for ``credentials``; the hash check runs off the event loop."""
+    # The same work for an unknown username: no timing oracle.
+    stored = credentials.password_hash if credentials else _DUMMY_HASH
+    ok = await anyio.to_thread.run_sync(_verify, stored, password)
+    if not ok or credentials is None:
+        return None
+    async with db.read() as conn:
+        user = await load_user(conn, credentials.user_id)
+    # A reset between reading the hash and now voids this sign-in as it voids tokens.
+    return user if user is not None and user.token_version == credentials.token_version else None
 
 
 async def create_user(
@@ -246,21 +273,27 @@ class AuthController(Controller):
         db: Database = request.app.state.db
         throttle: SignInThrottle = request.app.state.sign_in
         username, address = data["username"], request.client.host if request.client else "unknown"
-        attempt = await throttle.begin(username, address)
+        credentials = await find_credentials(db, username)
+        version = credentials.token_version if credentials else 0
+        attempt = await throttle.begin(username, address, version)
         if isinstance(attempt, Pause):
             raise _paused(attempt)
-        found = await authenticate(db, username, data["password"])
-        if found is None:
-            pause = await throttle.now_paused(attempt)
+        try:
+            user = await authenticate(db, credentials, data["password"])
+        except Exception:
+            await throttle.abandon(attempt)
+            raise
+        if user is None:
+            pause = await throttle.failed(attempt)
             if pause is None:
                 raise ApiError(401, "password", "wrong username or password")
-            # The bureau should see guessing: one entry when a pause starts, not one per refused try.
-            async with db.write() as conn:
-                after = {"username": username[:200], "address": address, "per_address": pause.per_address}
-                await audit(conn, None, "auth.signin_paused", None, None, None, after)
+            if pause.started:  # the bureau should see guessing: once per pause, not once per try
+                async with db.write() as conn:
+                    after = {"username": username[:200], "address": address, "per_address": pause.per_address}
+                    await audit(conn, None, "auth.signin_paused", None, None, None, after)
             raise _paused(pause)
         await throttle.succeeded(attempt)
         jwt_auth: JWTAuth[CurrentUser, Token] = request.app.state.jwt_auth
-        user, version = found
-        token = jwt_auth.create_token(identifier=str(user.id), token_extras={TOKEN_VERSION: version})
+        extras = {TOKEN_VERSION: user.token_version}
+        token = jwt_auth.create_token(identifier=str(user.id), token_extras=extras)
         return {"access_token": token, "token_type": "bearer", "user": user.public()}

@@ -31,7 +31,7 @@ from litestar.security.jwt import Token
 
 from .appraisal import grading, reports
 from .appraisal_data import load_year
-from .auth import DISTRICT, PLANNER, CurrentUser, load_user
+from .auth import DISTRICT, PLANNER, CurrentUser, load_user, token_version
 from .db import Database
 from .errors import ApiError, bad_request, not_found
 from .models import Opinion, table_of
@@ -118,7 +118,9 @@ def make_link(settings: Settings, user: CurrentUser, body: Any) -> dict[str, Any
         raise bad_request("params", "must be an object")
     path, query = _path(str(report), params)
     expires = int(time.time()) + LINK_TTL_S
-    token = _sign(settings.signing_key(), {"u": user.id, "p": path, "q": query, "e": expires})
+    # "v": a password reset voids the links made before it, as it voids tokens.
+    claims = {"u": user.id, "v": user.token_version, "p": path, "q": query, "e": expires}
+    token = _sign(settings.signing_key(), claims)
     return {"url": f"{path}?{urlencode({**query, 'token': token})}", "expires_in": LINK_TTL_S}
 
 
@@ -127,13 +129,12 @@ async def report_user(request: Request[Any, Any, Any]) -> CurrentUser:
     settings: Settings = request.app.state.settings
     db: Database = request.app.state.db
     token = request.query_params.get("token")
-    user_id: int | None = None
     if token:
         payload = _unsign(settings.signing_key(), token)
         query = {k: v for k, v in request.query_params.items() if k != "token"}
         if payload is None or payload.get("p") != request.url.path or payload.get("q") != query:
             raise NotAuthorizedException(detail="token: the link is invalid or has expired")
-        user_id = int(payload["u"])
+        user_id, version = int(payload["u"]), payload.get("v", 0)
     else:
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
@@ -141,11 +142,13 @@ async def report_user(request: Request[Any, Any, Any]) -> CurrentUser:
         jwt_auth = request.app.state.jwt_auth
         try:
             decoded = Token.decode(header.split(" ", 1)[1], jwt_auth.token_secret, jwt_auth.algorithm)
-            user_id = int(decoded.sub)
+            user_id, version = int(decoded.sub), token_version(decoded)
         except Exception:
             raise NotAuthorizedException(detail="authorization: invalid token") from None
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise NotAuthorizedException(detail="token: the link is invalid or has expired")
     async with db.read() as conn:
-        user = await load_user(conn, user_id)
+        user = await load_user(conn, user_id, version)
     if user is None:
         raise NotAuthorizedException(detail="authorization: unknown user")
     return user

@@ -4,13 +4,15 @@ Two counts of failed sign-ins, each over a sliding window (``pause``):
 
 * per username *and* address: after ``max_failures`` that pair is refused until its oldest failure in
   the window is ``pause`` old. The planner on another network (the phone's mobile data, the office)
-  can still sign in, so a stranger who knows a username cannot lock its owner out;
+  can still sign in, so a stranger who knows a username cannot lock its owner out. The pair also
+  names the account's token version, so an admin's password reset starts its count afresh;
 * per address: after ``max_failures_per_address`` failures for any usernames, that address is refused
   the same way, so one machine cannot try a few passwords on every account.
 
 A refused attempt is answered without checking the password (no argon2 work for a guesser). An
 attempt counts as a failure from the moment it starts, so concurrent guesses cannot all slip in before
-the first one fails; a success takes its own mark back and clears its pair's count.
+the first one fails; a success takes its own mark back and clears its pair's count, and an attempt the
+server could not finish (a database error) takes its mark back too.
 
 The counts live in a Litestar store, in memory by default: a restart forgets them, which costs a
 guesser nothing worth having (the pause is minutes) and needs nothing on disk.
@@ -18,6 +20,7 @@ guesser nothing worth having (the pause is minutes) and needs nothing on disk.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import ipaddress
 import json
@@ -56,6 +59,8 @@ class Pause:
 
     per_address: bool
     retry_after_s: int
+    #: From `SignInThrottle.failed`: this failure began the pause (each pause is reported once).
+    started: bool = False
 
     @property
     def minutes(self) -> int:
@@ -79,7 +84,7 @@ class SignInThrottle:
         pause_s: float,
         *,
         store: MemoryStore | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.max_failures = max_failures
         self.max_failures_per_address = max_failures_per_address
@@ -92,10 +97,10 @@ class SignInThrottle:
         self._swept = clock()
 
     @staticmethod
-    def _keys(username: str, address: str) -> tuple[str, str]:
+    def _keys(username: str, version: int, address: str) -> tuple[str, str]:
         address = client_network(address)
         # Hashed: a username can be any length the body allows, and the store keys stay uniform.
-        pair = hashlib.sha256(f"{username}\x00{address}".encode()).hexdigest()
+        pair = hashlib.sha256(f"{username}\x00{version}\x00{address}".encode()).hexdigest()
         return f"pair:{pair}", f"address:{address}"
 
     async def _marks(self, key: str, now: float) -> list[float]:
@@ -109,16 +114,24 @@ class SignInThrottle:
         else:
             await self._store.delete(key)
 
-    def _refusal(self, marks: list[float], limit: int, now: float, per_address: bool) -> Pause | None:
-        if len(marks) < limit:
-            return None
-        # Free again when the failure that filled the count leaves the window.
-        free_at = marks[-limit] + self.pause_s
-        return Pause(per_address, max(1, math.ceil(free_at - now)))
+    def _refusal(self, pair: list[float], per_address: list[float], now: float) -> Pause | None:
+        """The pause the counts call for: when both are full, the longer one (a shorter wait would fail)."""
+        pauses = []
+        for marks, limit, is_address in (
+            (per_address, self.max_failures_per_address, True),
+            (pair, self.max_failures, False),
+        ):
+            if len(marks) >= limit:
+                # Free again when the failure that filled the count leaves the window.
+                free_at = marks[-limit] + self.pause_s
+                pauses.append(Pause(is_address, max(1, math.ceil(free_at - now))))
+        return max(pauses, key=lambda p: p.retry_after_s, default=None)
 
-    async def begin(self, username: str, address: str) -> Attempt | Pause:
-        """Count an attempt as a failure until it succeeds; or refuse it, saying for how long."""
-        pair_key, address_key = self._keys(username, address)
+    async def begin(self, username: str, address: str, version: int = 0) -> Attempt | Pause:
+        """Count an attempt as a failure until it succeeds; or refuse it, saying for how long.
+
+        ``version`` is the account's token version (0 for an unknown username)."""
+        pair_key, address_key = self._keys(username, version, address)
         async with self._lock:
             now = self._clock()
             if now - self._swept > _SWEEP_EVERY_S:
@@ -126,30 +139,46 @@ class SignInThrottle:
                 await self._store.delete_expired()
             pair = await self._marks(pair_key, now)
             per_address = await self._marks(address_key, now)
-            refusal = self._refusal(per_address, self.max_failures_per_address, now, True) or self._refusal(
-                pair, self.max_failures, now, False
-            )
+            refusal = self._refusal(pair, per_address, now)
             if refusal is not None:
                 return refusal
             await self._save(pair_key, [*pair, now])
             await self._save(address_key, [*per_address, now])
         return Attempt(pair_key, address_key, now)
 
+    async def _take_back(self, attempt: Attempt) -> None:
+        marks = await self._marks(attempt.address_key, self._clock())
+        if attempt.at in marks:
+            marks.remove(attempt.at)
+        await self._save(attempt.address_key, marks)
+
     async def succeeded(self, attempt: Attempt) -> None:
         """The password was right: the pair starts again from nothing, the address loses this mark."""
         async with self._lock:
             await self._store.delete(attempt.pair_key)
-            marks = await self._marks(attempt.address_key, self._clock())
+            await self._take_back(attempt)
+
+    async def abandon(self, attempt: Attempt) -> None:
+        """The attempt never got an answer (the server failed): it is not a failure of the person's."""
+        async with self._lock:
+            marks = await self._marks(attempt.pair_key, self._clock())
             if attempt.at in marks:
                 marks.remove(attempt.at)
-            await self._save(attempt.address_key, marks)
+            await self._save(attempt.pair_key, marks)
+            await self._take_back(attempt)
 
-    async def now_paused(self, attempt: Attempt) -> Pause | None:
-        """After a failure: the pause that failure started, if it filled a count."""
+    async def failed(self, attempt: Attempt) -> Pause | None:
+        """After a wrong password: the pause now in force, if a count is full (``started`` when this
+        failure began it, which happens once per pause however many attempts were under way)."""
         async with self._lock:
             now = self._clock()
-            per_address = await self._marks(attempt.address_key, now)
             pair = await self._marks(attempt.pair_key, now)
-        return self._refusal(per_address, self.max_failures_per_address, now, True) or self._refusal(
-            pair, self.max_failures, now, False
-        )
+            per_address = await self._marks(attempt.address_key, now)
+            pause = self._refusal(pair, per_address, now)
+            if pause is None:
+                return None
+            flag = f"paused:{attempt.address_key if pause.per_address else attempt.pair_key}"
+            if await self._store.exists(flag):
+                return pause
+            await self._store.set(flag, b"1", expires_in=pause.retry_after_s)
+            return dataclasses.replace(pause, started=True)

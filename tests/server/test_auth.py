@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.auth import create_user, set_password
+from server.auth import TOKEN_VERSION, create_user, set_password
 from tests.server.conftest import Api, World
 
 PROTECTED = [
@@ -127,3 +127,22 @@ async def test_a_reset_for_an_unknown_user_or_to_a_short_password_is_refused_by_
         await set_password(api.db, "planner1", "short")
     phone = await api.login("planner1")  # asserts 200: the old password still signs in
     assert (await phone.get("/api/districts")).status_code == 200
+
+
+@pytest.mark.parametrize("claim", ["0", True, None, 1.0])
+async def test_a_token_whose_version_claim_is_not_a_whole_number_is_refused(api: Api, claim: object) -> None:
+    uid = await api.add_user("planner1", "planner")
+    jwt_auth = api.app.state.jwt_auth
+    forged = jwt_auth.create_token(identifier=str(uid), token_extras={TOKEN_VERSION: claim})
+    resp = await api.client(forged).get("/api/districts")
+    assert resp.status_code == 401
+    good = jwt_auth.create_token(identifier=str(uid), token_extras={TOKEN_VERSION: 0})
+    assert (await api.client(good).get("/api/districts")).status_code == 200
+
+
+async def test_a_token_from_before_token_versions_works_until_the_first_reset(api: Api) -> None:
+    uid = await api.add_user("planner1", "planner")
+    old = api.app.state.jwt_auth.create_token(identifier=str(uid))  # no version claim at all
+    assert (await api.client(old).get("/api/districts")).status_code == 200
+    await set_password(api.db, "planner1", "a-new-password-1")
+    assert (await api.client(old).get("/api/districts")).status_code == 401

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.auth import set_password
 from tests.server.issue4 import REASON, SECRET, YEAR, Seeded, make_api, new_visit
 
 ROLES = ("planner", "staff", "coordinator", "admin")
@@ -220,3 +221,21 @@ async def test_a_report_link_is_bound_to_its_report_and_expires(db_url: str, tmp
         assert (await anon.get(url.split("&token=")[0])).status_code == 401
         bad = await w.s1.post("/api/reports/links", json={"report": "quarterly", "params": {"year": YEAR}})
         assert bad.status_code == 400 and bad.json()["field"] == "params.quarter"
+
+
+async def test_a_password_reset_voids_report_downloads_by_token_and_by_link(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with make_api(db_url, tmp_path) as api:
+        w = await Seeded(api).seed()
+        params = {"year": YEAR, "quarter": 2, "district_id": w.a}
+        url = (await w.s1.post("/api/reports/links", json={"report": "quarterly", "params": params})).json()[
+            "url"
+        ]
+        direct = "/api/reports/quarterly.xlsx"
+        assert (await w.s1.get(direct, params=params)).status_code == 200
+        await set_password(api.db, "s1", "a-new-password-1")
+        assert (await w.s1.get(direct, params=params)).status_code == 401
+        assert (await api.client().get(url)).status_code == 401
+        again = await api.login("s1", "a-new-password-1")
+        assert (await again.get(direct, params=params)).status_code == 200
