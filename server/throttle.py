@@ -14,7 +14,7 @@ attempt counts as a failure from the moment it starts, so concurrent guesses can
 the first one fails; a success takes its own mark back and clears its pair's count, and an attempt the
 server could not finish (a database error) takes its mark back too.
 
-The counts live in a Litestar store, in memory by default: a restart forgets them, which costs a
+The counts live in a Litestar MemoryStore: a restart forgets them, which costs a
 guesser nothing worth having (the pause is minutes) and needs nothing on disk.
 """
 
