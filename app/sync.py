@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import random
 import time
 from collections.abc import Callable
@@ -44,6 +45,10 @@ class SignInPaused(SyncError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+    @property
+    def minutes(self) -> int:
+        return math.ceil(self.retry_after_s / 60)
 
 
 class RequestRefused(SyncError):
@@ -92,25 +97,21 @@ def _client(base_url: str, transport: httpx.BaseTransport | None, token: str | N
     )
 
 
+def _server_error(resp: httpx.Response) -> tuple[str, str | None]:
+    """What an error answer says, and the field it names (server/errors.py shapes both)."""
+    try:
+        body = resp.json()
+    except ValueError:
+        return resp.text.strip()[:500] or resp.reason_phrase, None
+    if not isinstance(body, dict):
+        return str(body)[:500], None
+    detail = body.get("detail") or body.get("message") or body.get("error")
+    field = body.get("field")
+    return str(detail) if detail else str(body)[:500], field if isinstance(field, str) else None
+
+
 def _server_message(resp: httpx.Response) -> str:
-    try:
-        body = resp.json()
-    except ValueError:
-        return resp.text.strip()[:500] or resp.reason_phrase
-    if isinstance(body, dict):
-        detail = body.get("detail") or body.get("message") or body.get("error")
-        if detail:
-            return str(detail)
-    return str(body)[:500]
-
-
-def _server_field(resp: httpx.Response) -> str | None:
-    try:
-        body = resp.json()
-    except ValueError:
-        return None
-    field = body.get("field") if isinstance(body, dict) else None
-    return field if isinstance(field, str) else None
+    return _server_error(resp)[0]
 
 
 def _retry_after(resp: httpx.Response, default_s: int = 900) -> int:
@@ -199,11 +200,8 @@ class SyncEngine:
                     f" ({_server_message(resp)})"
                 )
             if resp.status_code >= 400:
-                raise RequestRefused(
-                    f"the server refused the request: {_server_message(resp)}",
-                    resp.status_code,
-                    _server_field(resp),
-                )
+                message, field = _server_error(resp)
+                raise RequestRefused(f"the server refused the request: {message}", resp.status_code, field)
             return resp
         raise SyncError(
             f"cannot reach server {self.base_url} after {self.max_attempts} attempts ({last}); "

@@ -146,26 +146,23 @@ class SignInThrottle:
             await self._save(address_key, [*per_address, now])
         return Attempt(pair_key, address_key, now)
 
-    async def _take_back(self, attempt: Attempt) -> None:
-        marks = await self._marks(attempt.address_key, self._clock())
-        if attempt.at in marks:
-            marks.remove(attempt.at)
-        await self._save(attempt.address_key, marks)
+    async def _drop_mark(self, key: str, at: float) -> None:
+        marks = await self._marks(key, self._clock())
+        if at in marks:
+            marks.remove(at)
+        await self._save(key, marks)
 
     async def succeeded(self, attempt: Attempt) -> None:
         """The password was right: the pair starts again from nothing, the address loses this mark."""
         async with self._lock:
             await self._store.delete(attempt.pair_key)
-            await self._take_back(attempt)
+            await self._drop_mark(attempt.address_key, attempt.at)
 
     async def abandon(self, attempt: Attempt) -> None:
         """The attempt never got an answer (the server failed): it is not a failure of the person's."""
         async with self._lock:
-            marks = await self._marks(attempt.pair_key, self._clock())
-            if attempt.at in marks:
-                marks.remove(attempt.at)
-            await self._save(attempt.pair_key, marks)
-            await self._take_back(attempt)
+            for key in (attempt.pair_key, attempt.address_key):
+                await self._drop_mark(key, attempt.at)
 
     async def failed(self, attempt: Attempt) -> Pause | None:
         """After a wrong password: the pause now in force, if a count is full (``started`` when this

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import math
 import os
 import re
 import secrets
@@ -398,7 +397,7 @@ class AppState:
             self.error = self.tr("signin.bad_password")
             return False
         except sync.SignInPaused as exc:
-            self.error = t(self.lang, "signin.paused", minutes=math.ceil(exc.retry_after_s / 60))
+            self.error = t(self.lang, "signin.paused", minutes=exc.minutes)
             return False
         except Exception as exc:
             if not is_unreachable(exc):
