@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/fieldlog demo
 
-## Install everything the suite needs (including Debian's Chromium) and run the whole suite.
+## Install everything the suite needs (including Debian's Chromium), check the import layers, run the suite.
 test: $(STAMP) browser
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 ## Debian's Chromium and a CJK font for the browser tests (never Playwright's own browser download).
@@ -31,6 +32,7 @@ browser:
 check: $(STAMP) browser
 	$(VENV)/bin/ruff check app server shared tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 bench: $(STAMP)

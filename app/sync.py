@@ -98,7 +98,7 @@ def _client(base_url: str, transport: httpx.BaseTransport | None, token: str | N
 
 
 def _server_error(resp: httpx.Response) -> tuple[str, str | None]:
-    """What an error answer says, and the field it names (server/errors.py shapes both)."""
+    """What an error answer says, and the field it names (server/core/errors.py shapes both)."""
     try:
         body = resp.json()
     except ValueError:
@@ -279,7 +279,7 @@ class SyncEngine:
     def _send_push(self, body: bytes) -> tuple[dict[str, Any], float, float]:
         """One push request (run in the sender thread): the decoded answer and when it left and came back.
 
-        The body goes gzip-compressed, about a seventh of its size (server/compression.py): on a weak
+        The body goes gzip-compressed, about a seventh of its size (server/core/compression.py): on a weak
         mobile link the bytes are most of a push's time. A server from before compressed pushes reads the
         gzip bytes as broken JSON (400 naming the body) or refuses the coding (415): the body then goes
         plain, and so does every later push of this engine. Any other refusal stands.

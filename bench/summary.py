@@ -1,6 +1,6 @@
 """Time ``GET /api/summary/planners`` over 1,000,000 visits of 2,000 planners on a real server (SQLite).
 
-Rows are generated straight into a database migrated by ``fieldlog db upgrade`` (server/models.py's
+Rows are generated straight into a database migrated by ``fieldlog db upgrade`` (server/core/models.py's
 layout: UTC times as naive text, JSON data), with ``executemany``. Every visit lies in the year asked for,
 the worst case for the yearly range scan; ``BENCH_YEARS=3`` spreads them over three years instead. The
 generated file is cached under ``BENCH_CACHE`` (default ``/tmp/fieldlog-bench-cache``) and copied per run.
@@ -9,7 +9,7 @@ After the rows are generated, ``fieldlog db totals --repair`` builds the kept ye
 
 Prints JSON: medians over ``BENCH_RUNS`` (default 7) HTTP requests after one warm-up; the summary's SQL
 timed in-process (no HTTP, no JSON); and, in the same run as the baseline, the aggregate over the records
-that the summary ran before the kept totals (`server.summary.records_totals_query`, now the reference).
+that the summary ran before the kept totals (`server.sync.totals.records_totals_query`, now the reference).
 The answer's numbers are checked against that reference.
 """
 
@@ -131,7 +131,7 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
 def prepared_db() -> tuple[Path, float]:
     """A migrated database with the generated rows (cached); returns it and the seconds spent making it."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    from server.migrate import head_revision
+    from server.core.migrate import head_revision
 
     # Keyed by the server's migration head: a new revision (e.g. new indexes) means regenerating.
     cached = CACHE / f"summary-{SCHEMA_TAG}-rev{head_revision()}-{VISITS}-{PLANNERS}-{YEARS}y.sqlite3"
@@ -163,8 +163,9 @@ def _timed(c: sa.Connection, query: sa.Select[Any]) -> tuple[list[float], Sequen
 
 def sql_only(db: Path) -> tuple[list[float], list[float], dict[int, tuple[int, int, int]]]:
     """The summary's statement and the records aggregate, in-process; and the reference numbers."""
-    from server.auth import CurrentUser
-    from server.summary import records_totals_query, summary_query
+    from server.appraisal.summary import summary_query
+    from server.core.auth import CurrentUser
+    from server.sync.totals import records_totals_query
 
     engine = sa.create_engine(f"sqlite:///{db}")
     coord = CurrentUser(0, "coord", "coordinator", "", frozenset())

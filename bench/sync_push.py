@@ -17,13 +17,13 @@ Measured in the same run, medians over ``BENCH_RUNS`` (default 5) runs:
   HTTP, no client), on another such copy, to show where the push time goes;
 - ``validated_insert_s``: the least a server that validates must do, in-process on another such copy:
   each record through `shared.records.validate_parsed`, its row built, 1,000 rows per transaction with
-  `server.db.insert_many`; no op log, no totals, no HTTP. Its ratio to the floor is the cost of Python
+  `server.core.db.insert_many`; no op log, no totals, no HTTP. Its ratio to the floor is the cost of Python
   validation and of a commit per batch; the push's ratio to it is the protocol's own cost;
 - ``naive_per_record_s``: one POST per record (the ODK-style peer) for ``NAIVE_N`` records, scaled to
   10,000 and said so in ``naive_scaled_from``;
 - ``wire_bytes_per_record``: the bytes the first sync's push requests and pull answers carried, per
   record, beside the JSON they hold (the engine sends pushes gzip-compressed, the server compresses
-  its answers: server/compression.py).
+  its answers: server/core/compression.py).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def sql_time(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-#: Raw inserts in the server's layout (server/models.py), for floors and generated backlogs.
+#: Raw inserts in the server's layout (server/core/models.py), for floors and generated backlogs.
 INSERT_VISITS = (
     "INSERT INTO visits (id, planner_id, district_id, version, seq, deleted, data, device_id, received_at,"
     " updated_at, started_at, ended_at, duration_s, review) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -149,7 +149,7 @@ def raw_insert(
     with_oplog: bool,
     synchronous: str = "FULL",
 ) -> float:
-    """Insert the records as server rows with plain sqlite3, with the server's pragmas (server.db)."""
+    """Insert the records as server rows with plain sqlite3, with the server's pragmas (server.core.db)."""
     work = Path(tempfile.mkdtemp(prefix="fieldlog-raw-")) / "raw.sqlite3"
     shutil.copy(template, work)
     conn = sqlite3.connect(work, isolation_level=None)
@@ -176,10 +176,10 @@ def raw_insert(
 
 
 def on_copy(template: Path, prefix: str, body: Callable[[Any], Awaitable[float]]) -> float:
-    """Run ``body(db)`` on a `server.db.Database` over a copy of ``template``; return what it measured."""
+    """Run ``body(db)`` on a `server.core.db.Database` over a copy of ``template``; return its measure."""
     import asyncio
 
-    from server.db import Database
+    from server.core.db import Database
 
     work = Path(tempfile.mkdtemp(prefix=prefix)) / "s.sqlite3"
     shutil.copy(template, work)
@@ -199,9 +199,9 @@ def on_copy(template: Path, prefix: str, body: Callable[[Any], Awaitable[float]]
 
 def server_handler_inprocess(template: Path, records: list[dict[str, Any]], batch: int) -> float:
     """The server's push handler alone (no HTTP, no client) on a copy of a migrated SQLite database."""
-    from server.auth import create_user, load_user
-    from server.districts import add_district
-    from server.sync import push
+    from server.core.auth import load_user
+    from server.people.service import add_district, create_user
+    from server.sync.service import push
 
     async def body(db: Any) -> float:
         did = await add_district(db, "handler")
@@ -239,9 +239,9 @@ def server_handler_inprocess(template: Path, records: list[dict[str, Any]], batc
 
 def validated_insert(template: Path, records: list[dict[str, Any]], batch: int, planner_id: int) -> float:
     """The least a validating server does: each record validated, a batch per transaction, no op log,
-    no totals, no HTTP (`server.db.insert_many` on a copy of the server's database)."""
-    from server.db import insert_many
-    from server.sync import TABLES
+    no totals, no HTTP (`server.core.db.insert_many` on a copy of the server's database)."""
+    from server.core.db import insert_many
+    from server.sync.service import TABLES
     from shared.records import validate_parsed
 
     visits_table = TABLES["visit"]

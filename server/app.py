@@ -11,29 +11,23 @@ from litestar.exceptions import HTTPException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
+from server.activities.api import ActivityController
+from server.appraisal.api import AppraisalController, DashboardController, SummaryController
+from server.auditlog.api import AuditController
+from server.core.auth import make_jwt_auth
+from server.core.compression import RESPONSES, InflateRequestBody
+from server.core.db import Database
+from server.core.errors import http_error_handler
+from server.core.migrate import check_migrated
+from server.core.settings import Settings
+from server.core.throttle import SignInThrottle
+from server.opinions.api import FollowUpController
+from server.people.api import AuthController, DistrictController, PlannerController
+from server.reports.api import ReportController
+from server.review.api import ReviewController, VisitController
+from server.sync import totals
+from server.sync.api import AttachmentController, SyncController
 from shared.protocol import PROTOCOL_VERSION
-
-from . import totals
-from .activities import ActivityController
-from .appraisal_api import AppraisalController
-from .attachments import AttachmentController
-from .audit_api import AuditController
-from .auth import AuthController, make_jwt_auth
-from .compression import RESPONSES, InflateRequestBody
-from .dashboard import DashboardController
-from .db import Database
-from .districts import DistrictController
-from .errors import http_error_handler
-from .followup import FollowUpController
-from .migrate import check_migrated
-from .planners import PlannerController
-from .reports_api import ReportController
-from .review_queue import ReviewController
-from .settings import Settings
-from .summary import SummaryController
-from .sync import SyncController
-from .throttle import SignInThrottle
-from .visits import VisitController
 
 # A push of MAX_OPS_PER_PUSH long records is the largest JSON body we expect.
 MAX_JSON_BODY = 64 * 1024 * 1024

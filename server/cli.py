@@ -11,8 +11,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from .db import Database
-from .settings import Settings
+from server.core.db import Database
+from server.core.settings import Settings
 
 DEMO_PASSWORD = "fieldlog-demo"
 DEMO_DISTRICT = "示范区"
@@ -78,13 +78,13 @@ def _read_password() -> str:
 
 
 async def _upgrade(settings: Settings) -> None:
-    from .migrate import upgrade
+    from server.core.migrate import upgrade
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
     try:
         await upgrade(db)
-        from .totals import ensure
+        from server.sync.totals import ensure
 
         if await ensure(db, settings.tz):
             print(f"yearly totals built from the records for {settings.tz}")
@@ -93,7 +93,7 @@ async def _upgrade(settings: Settings) -> None:
 
 
 async def _totals(db: Database, settings: Settings, repair: bool) -> int:
-    from .totals import describe, differences, rebuild
+    from server.sync.totals import describe, differences, rebuild
 
     if repair:
         async with db.write() as conn:
@@ -112,9 +112,8 @@ async def _seed_demo(settings: Settings) -> None:
     """Idempotent: what exists already is left as it is."""
     import sqlalchemy as sa
 
-    from .auth import create_user
-    from .districts import add_district
-    from .models import District, User
+    from server.core.models import District, User
+    from server.people.service import add_district, create_user
 
     db = Database(settings.database_url)
     try:
@@ -129,7 +128,7 @@ async def _seed_demo(settings: Settings) -> None:
             if username not in existing:
                 links = (district_id,) if role in ("planner", "district") else ()
                 await create_user(db, username, role, DEMO_PASSWORD, display_name=display, district_ids=links)
-        from .demo import seed_demo_year
+        from server.demo import seed_demo_year
 
         await seed_demo_year(settings, DEMO_PASSWORD)
     finally:
@@ -139,8 +138,8 @@ async def _seed_demo(settings: Settings) -> None:
 def serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
-    from .app import create_app
-    from .migrate import NotMigratedError, check_migrated
+    from server.app import create_app
+    from server.core.migrate import NotMigratedError, check_migrated
 
     try:
         asyncio.run(_with_db(settings, check_migrated))
@@ -197,13 +196,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("database is at the newest revision")
             return 0
         if args.command == "district":
-            from .districts import add_district
+            from server.people.service import add_district
 
             print(asyncio.run(_with_db(settings, lambda db: add_district(db, args.name))))
             return 0
         if args.command == "user":
-            from .auth import create_user, set_password
-            from .districts import district_ids_by_name
+            from server.people.service import create_user, district_ids_by_name, set_password
 
             password = _read_password()
             if args.user_command == "password":

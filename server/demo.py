@@ -24,17 +24,16 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from PIL import Image
 
-from .activities import create_activity, record_attendance
-from .attachments import put_attachment
-from .auth import create_user, load_user
-from .db import Database
-from .districts import add_district
-from .followup import record_followup
-from .models import District, User, Visit, table_of
-from .planners import add_exit_request, update_planner
-from .settings import Settings
-from .sync import push
-from .visits import review_visit
+from server.activities.service import create_activity, record_attendance
+from server.core.auth import load_user
+from server.core.db import Database
+from server.core.models import District, User, Visit, table_of
+from server.core.settings import Settings
+from server.opinions.service import record_followup
+from server.people.service import add_district, add_exit_request, create_user, update_planner
+from server.review.service import review_visit
+from server.sync.attachments import put_attachment
+from server.sync.service import push
 
 _users, _districts, _visits = table_of(User), table_of(District), table_of(Visit)
 

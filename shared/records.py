@@ -156,19 +156,6 @@ def _number(lo: float, hi: float, *, required: bool) -> Callable[[Any], float | 
     return check
 
 
-def _int(lo: int, hi: int) -> Callable[[Any], int]:
-    def check(v: Any) -> int:
-        if v is None:
-            return 0
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise ValueError("must be a whole number")
-        if not lo <= v <= hi:
-            raise ValueError(f"must be between {lo} and {hi}")
-        return v
-
-    return check
-
-
 def _uuid(*, required: bool) -> Callable[[Any], str | None]:
     def check(v: Any) -> str | None:
         if v is None or v == "":

@@ -29,6 +29,13 @@ EXCUSED: Final = "excused"
 UNEXCUSED: Final = "unexcused"
 ATTENDANCE: Final = (ATTENDED, EXCUSED, UNEXCUSED)
 
+ADOPTED: Final = "adopted"
+PARTLY: Final = "partly"
+NOT_ADOPTED: Final = "not_adopted"
+
+#: Whether the district took up a written opinion (PDS-2b "guide the design unit to revise", CQ-9 quality).
+ADOPTION: Final = (ADOPTED, PARTLY, NOT_ADOPTED)
+
 
 def visit_seconds(started_at: str, ended_at: str | None) -> int:
     """Whole seconds between check-in and check-out; an open visit has worked 0 seconds so far."""

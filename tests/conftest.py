@@ -8,7 +8,7 @@ Fixtures
     and ``postgresql`` (only when ``FIELDLOG_TEST_DATABASE_URL`` points at a PostgreSQL server, e.g.
     ``postgresql+asyncpg://postgres@127.0.0.1:5432/test``: a database ``fieldlog_t_<hex>`` is created on
     that server for the test and dropped afterwards). Not migrated: call ``fieldlog db upgrade`` or
-    ``server.migrate.upgrade``.
+    ``server.core.migrate.upgrade``.
 
 ``live_server``
     A started `LiveServer` on SQLite (the default deployment), migrated and empty.

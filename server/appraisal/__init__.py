@@ -1,7 +1,5 @@
-"""Appraisal domain logic (issue 4), free of the web framework and the database.
+"""The appraisal: the yearly summary, dashboard and alerts, dossiers and grades (CQ-5, CQ-9, PDS-10).
 
-Inputs are the frozen dataclasses of `model`; the server maps its rows to them. Modules: `exceptions`
-(visit flags and reason codes), `attendance` (CQ-11), `workdays` (PDS-4, PDS-11), `alerts` (pace,
-CQ-11, PDS-10 term end, PDS-11), `grading` (dossier, suggested and final grades, CQ-9, CQ-10, PDS-10)
-and `reports` (CQ-8 XLSX, CQ-4 and opinion DOCX).
+Pure rules (`model`, `alerts`, `attendance`, `grading`) beside the SQL that feeds them (`summary`, `data`,
+`dashboard`, `service`).
 """

@@ -15,18 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Final, Literal
 
+from server.appraisal.attendance import planner_absence_warning
+from server.appraisal.model import Attendance, Planner, Visit, counted_visits
+from server.people.exits import SHORT_EXIT_NOTICE, ExitRequest, exit_notice_params
 from shared.profiles import Profile
 from shared.rules import DEFAULT_TZ
-
-from .attendance import planner_absence_warning
-from .model import Attendance, ExitRequest, Planner, Visit, counted_visits
-from .workdays import exit_notice_shortfall
 
 BEHIND_PACE: Final = "behind_pace"
 ABSENCE_WARNING: Final = "absence_warning"
 TERM_ENDING: Final = "term_ending"
-SHORT_EXIT_NOTICE: Final = "short_exit_notice"
-
 #: PDS-10 asks for the appraisal before the term ends; warn this many days ahead.
 TERM_WARNING_DAYS: Final = 30
 
@@ -53,15 +50,20 @@ class Pace:
 def pace(visits: Iterable[Visit], profile: Profile, today: date, tz: str = DEFAULT_TZ) -> Pace:
     """Counted visits of ``today``'s year against the target prorated to ``today`` (see module doc)."""
     counted = counted_visits(visits, today.year, tz)
-    ids = tuple(v.id for v in counted)
+    return pace_of(len(counted), profile, today, tuple(v.id for v in counted))
+
+
+def pace_of(confirmed: int, profile: Profile, today: date, visit_ids: tuple[str, ...] = ()) -> Pace:
+    """CQ-5: ``confirmed`` visits of ``today``'s year against the target prorated to ``today``."""
     target = profile.visit_target
     if target is None:
-        return Pace(today.year, None, len(counted), 0, "no_target", 0, ids)
+        return Pace(today.year, None, confirmed, 0, "no_target", 0, visit_ids)
     elapsed = (today - date(today.year, 1, 1)).days + 1
     in_year = (date(today.year + 1, 1, 1) - date(today.year, 1, 1)).days
     expected = target * elapsed // in_year
-    behind = max(0, expected - len(counted))
-    return Pace(today.year, target, len(counted), expected, "behind" if behind else "on_track", behind, ids)
+    behind = max(0, expected - confirmed)
+    status: Literal["on_track", "behind"] = "behind" if behind else "on_track"
+    return Pace(today.year, target, confirmed, expected, status, behind, visit_ids)
 
 
 def term_last_day(start: date, years: int) -> date:
@@ -81,10 +83,15 @@ def planner_alerts(
     attendance: Iterable[Attendance] = (),
     exit_requests: Iterable[ExitRequest] = (),
     tz: str = DEFAULT_TZ,
+    counted: Pace | None = None,
 ) -> list[Alert]:
-    """Every alert for one planner on ``today``; inputs of other planners are ignored."""
+    """Every alert for one planner on ``today``; inputs of other planners are ignored.
+
+    ``counted`` is the planner's pace when the caller counted the visits itself (the dashboard counts them
+    in SQL); otherwise the pace is computed from ``visits``.
+    """
     alerts: list[Alert] = []
-    p = pace((v for v in visits if v.planner_id == planner.id), profile, today, tz)
+    p = counted or pace((v for v in visits if v.planner_id == planner.id), profile, today, tz)
     if p.status == "behind":
         alerts.append(
             Alert(
@@ -129,23 +136,9 @@ def planner_alerts(
     for request in exit_requests:
         if request.planner_id != planner.id:
             continue
-        short = exit_notice_shortfall(request, profile)
-        if short is not None:
-            alerts.append(
-                Alert(
-                    SHORT_EXIT_NOTICE,
-                    planner.id,
-                    "PDS-11",
-                    {
-                        "request_id": request.id,
-                        "filed_on": request.filed_on.isoformat(),
-                        "leave_on": request.leave_on.isoformat(),
-                        "notice_working_days": short.notice_working_days,
-                        "required_working_days": short.required_working_days,
-                        "earliest_leave_on": short.earliest_leave_on.isoformat(),
-                    },
-                )
-            )
+        params = exit_notice_params(request, profile)
+        if params is not None:
+            alerts.append(Alert(SHORT_EXIT_NOTICE, planner.id, "PDS-11", params))
     return alerts
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from server.appraisal.model import Attendance
 from shared.profiles import Profile
 from shared.rules import AbsenceWarning, absence_warning
-
-from .model import Attendance
 
 
 def planner_absence_warning(

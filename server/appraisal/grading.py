@@ -25,23 +25,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from shared.profiles import Profile
-from shared.rules import (
-    ATTENDED,
-    DEFAULT_TZ,
-    EXCUSED,
-    UNEXCUSED,
-    AbsenceWarning,
-    local_year,
-    max_excellent,
-    visit_hours,
-)
-
-from .attendance import planner_absence_warning
-from .model import (
-    ADOPTED,
-    NOT_ADOPTED,
-    PARTLY,
+from server.appraisal.attendance import planner_absence_warning
+from server.appraisal.model import (
     Attendance,
     Feedback,
     GradeRecord,
@@ -50,6 +35,20 @@ from .model import (
     Planner,
     Visit,
     counted_visits,
+)
+from shared.profiles import Profile
+from shared.rules import (
+    ADOPTED,
+    ATTENDED,
+    DEFAULT_TZ,
+    EXCUSED,
+    NOT_ADOPTED,
+    PARTLY,
+    UNEXCUSED,
+    AbsenceWarning,
+    local_year,
+    max_excellent,
+    visit_hours,
 )
 
 #: Mean opinion quality (1-5) a planner needs to be suggested excellent.
@@ -224,8 +223,6 @@ def build_dossiers(
     return [build_dossier(p, year, profile, vs, ops, fb, att, tz) for p in planners]
 
 
-# --- suggested grades ---
-
 BELOW_TARGET: Final = "below_target"
 ABSENCE_WARNING: Final = "absence_warning"
 NO_SERVICE: Final = "no_service"
@@ -285,9 +282,6 @@ def suggest_grades(dossiers: Sequence[Dossier | Values], profile: Profile) -> li
     return out
 
 
-# --- final grades ---
-
-
 class GradeError(ValueError):
     """A refused final grade; names the planner and the grade (``field`` is ``grades.<planner id>``)."""
 
@@ -339,9 +333,6 @@ def set_final_grades(grades: Mapping[int, str | None], profile: Profile) -> dict
                         f"(cap {profile.excellent_cap:.0%}); planner {planner_id} would be number {seen}",
                     )
     return clean
-
-
-# --- consequences ---
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Final
 
 from shared import rules
 from shared.geo import Area
 from shared.records import FEEDBACK_CATEGORIES, OPINION_KINDS
-from shared.rules import ATTENDANCE, DEFAULT_TZ, PENDING, REVIEW_STATES
-
-ADOPTED: Final = "adopted"
-PARTLY: Final = "partly"
-NOT_ADOPTED: Final = "not_adopted"
-#: Whether the district took up a written opinion (PDS-2b "guide the design unit to revise", CQ-9 quality).
-ADOPTION: Final = (ADOPTED, PARTLY, NOT_ADOPTED)
+from shared.rules import ADOPTION, ATTENDANCE, DEFAULT_TZ, PENDING, REVIEW_STATES
 
 
 def _aware(value: datetime | None, name: str) -> None:
@@ -137,17 +130,6 @@ class Attendance:
     def ref(self) -> str:
         """How dossiers name this record: the activity, since a planner attends each at most once."""
         return f"activity-{self.activity_id}"
-
-
-@dataclass(frozen=True)
-class ExitRequest:
-    """PDS-11: a planner's written request to leave before the term ends."""
-
-    id: str
-    planner_id: int
-    filed_on: date
-    #: The first day the planner no longer serves.
-    leave_on: date
 
 
 @dataclass(frozen=True)

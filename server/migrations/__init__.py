@@ -1,1 +1,1 @@
-"""Alembic migrations, run programmatically by `server.migrate` (``fieldlog db upgrade``)."""
+"""Alembic migrations, run programmatically by `server.core.migrate` (``fieldlog db upgrade``)."""

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on a connection handed over by `server.migrate`, or opens its own."""
+"""Alembic environment: runs on a connection handed over by `server.core.migrate`, or opens its own."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy import Connection
 
-from server.db import make_engine
-from server.models import Base
+from server.core.db import make_engine
+from server.core.migrate import include_object
+from server.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -20,6 +21,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -17,12 +17,11 @@ from argon2 import PasswordHasher
 from litestar import Litestar
 
 from server.app import create_app
-from server.auth import create_user
-from server.db import Database
-from server.districts import add_district
-from server.migrate import check_migrated, upgrade
-from server.settings import Settings
-from server.totals import ensure as ensure_totals
+from server.core.db import Database
+from server.core.migrate import check_migrated, upgrade
+from server.core.settings import Settings
+from server.people.service import add_district, create_user
+from server.sync.totals import ensure as ensure_totals
 from tests.conftest import DEFAULT_PASSWORD
 
 STORED_TABLES = ("visits", "opinions", "feedback", "applied_ops", "conflicts", "attachments")
@@ -62,7 +61,7 @@ class Api:
         return self.client(resp.json()["access_token"])
 
     async def count(self, table: str) -> int:
-        """Rows in ``table`` (a table name from server/models.py)."""
+        """Rows in ``table`` (a table name from server/core/models.py)."""
         async with self.db.read() as conn:
             return int((await conn.execute(sa.text(f"SELECT count(*) FROM {table}"))).scalar_one())
 
@@ -78,9 +77,11 @@ class Api:
 @pytest.fixture(autouse=True)
 def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real argon2, with the smallest cost parameters: the suite signs in hundreds of times."""
-    import server.auth
+    import server.core.auth
 
-    monkeypatch.setattr(server.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setattr(
+        server.core.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.db import Database
-from server.migrate import upgrade
+from server.core.db import Database
+from server.core.migrate import upgrade
 from tests.conftest import LiveServer, free_port
 from tests.server.conftest import op, push_body, visit
 

@@ -19,7 +19,7 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# (name, table, time column, extra columns, partial WHERE) as in server/models.py summary_indexes().
+# (name, table, time column, extra columns, partial WHERE) as in server/core/models.py summary_indexes().
 INDEXES = [
     (
         "visits_counted",

@@ -2,7 +2,7 @@
 
 Like the summary's ``visits_counted`` index but district first, so the dashboard's per-district totals
 read only counted visits instead of the whole table. SQLite indexes the start as integer Unix seconds
-(`server.models.epoch_seconds_sql`), as the summary's query compares it.
+(`server.core.models.epoch_seconds_sql`), as the summary's query compares it.
 
 Revision ID: 0005
 Revises: 0004

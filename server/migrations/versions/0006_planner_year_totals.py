@@ -4,7 +4,7 @@ rows, not millions.
 The district totals of the dashboard read it too, so migration 0005's index for them goes: one index
 fewer to update on every pushed visit.
 
-The table starts empty with no `totals_state` row; `server.totals.ensure` (run by ``fieldlog db upgrade``
+The table starts empty with no `totals_state` row; `server.sync.totals.ensure` (run by ``fieldlog db upgrade``
 and at server start) then builds it from the records for the configured time zone.
 
 Revision ID: 0006

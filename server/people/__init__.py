@@ -1,0 +1,1 @@
+"""People: users and sign-in, districts, planners' responsibility areas and terms, exit requests (PDS-11)."""

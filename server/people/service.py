@@ -1,0 +1,365 @@
+"""Districts: listing those a user may see, and adding one (CLI).
+
+Planner administration by the bureau: responsibility area (PDS-1), term start (PDS-10), specialty (PDS-5),
+and exit requests (PDS-11, whose short notice becomes an alert in `server.appraisal.alerts`).
+
+Tables ``planner_profiles`` (one row per planner, made on first edit) and ``exit_requests``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import anyio.to_thread
+import sqlalchemy as sa
+from litestar.security.jwt import JWTAuth, Token
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from server.core.access import load_planner_for, planner_districts, require_role
+from server.core.audit import audit
+from server.core.auth import (
+    BUREAU,
+    TOKEN_VERSION,
+    CurrentUser,
+    authenticate,
+    find_credentials,
+    hash_password,
+)
+from server.core.db import Database, utcnow
+from server.core.errors import ApiError, bad_request
+from server.core.models import (
+    ROLES,
+    District,
+    User,
+    UserDistrict,
+    exit_requests,
+    planner_profiles,
+    table_of,
+)
+from server.core.parsing import body_object, parse_date, parse_text
+from server.core.throttle import Pause, SignInThrottle
+from server.people.exits import exit_request_alert
+from shared.geo import area_from_json, area_to_json
+from shared.profiles import Profile
+from shared.records import NUL_MESSAGE
+
+_users, _links = table_of(User), table_of(UserDistrict)
+
+
+async def create_user(
+    db: Database,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    display_name: str = "",
+    district_ids: tuple[int, ...] = (),
+) -> int:
+    """Add a user (linked to ``district_ids``) and return the new id; raises ValueError naming the field."""
+    if role not in ROLES:
+        raise ValueError(f"role: must be one of {', '.join(ROLES)}")
+    if not username.strip():
+        raise ValueError("username: is required")
+    for field, text in (("username", username), ("display_name", display_name)):
+        if "\x00" in text:
+            raise ValueError(f"{field}: {NUL_MESSAGE}")
+    if len(password) < 8:
+        raise ValueError("password: needs at least 8 characters")
+    pw_hash = await anyio.to_thread.run_sync(hash_password, password)
+    async with db.write() as conn:
+        taken = (await conn.execute(sa.select(_users.c.id).where(_users.c.username == username))).first()
+        if taken:
+            raise ValueError(f"username: {username!r} is taken")
+        user_id = (
+            await conn.execute(
+                _users.insert()
+                .values(
+                    username=username,
+                    password_hash=pw_hash,
+                    role=role,
+                    display_name=display_name or username,
+                    active=True,
+                    created_at=utcnow(),
+                )
+                .returning(_users.c.id)
+            )
+        ).scalar_one()
+        if district_ids:
+            await conn.execute(
+                _links.insert(), [{"user_id": user_id, "district_id": d} for d in district_ids]
+            )
+        await audit(
+            conn,
+            None,
+            "user.add",
+            "user",
+            str(user_id),
+            None,
+            {"username": username, "role": role, "districts": list(district_ids)},
+        )
+    return int(user_id)
+
+
+async def set_password(db: Database, username: str, password: str) -> int:
+    """Give ``username`` a new password (an admin's reset) and sign out every device that holds a token
+    issued before it; returns the user's id. Raises ValueError naming the field.
+
+    A phone signed out this way keeps every unsynced record: its next sync asks for the new password.
+    """
+    if len(password) < 8:
+        raise ValueError("password: needs at least 8 characters")
+    pw_hash = await anyio.to_thread.run_sync(hash_password, password)
+    async with db.write() as conn:
+        user_id = (
+            await conn.execute(
+                _users.update()
+                .where(_users.c.username == username)
+                .values(password_hash=pw_hash, token_version=_users.c.token_version + 1)
+                .returning(_users.c.id)
+            )
+        ).scalar_one_or_none()
+        if user_id is None:
+            raise ValueError(f"username: no user {username!r}")
+        await audit(conn, None, "user.password", "user", str(user_id), None, {"username": username})
+    return int(user_id)
+
+
+_districts = table_of(District)
+
+
+async def visible_districts(db: Database, user: CurrentUser) -> list[dict[str, Any]]:
+    query = sa.select(_districts.c.id, _districts.c.name).order_by(_districts.c.id)
+    if not user.sees_all:
+        query = query.where(_districts.c.id.in_(sorted(user.district_ids)))
+    async with db.read() as conn:
+        return [{"id": r.id, "name": r.name} for r in await conn.execute(query)]
+
+
+async def add_district(db: Database, name: str) -> int:
+    name = name.strip()
+    if not name:
+        raise ValueError("name: is required")
+    async with db.write() as conn:
+        if (await conn.execute(sa.select(_districts.c.id).where(_districts.c.name == name))).first():
+            raise ValueError(f"name: a district called {name!r} exists")
+        new_id = (
+            await conn.execute(
+                _districts.insert().values(name=name, created_at=utcnow()).returning(_districts.c.id)
+            )
+        ).scalar_one()
+        await audit(conn, None, "district.add", "district", str(new_id), None, {"name": name})
+    return int(new_id)
+
+
+async def district_ids_by_name(db: Database, names: list[str]) -> list[int]:
+    async with db.read() as conn:
+        rows = dict(
+            (
+                await conn.execute(
+                    sa.select(_districts.c.name, _districts.c.id).where(_districts.c.name.in_(names))
+                )
+            )
+            .tuples()
+            .all()
+        )
+    missing = [n for n in names if n not in rows]
+    if missing:
+        raise ValueError(f"district: no district called {missing[0]!r}; add it with `fieldlog district add`")
+    return [rows[n] for n in names]
+
+
+def profile_json(row: Any | None) -> dict[str, Any]:
+    return {
+        "responsibility_area": None if row is None else row.responsibility_area,
+        "term_start": None if row is None or row.term_start is None else row.term_start.isoformat(),
+        "specialty": None if row is None else row.specialty,
+    }
+
+
+def exit_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "planner_id": row.planner_id,
+        "filed_on": row.filed_on.isoformat(),
+        "leave_on": row.leave_on.isoformat(),
+        "reason": row.reason,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+async def _profile_row(conn: AsyncConnection, planner_id: int) -> Any | None:
+    return (
+        await conn.execute(sa.select(planner_profiles).where(planner_profiles.c.user_id == planner_id))
+    ).one_or_none()
+
+
+async def planner_json(conn: AsyncConnection, row: Any) -> dict[str, Any]:
+    districts = (await planner_districts(conn, [row.id])).get(row.id, [])
+    exits = await conn.execute(
+        sa.select(exit_requests)
+        .where(exit_requests.c.planner_id == row.id)
+        .order_by(exit_requests.c.filed_on)
+    )
+    return {
+        "planner_id": row.id,
+        "username": row.username,
+        "display_name": row.display_name,
+        "districts": districts,
+        **profile_json(await _profile_row(conn, row.id)),
+        "exit_requests": [exit_json(e) for e in exits],
+    }
+
+
+async def list_planners(db: Database, user: CurrentUser) -> dict[str, Any]:
+    require_role(user, "district", *BUREAU)
+    async with db.read() as conn:
+        served = await planner_districts(conn)
+        ids = [p for p, ds in served.items() if user.sees_all or set(ds) & user.district_ids]
+        rows = (await conn.execute(sa.select(_users).where(_users.c.id.in_(ids)).order_by(_users.c.id))).all()
+        profiles = {
+            r.user_id: r
+            for r in await conn.execute(
+                sa.select(planner_profiles).where(planner_profiles.c.user_id.in_(ids))
+            )
+        }
+    return {
+        "planners": [
+            {
+                "planner_id": r.id,
+                "username": r.username,
+                "display_name": r.display_name,
+                "districts": served[r.id],
+                **profile_json(profiles.get(r.id)),
+            }
+            for r in rows
+        ]
+    }
+
+
+async def get_planner(db: Database, user: CurrentUser, planner_id: int) -> dict[str, Any]:
+    require_role(user, "district", *BUREAU)
+    async with db.read() as conn:
+        row = await load_planner_for(conn, user, planner_id)
+        return await planner_json(conn, row)
+
+
+async def update_planner(db: Database, user: CurrentUser, planner_id: int, body: Any) -> dict[str, Any]:
+    require_role(user, *BUREAU)
+    body = body_object(body)
+    unknown = sorted(set(body) - {"responsibility_area", "term_start", "specialty"})
+    if unknown:
+        raise bad_request(unknown[0], "is not a field of a planner")
+    values: dict[str, Any] = {}
+    if "responsibility_area" in body:
+        raw = body["responsibility_area"]
+        if raw is None:
+            values["responsibility_area"] = None
+        else:
+            try:
+                values["responsibility_area"] = area_to_json(area_from_json(raw))
+            except ValueError as exc:
+                field = str(exc).split(":", 1)[0]
+                raise bad_request(
+                    f"responsibility_area.{field}", str(exc).split(":", 1)[-1].strip()
+                ) from None
+    if "term_start" in body:
+        values["term_start"] = parse_date(body["term_start"], "term_start", required=False)
+    if "specialty" in body:
+        values["specialty"] = parse_text(body, "specialty", required=False, max_len=200)
+    now = utcnow()
+    async with db.write() as conn:
+        row = await load_planner_for(conn, user, planner_id)
+        before_row = await _profile_row(conn, planner_id)
+        before = profile_json(before_row)
+        if before_row is None:
+            await conn.execute(
+                planner_profiles.insert().values(
+                    user_id=planner_id, updated_by=user.id, updated_at=now, **values
+                )
+            )
+        elif values:
+            await conn.execute(
+                planner_profiles.update()
+                .where(planner_profiles.c.user_id == planner_id)
+                .values(updated_by=user.id, updated_at=now, **values)
+            )
+        after = profile_json(await _profile_row(conn, planner_id))
+        await audit(conn, user.id, "planner.update", "planner", str(planner_id), before, after)
+        return await planner_json(conn, row)
+
+
+async def add_exit_request(
+    db: Database, profile: Profile, user: CurrentUser, planner_id: int, body: Any
+) -> dict[str, Any]:
+    require_role(user, *BUREAU)
+    body = body_object(body)
+    filed_on = parse_date(body.get("filed_on"), "filed_on")
+    leave_on = parse_date(body.get("leave_on"), "leave_on")
+    assert filed_on is not None and leave_on is not None
+    if leave_on <= filed_on:
+        raise bad_request("leave_on", "must be after filed_on")
+    reason = parse_text(body, "reason", required=False)
+    values = {
+        "id": str(uuid.uuid4()),
+        "planner_id": planner_id,
+        "filed_on": filed_on,
+        "leave_on": leave_on,
+        "reason": reason,
+        "created_by": user.id,
+        "created_at": utcnow(),
+    }
+    async with db.write() as conn:
+        await load_planner_for(conn, user, planner_id)
+        await conn.execute(exit_requests.insert().values(**values))
+        row = (await conn.execute(sa.select(exit_requests).where(exit_requests.c.id == values["id"]))).one()
+        await audit(conn, user.id, "planner.exit_request", "exit_request", row.id, None, exit_json(row))
+    return {**exit_json(row), "alert": exit_request_alert(row, profile)}
+
+
+def _paused(pause: Pause) -> ApiError:
+    whom = "from this address" if pause.per_address else "for this username from this address"
+    return ApiError(
+        429,
+        "password",
+        f"too many failed sign-ins {whom}; try again in {pause.minutes} minutes",
+        headers={"Retry-After": str(pause.retry_after_s)},
+    )
+
+
+async def sign_in(
+    db: Database,
+    throttle: SignInThrottle,
+    jwt_auth: JWTAuth[CurrentUser, Token],
+    username: str,
+    password: str,
+    address: str,
+) -> dict[str, Any]:
+    """Check a password under the sign-in throttle and return a bearer token with the user.
+
+    401 for a wrong username or password; 429 with ``Retry-After`` once the throttle pauses the username at
+    this address, or the address; a pause is audited once, when it starts.
+    """
+    credentials = await find_credentials(db, username)
+    version = credentials.token_version if credentials else 0
+    attempt = await throttle.begin(username, address, version)
+    if isinstance(attempt, Pause):
+        raise _paused(attempt)
+    try:
+        user = await authenticate(db, credentials, password)
+    except Exception:
+        await throttle.abandon(attempt)
+        raise
+    if user is None:
+        pause = await throttle.failed(attempt)
+        if pause is None:
+            raise ApiError(401, "password", "wrong username or password")
+        if pause.started:  # the bureau should see guessing: once per pause, not once per try
+            async with db.write() as conn:
+                after = {"username": username[:200], "address": address, "per_address": pause.per_address}
+                await audit(conn, None, "auth.signin_paused", None, None, None, after)
+        raise _paused(pause)
+    await throttle.succeeded(attempt)
+    extras = {TOKEN_VERSION: user.token_version}
+    token = jwt_auth.create_token(identifier=str(user.id), token_extras=extras)
+    return {"access_token": token, "token_type": "bearer", "user": user.public()}

@@ -1,0 +1,1 @@
+"""Reports: the XLSX and DOCX writers and their signed downloads."""

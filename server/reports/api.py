@@ -1,0 +1,75 @@
+"""HTTP endpoints of the reports: signed download links and the XLSX/DOCX downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from server.core.auth import CurrentUser
+from server.core.errors import not_found
+from server.reports.service import (
+    annual,
+    hr_summary,
+    make_link,
+    opinion_doc,
+    quarterly,
+)
+
+_NO_JWT = {"exclude_from_auth": True}
+
+
+class ReportController(Controller):
+    path = "/api/reports"
+    tags = ("reports",)
+
+    @post("/links", status_code=200, summary="A short-lived signed download URL for a report")
+    async def links(self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]) -> dict[str, Any]:
+        return make_link(request.app.state.settings, request.user, data)
+
+    @get("/quarterly.xlsx", opt=_NO_JWT, summary="CQ-8 quarterly consultation-service record of a district")
+    async def quarterly_xlsx(
+        self,
+        request: Request[Any, Any, Any],
+        year: FromQuery[str | None] = None,
+        quarter: FromQuery[str | None] = None,
+        district_id: FromQuery[str | None] = None,
+        token: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        return await quarterly(request, year, quarter, district_id)
+
+    @get(
+        "/hr-summary.xlsx",
+        opt=_NO_JWT,
+        summary="CQ-8 quarterly summary for the HR bureau (coordinator, admin)",
+    )
+    async def hr_summary_xlsx(
+        self,
+        request: Request[Any, Any, Any],
+        year: FromQuery[str | None] = None,
+        quarter: FromQuery[str | None] = None,
+        token: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        return await hr_summary(request, year, quarter)
+
+    @get("/annual/{name:str}", opt=_NO_JWT, summary="CQ-4 annual work report draft of a planner (<id>.docx)")
+    async def annual_docx(
+        self,
+        request: Request[Any, Any, Any],
+        name: FromPath[str],
+        year: FromQuery[str | None] = None,
+        token: FromQuery[str | None] = None,
+    ) -> Response[Any]:
+        stem = name.removesuffix(".docx")
+        if not name.endswith(".docx") or not stem.isdigit():
+            raise not_found("path", "use /api/reports/annual/<planner id>.docx")
+        return await annual(request, int(stem), year)
+
+    @get("/opinions/{opinion_id:str}", opt=_NO_JWT, summary="A written opinion as a formal document (.docx)")
+    async def opinion_docx(
+        self, request: Request[Any, Any, Any], opinion_id: FromPath[str], token: FromQuery[str | None] = None
+    ) -> Response[Any]:
+        if not opinion_id.endswith(".docx"):
+            raise not_found("path", "use /api/reports/opinions/<id>.docx")
+        return await opinion_doc(request, opinion_id.removesuffix(".docx"))

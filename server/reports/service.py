@@ -1,0 +1,294 @@
+"""Downloads for the bureau and the districts, written by `server.reports.writers`: the quarterly
+consultation-service record per district and its HR-bureau summary (CQ-8, XLSX), the annual work report
+draft (CQ-4, DOCX) and each written opinion (DOCX).
+
+A browser cannot add a bearer header to a download link, so ``POST /api/reports/links`` answers a URL
+carrying a short-lived signed token (HMAC-SHA256 over user, report, parameters and expiry, keyed by the
+server's signing key). The report routes accept that token or a bearer header, and check the user's scope
+again when the file is made. Workbooks are written in openpyxl's write-only mode to a spooled temporary
+file and streamed out in chunks.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import IO, Any
+from urllib.parse import quote, urlencode
+
+import anyio.to_thread
+import sqlalchemy as sa
+from litestar import Request, Response
+from litestar.exceptions import NotAuthorizedException
+from litestar.response import Stream
+from litestar.security.jwt import Token
+
+from server.appraisal import grading
+from server.appraisal.data import load_year
+from server.appraisal.summary import parse_year
+from server.core.access import district_names, load_planner_for, planner_districts, require_role
+from server.core.auth import BUREAU, DISTRICT, PLANNER, CurrentUser, load_user, retrieve_user
+from server.core.db import Database
+from server.core.errors import ApiError, bad_request, not_found
+from server.core.models import Opinion, table_of
+from server.core.parsing import body_object, is_record_id, parse_int
+from server.core.settings import Settings
+from server.reports import writers as reports
+
+_opinions = table_of(Opinion)
+LINK_TTL_S = 300
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+REPORTS = ("quarterly", "hr-summary", "annual", "opinion")
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266 / RFC 5987: an ASCII fallback plus the UTF-8 name."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def _sign(key: str, payload: dict[str, Any]) -> str:
+    raw = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    mac = hmac.new(key.encode(), b"report-link:" + raw, hashlib.sha256).digest()
+    return (
+        base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        + "."
+        + base64.urlsafe_b64encode(mac).decode().rstrip("=")
+    )
+
+
+def _unsign(key: str, token: str) -> dict[str, Any] | None:
+    try:
+        body, mac = token.split(".", 1)
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        given = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
+    except ValueError:
+        return None
+    want = hmac.new(key.encode(), b"report-link:" + raw, hashlib.sha256).digest()
+    if not hmac.compare_digest(want, given):
+        return None
+    payload: dict[str, Any] = json.loads(raw)
+    return payload if payload.get("e", 0) >= time.time() else None
+
+
+def _path(report: str, params: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """The route and query of a report; raises 400 naming the parameter that is missing."""
+    query: dict[str, str] = {}
+
+    def need(name: str) -> str:
+        v = params.get(name)
+        if v is None or v == "":
+            raise bad_request(f"params.{name}", "is required")
+        return str(v)
+
+    if report == "quarterly":
+        query = {"year": need("year"), "quarter": need("quarter"), "district_id": need("district_id")}
+        return "/api/reports/quarterly.xlsx", query
+    if report == "hr-summary":
+        return "/api/reports/hr-summary.xlsx", {"year": need("year"), "quarter": need("quarter")}
+    if report == "annual":
+        return f"/api/reports/annual/{int(need('planner_id'))}.docx", {"year": need("year")}
+    if report == "opinion":
+        return f"/api/reports/opinions/{quote(need('opinion_id'), safe='')}.docx", {}
+    raise bad_request("report", f"must be one of {', '.join(REPORTS)}")
+
+
+def make_link(settings: Settings, user: CurrentUser, body: Any) -> dict[str, Any]:
+    require_role(user, PLANNER, DISTRICT, *BUREAU)
+    body = body_object(body)
+    report = body.get("report")
+    params = body.get("params") or {}
+    if not isinstance(params, dict):
+        raise bad_request("params", "must be an object")
+    path, query = _path(str(report), params)
+    expires = int(time.time()) + LINK_TTL_S
+    # "v": a password reset voids the links made before it, as it voids tokens.
+    claims = {"u": user.id, "v": user.token_version, "p": path, "q": query, "e": expires}
+    token = _sign(settings.signing_key(), claims)
+    return {"url": f"{path}?{urlencode({**query, 'token': token})}", "expires_in": LINK_TTL_S}
+
+
+async def report_user(request: Request[Any, Any, Any]) -> CurrentUser:
+    """The user of a report: from its signed link (bound to this path and query) or a bearer header."""
+    settings: Settings = request.app.state.settings
+    db: Database = request.app.state.db
+    token = request.query_params.get("token")
+    if token:
+        payload = _unsign(settings.signing_key(), token)
+        query = {k: v for k, v in request.query_params.items() if k != "token"}
+        if payload is None or payload.get("p") != request.url.path or payload.get("q") != query:
+            raise NotAuthorizedException(detail="token: the link is invalid or has expired")
+        async with db.read() as conn:
+            # Links carry the token version they were made under (links from before, none: version 0).
+            user = await load_user(conn, int(payload["u"]), payload.get("v", 0))
+    else:
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            raise NotAuthorizedException(detail="authorization: a bearer token or a signed link is required")
+        jwt_auth = request.app.state.jwt_auth
+        try:
+            decoded = Token.decode(header.split(" ", 1)[1], jwt_auth.token_secret, jwt_auth.algorithm)
+        except Exception:
+            raise NotAuthorizedException(detail="authorization: invalid token") from None
+        # The same check as every other route's (a reset voids older tokens).
+        user = await retrieve_user(decoded, request)
+    if user is None:
+        raise NotAuthorizedException(detail="authorization: unknown user")
+    return user
+
+
+async def _stream(write: Callable[[IO[bytes]], None], filename: str, media_type: str) -> Response[Any]:
+    # Closed by the stream when the last chunk is sent (or the client goes away).
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    await anyio.to_thread.run_sync(write, spool)
+    spool.seek(0)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            while block := await anyio.to_thread.run_sync(spool.read, 64 * 1024):
+                yield block
+        finally:
+            spool.close()
+
+    return Stream(
+        chunks(), media_type=media_type, headers={"Content-Disposition": content_disposition(filename)}
+    )
+
+
+def _quarter(raw: str | None) -> int:
+    q = parse_int(raw, "quarter", lo=1, hi=4)
+    assert q is not None
+    return q
+
+
+async def _district_record(
+    db: Database, settings: Settings, district_id: int, year: int, quarter: int, name: str
+) -> reports.ConsultationRecord:
+    async with db.read() as conn:
+        served = await planner_districts(conn)
+        ids = [p for p, ds in served.items() if district_id in ds]
+        facts = await load_year(conn, year, settings.tz, ids, confirmed_only=True)
+    return reports.consultation_record(
+        district_id,
+        name,
+        year,
+        quarter,
+        facts.planners,
+        facts.visits,
+        facts.opinions,
+        facts.attendance,
+        settings.tz,
+    )
+
+
+async def quarterly(
+    request: Request[Any, Any, Any], year: str | None, quarter: str | None, district: str | None
+) -> Response[Any]:
+    user = await report_user(request)
+    settings: Settings = request.app.state.settings
+    y, q = parse_year(year), _quarter(quarter)
+    district_id = parse_int(district, "district_id")
+    assert district_id is not None
+    require_role(user, DISTRICT, *BUREAU)
+    async with request.app.state.db.read() as conn:
+        names = await district_names(conn)
+    if district_id not in names or not (user.sees_all or district_id in user.district_ids):
+        raise not_found("district_id", "no such district")
+    record = await _district_record(request.app.state.db, settings, district_id, y, q, names[district_id])
+    filename = f"{names[district_id]}咨询服务记录{y}年第{q}季度.xlsx"
+    return await _stream(
+        lambda out: reports.write_consultation_record_xlsx(record, settings.profile, out), filename, XLSX
+    )
+
+
+async def hr_summary(request: Request[Any, Any, Any], year: str | None, quarter: str | None) -> Response[Any]:
+    user = await report_user(request)
+    settings: Settings = request.app.state.settings
+    y, q = parse_year(year), _quarter(quarter)
+    require_role(user, *BUREAU)
+    async with request.app.state.db.read() as conn:
+        names = await district_names(conn)
+    records = [
+        await _district_record(request.app.state.db, settings, d, y, q, n) for d, n in sorted(names.items())
+    ]
+    filename = f"{settings.profile.city}{settings.profile.planner_title}工作情况{y}年第{q}季度.xlsx"
+    return await _stream(
+        lambda out: reports.write_hr_summary_xlsx(records, settings.profile, y, q, out), filename, XLSX
+    )
+
+
+async def annual(request: Request[Any, Any, Any], planner_id: int, year: str | None) -> Response[Any]:
+    user = await report_user(request)
+    settings: Settings = request.app.state.settings
+    y = parse_year(year)
+    async with request.app.state.db.read() as conn:
+        await load_planner_for(conn, user, planner_id)
+        facts = await load_year(conn, y, settings.tz, [planner_id], confirmed_only=True)
+    if not facts.planners:
+        raise not_found("planner_id", "no such planner")
+    [d] = grading.build_dossiers(
+        facts.planners,
+        y,
+        settings.profile,
+        facts.visits,
+        facts.opinions,
+        facts.feedback,
+        facts.attendance,
+        settings.tz,
+    )
+    filename = f"{y}年度{settings.profile.planner_title}工作报告-{d.planner_name}.docx"
+    return await _stream(
+        lambda out: reports.write_annual_report_docx(
+            d, settings.profile, out, facts.visits, facts.opinions, facts.feedback, settings.tz
+        ),
+        filename,
+        DOCX,
+    )
+
+
+async def opinion_doc(request: Request[Any, Any, Any], opinion_id: str) -> Response[Any]:
+    user = await report_user(request)
+    if not is_record_id(opinion_id):
+        raise not_found("id", "no such opinion")
+    settings: Settings = request.app.state.settings
+    async with request.app.state.db.read() as conn:
+        row = (
+            await conn.execute(
+                sa.select(_opinions).where(_opinions.c.id == opinion_id, _opinions.c.deleted == sa.false())
+            )
+        ).one_or_none()
+        visible = row is not None and (
+            user.sees_all
+            or (user.role == PLANNER and row.planner_id == user.id)
+            or (user.role == DISTRICT and row.district_id in user.district_ids)
+        )
+        if not visible:
+            raise not_found("id", "no such opinion")
+        year = row.issued_at.year
+        facts = await load_year(conn, year, settings.tz, [row.planner_id])
+        others = [o for o in facts.opinions if o.id == opinion_id]
+        if not others:  # issued near New Year: the local year differs from the UTC one
+            facts = await load_year(conn, year + 1, settings.tz, [row.planner_id])
+            others = [o for o in facts.opinions if o.id == opinion_id]
+    if not others or not facts.planners:
+        raise ApiError(404, "id", "no such opinion")
+    planner = facts.planners[0]
+    names_match = planner.district_id == row.district_id
+    if not names_match:
+        async with request.app.state.db.read() as conn:
+            name = (await district_names(conn)).get(row.district_id, "")
+        from dataclasses import replace
+
+        planner = replace(planner, district_id=row.district_id, district_name=name)
+    filename = f"{reports.OPINION_TITLES[others[0].opinion_kind]}-{others[0].subject}.docx"
+    return await _stream(
+        lambda out: reports.write_opinion_docx(others[0], planner, settings.profile, out, settings.tz),
+        filename,
+        DOCX,
+    )
