@@ -1,4 +1,4 @@
-"""Issue 4: planner profiles and exit requests, invitations, opinion follow-up, review flags, final grades
+"""Planner profiles and exit requests, invitations, opinion follow-up, review flags, final grades
 and their consequences, and the review queue's index.
 
 Revision ID: 0004
