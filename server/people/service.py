@@ -1,9 +1,7 @@
-"""Districts: listing those a user may see, and adding one (CLI).
+"""People: users (added, re-passworded, signed in under the throttle), districts, and planners' records.
 
-Planner administration by the bureau: responsibility area (PDS-1), term start (PDS-10), specialty (PDS-5),
-and exit requests (PDS-11, whose short notice becomes an alert in `server.appraisal.alerts`).
-
-Tables ``planner_profiles`` (one row per planner, made on first edit) and ``exit_requests``.
+The bureau keeps each planner's responsibility area (PDS-1), term start (PDS-10) and specialty (PDS-5), and
+records exit requests (PDS-11; a short notice is answered with its alert, `server.people.exits`).
 """
 
 from __future__ import annotations

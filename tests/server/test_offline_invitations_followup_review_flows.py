@@ -178,3 +178,19 @@ async def test_every_review_action_is_in_the_audit_log_newest_first(db_url: str,
         assert page["entries"][0]["username"] == "coord" and page["entries"][0]["at"]
         older = (await w.coord.get("/api/audit", params={"limit": 5, "before": page["next_before"]})).json()
         assert older["entries"][0]["id"] < page["entries"][-1]["id"]
+
+
+async def test_audit_entries_name_the_planner_and_site_not_a_record_id(db_url: str, tmp_path: Path) -> None:
+    async with make_api(db_url, tmp_path) as api:
+        w = await Seeded(api).seed()
+        assert (await w.s1.post(f"/api/visits/{w.visit_a}/confirm", json=REASON)).status_code == 200
+        await w.s1.post(f"/api/opinions/{w.opinion_a}/follow-up", json={"adoption": "adopted", "quality": 5})
+        await w.s1.post(
+            f"/api/activities/{w.activity_a}/attendance", json={"planner_id": w.p1_id, "status": "attended"}
+        )
+        entries = (await w.coord.get("/api/audit", params={"limit": 10})).json()["entries"]
+        about = {e["action"]: e["about"] for e in entries}
+        assert about["visit.confirm"] == "张规划 · 解放碑社区"
+        assert about["opinion.follow_up"] == "张规划 · 控规调整"
+        assert about["activity.attendance"] == "甲会 · 张规划"
+        assert about["sync.push"] is None  # a device, not a record: nothing to name
