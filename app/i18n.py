@@ -404,12 +404,13 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "field.note": ("说明", "Note"),
     # the phone's storage: what waits on it, and a full or unwritable store
     "storage.waiting": (
-        "本机等待上传：{records} 条记录、{photos} 张照片，共占 {used}。",
-        "Waiting on this phone: {records} records, {photos} photos, {used} in all.",
+        "本机等待上传：{records} 条记录、{photos} 张照片，占 {waiting}；本机数据共占 {used}。",
+        "Waiting on this phone: records {records}, photos {photos}, taking {waiting}; "
+        "all data on the phone: {used}.",
     ),
     "storage.nothing_waiting": (
-        "本机没有等待上传的内容，本机数据共占 {used}。",
-        "Nothing is waiting on this phone; its data takes {used}.",
+        "本机没有等待上传的内容；本机数据共占 {used}。",
+        "Nothing is waiting on this phone; all data on the phone: {used}.",
     ),
     "storage.free": ("手机剩余空间：{free}", "Free on the phone: {free}"),
     "storage.full": (

@@ -69,36 +69,25 @@ class WaitingOnPhone:
 
     records: int
     photos: int
-    #: The waiting photos (stored copy and thumbnail) plus the store file itself.
+    #: The waiting records' data (as they will be sent) and the waiting photos (stored copy, thumbnail).
+    bytes_waiting: int
+    #: Everything of this store on the phone: the SQLite file with its journal, and every photo file.
     bytes_used: int
     #: Free space where the store lives; None when the phone does not say.
     bytes_free: int | None
 
     def text(self, lang: str) -> str:
+        used = fmt_bytes(self.bytes_used, lang)
         if not self.records and not self.photos:
-            line = t(lang, "storage.nothing_waiting", used=fmt_bytes(self.bytes_used, lang))
+            line = t(lang, "storage.nothing_waiting", used=used)
         else:
+            waiting = fmt_bytes(self.bytes_waiting, lang)
             line = t(
-                lang,
-                "storage.waiting",
-                records=self.records,
-                photos=self.photos,
-                used=fmt_bytes(self.bytes_used, lang),
+                lang, "storage.waiting", records=self.records, photos=self.photos, waiting=waiting, used=used
             )
         if self.bytes_free is None:
             return line
         return f"{line}\n{t(lang, 'storage.free', free=fmt_bytes(self.bytes_free, lang))}"
-
-
-def file_bytes(*paths: Path) -> int:
-    """The bytes these files take; a missing one counts nothing."""
-    total = 0
-    for path in paths:
-        try:
-            total += path.stat().st_size
-        except OSError:
-            continue
-    return total
 
 
 def free_bytes(where: Path) -> int | None:
@@ -111,8 +100,10 @@ def free_bytes(where: Path) -> int | None:
 def waiting_on_phone(store: LocalStore, waiting_records: int) -> WaitingOnPhone:
     """The storage line for ``store``; ``waiting_records`` as the sync screen counts them."""
     photos, photo_bytes = store.waiting_photos()
-    db = store.path
-    used = photo_bytes + file_bytes(db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
     return WaitingOnPhone(
-        records=waiting_records, photos=photos, bytes_used=used, bytes_free=free_bytes(db.parent)
+        records=waiting_records,
+        photos=photos,
+        bytes_waiting=store.outbox_bytes() + photo_bytes,
+        bytes_used=store.bytes_on_disk(),
+        bytes_free=free_bytes(store.path.parent),
     )

@@ -590,6 +590,22 @@ class LocalStore:
             raise
         return digest
 
+    def outbox_bytes(self) -> int:
+        """The bytes of record data waiting in the outbox, as they will be sent."""
+        with self._read() as c:
+            return int(c.exec_driver_sql("SELECT coalesce(sum(length(data)), 0) FROM outbox").scalar_one())
+
+    def bytes_on_disk(self) -> int:
+        """What this store takes on the phone: the SQLite file and its journal, and every photo file."""
+        files = [self.path.with_name(self.path.name + suffix) for suffix in ("", "-wal", "-shm")]
+        if self.photo_dir.is_dir():
+            files += [p for p in self.photo_dir.rglob("*") if p.is_file()]
+        size = 0
+        for path in files:
+            with contextlib.suppress(OSError):
+                size += path.stat().st_size
+        return size
+
     def waiting_photos(self) -> tuple[int, int]:
         """Photos the server has not confirmed yet: how many, and the bytes they take on the phone."""
         with self._read() as c:

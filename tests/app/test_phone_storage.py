@@ -81,27 +81,37 @@ def test_a_sync_stopped_by_a_full_phone_says_so_and_that_nothing_is_lost() -> No
 
 
 def test_the_storage_line_counts_what_waits_and_its_size_in_both_languages() -> None:
-    line = WaitingOnPhone(records=3, photos=2, bytes_used=1_234_567, bytes_free=5_300_000_000)
-    assert line.text("zh") == "本机等待上传：3 条记录、2 张照片，共占 1.2 MB。\n手机剩余空间：5.3 GB"
-    assert (
-        line.text("en")
-        == "Waiting on this phone: 3 records, 2 photos, 1.2 MB in all.\nFree on the phone: 5.3 GB"
+    line = WaitingOnPhone(
+        records=3, photos=2, bytes_waiting=412_000, bytes_used=1_234_567, bytes_free=5_300_000_000
     )
-    empty = WaitingOnPhone(records=0, photos=0, bytes_used=40_960, bytes_free=None)
-    assert empty.text("zh") == "本机没有等待上传的内容，本机数据共占 41 KB。"
+    assert (
+        line.text("zh")
+        == "本机等待上传：3 条记录、2 张照片，占 412 KB；本机数据共占 1.2 MB。\n手机剩余空间：5.3 GB"
+    )
+    assert line.text("en") == (
+        "Waiting on this phone: records 3, photos 2, taking 412 KB; all data on the phone: 1.2 MB.\n"
+        "Free on the phone: 5.3 GB"
+    )
+    empty = WaitingOnPhone(records=0, photos=0, bytes_waiting=0, bytes_used=40_960, bytes_free=None)
+    assert empty.text("zh") == "本机没有等待上传的内容；本机数据共占 41 KB。"
 
 
-def test_waiting_photos_count_until_the_server_has_them(tmp_path: Path) -> None:
+def test_waiting_records_and_photos_count_with_their_size_until_the_server_has_them(tmp_path: Path) -> None:
     with LocalStore(tmp_path / "store.sqlite3") as store:
         photo = b"\xff\xd8" + b"p" * 50_000 + b"\xff\xd9"
-        sha = store.add_photo(photo, b"\xff\xd8thumb\xff\xd9")
+        thumb = b"\xff\xd8thumb\xff\xd9"
+        sha = store.add_photo(photo, thumb)
         store.save("visit", visit(photos=[sha]))
         waiting = waiting_on_phone(store, waiting_records=1)
         assert (waiting.records, waiting.photos) == (1, 1)
-        assert waiting.bytes_used >= len(photo) + store.path.stat().st_size
+        assert waiting.bytes_waiting == store.outbox_bytes() + len(photo) + len(thumb)
+        assert store.outbox_bytes() > 100
+        assert waiting.bytes_used >= len(photo) + len(thumb) + store.path.stat().st_size
         assert waiting.bytes_free is not None and waiting.bytes_free > 0
         store.mark_photos_uploaded([sha])
         assert store.waiting_photos() == (0, 0)
+        # Uploaded, the photo still takes room on the phone until it is released.
+        assert store.bytes_on_disk() >= len(photo)
 
 
 def test_a_photo_that_fails_to_store_leaves_no_file_behind(tmp_path: Path) -> None:

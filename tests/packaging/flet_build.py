@@ -35,6 +35,9 @@ class Packaged:
     """What `flet build <target>` would package: the serious_python command line and the staged app."""
 
     target: str
+    #: The folder flet-cli packages (``[tool.flet.app] path``) and the entry file it validated there.
+    app_path: Path
+    entry: str
     args: list[str]
     env: dict[str, str]
     #: The top-level names serious_python copies into the bundle.
@@ -148,6 +151,8 @@ def flet_build(project: Path, target: str = "apk") -> Packaged:
     ((args, env, copied),) = command.packaged
     return Packaged(
         target=target,
+        app_path=Path(command.package_app_path),
+        entry=command.python_module_filename,
         args=args,
         env=env,
         copied=copied,

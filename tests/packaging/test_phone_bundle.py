@@ -58,6 +58,8 @@ def test_the_phone_bundle_is_the_entry_the_app_the_contract_and_the_assets_only(
 ) -> None:
     # A new top-level folder fails here until it is listed in [tool.flet.app] exclude.
     packaged = flet_build(project_as_built(REPO, tmp_path / "fieldlog"), target)
+    extra = sorted(set(packaged.copied) - BUNDLE)
+    assert not extra, f"the phone would get {extra}: list them in [tool.flet.app] exclude in pyproject.toml"
     assert set(packaged.copied) == BUNDLE
     assert {p.name for p in packaged.staged.iterdir()} == {"main.pyc", "app", "shared", "assets"}
     shipped = {p.relative_to(packaged.staged).as_posix() for p in packaged.staged.rglob("*")}
@@ -82,11 +84,12 @@ def test_the_phone_installs_only_the_phones_packages_and_no_web_server(apk: Pack
     )
 
 
-def test_the_bundle_starts_from_main_like_the_phone_runtime(apk: Packaged) -> None:
-    assert apk.args[5] == str(Path(apk.args[5]))  # the project folder itself: main.py at its root
-    assert "--compile-app" in apk.args
+def test_the_phone_runs_the_root_main_py_with_the_repository_root_as_its_app_folder(apk: Packaged) -> None:
+    # With path = "app" the app folder's contents became the root and no package named `app` was left.
+    assert apk.app_path.name == "fieldlog" and apk.args[5] == str(apk.app_path)
+    assert apk.entry == "main.py"
+    assert "--compile-app" in apk.args and (apk.staged / "main.pyc").is_file()
     assert apk.python_version in {"3.12", "3.13", "3.14"}
-    assert (apk.staged / "main.pyc").is_file()
 
 
 def test_the_policy_profiles_load_inside_the_bundle(apk: Packaged) -> None:

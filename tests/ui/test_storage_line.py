@@ -53,10 +53,10 @@ def test_the_sync_screen_says_how_many_records_wait_on_the_phone_and_the_room_th
     services = Services(page=None, geolocator=None, picker=None, upload_dir=None)  # type: ignore[arg-type]
     rendered = SyncScreen.__component_impl__(state, services, state.sync, state.revision)  # type: ignore[attr-defined]
     (line,) = [text for text in _texts(rendered) if text.startswith("本机等待上传")]
-    assert line.startswith("本机等待上传：2 条记录、0 张照片，共占 ")
+    assert line.startswith("本机等待上传：2 条记录、0 张照片，占 ") and "；本机数据共占 " in line
     assert "\n手机剩余空间：" in line
     state.toggle_lang()
-    assert state.storage_text().startswith("Waiting on this phone: 2 records, 0 photos, ")
+    assert state.storage_text().startswith("Waiting on this phone: records 2, photos 0, taking ")
 
 
 def test_a_save_refused_by_a_full_phone_says_so_and_keeps_what_was_there(
