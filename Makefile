@@ -4,12 +4,13 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check browser clean bench
+.PHONY: run test check browser clean bench apk ipa
 
+# The phone's packages ([project] dependencies), Flet's web client, the server and the test tools.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[web,server,dev]'
 	touch $(STAMP)
 
 ## Install, migrate a SQLite database under ./data, seed the demo deployment, start server and app.
@@ -41,6 +42,15 @@ bench: $(STAMP)
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.appraisal
 	$(PY) -m bench.id_locality
+	$(PY) -m bench.photo
+
+## Phone builds, on a machine with the Flutter SDK (flet-cli installs the JDK and Android SDK it lacks; see
+## the README's phone section). `ipa` needs macOS with Xcode.
+apk: $(STAMP)
+	$(VENV)/bin/flet build apk . --yes
+
+ipa: $(STAMP)
+	$(VENV)/bin/flet build ipa . --yes
 
 clean:
 	rm -rf $(VENV) data test-artifacts

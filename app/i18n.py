@@ -402,6 +402,83 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "field.activity_id": ("活动", "Activity"),
     "field.response": ("回复", "Answer"),
     "field.note": ("说明", "Note"),
+    # the phone's storage: what waits on it, and a full or unwritable store
+    "storage.waiting": (
+        "本机等待上传：{records} 条记录、{photos} 张照片，占 {waiting}；本机数据共占 {used}。",
+        "Waiting on this phone: records {records}, photos {photos}, taking {waiting}; "
+        "all data on the phone: {used}.",
+    ),
+    "storage.nothing_waiting": (
+        "本机没有等待上传的内容；本机数据共占 {used}。",
+        "Nothing is waiting on this phone; all data on the phone: {used}.",
+    ),
+    "storage.free": ("手机剩余空间：{free}", "Free on the phone: {free}"),
+    "storage.full": (
+        "手机存储空间已满，这一项没有保存；之前保存的记录和照片都还在。请删掉手机上不需要的文件后再试。",
+        "The phone's storage is full, so this was not saved; everything saved before is still there. "
+        "Free some space on the phone and try again.",
+    ),
+    "storage.unwritable": (
+        "手机存储不能写入，这一项没有保存；之前保存的记录和照片都还在。请重新打开应用，仍不行请联系管理员。",
+        "The phone's storage cannot be written to, so this was not saved; everything saved before is still "
+        "there. Reopen the app; if it happens again, tell your admin.",
+    ),
+    "storage.signin_full": (
+        "手机存储空间已满，现在无法登录；本机保存的记录和照片都还在。请删掉手机上不需要的文件后再试。",
+        "The phone's storage is full, so you cannot sign in now; the records and photos on this phone are "
+        "all still there. Free some space on the phone and try again.",
+    ),
+    "storage.signin_unwritable": (
+        "手机存储不能写入，本机记录现在打不开；记录和照片都还在手机上。请重新打开应用，仍不行请联系管理员。",
+        "The phone's storage cannot be written to, so its records cannot be opened now; they are all still "
+        "on the phone. Reopen the app; if it happens again, tell your admin.",
+    ),
+    "storage.sync_full": (
+        "手机存储空间已满，同步停下了；本机记录和照片都还在，腾出空间后会接着同步。",
+        "The phone's storage is full, so syncing stopped; the records and photos on this phone are all "
+        "still there and syncing goes on once there is space.",
+    ),
+    "storage.sync_unwritable": (
+        "手机存储不能写入，同步停下了；本机记录和照片都还在。请重新打开应用，仍不行请联系管理员。",
+        "The phone's storage cannot be written to, so syncing stopped; the records and photos on this phone "
+        "are all still there. Reopen the app; if it happens again, tell your admin.",
+    ),
+    # permissions, asked right before the app uses them
+    "permission.location.title": ("位置权限", "Location"),
+    "permission.location.denied": (
+        "没有位置权限：签到照样保存，请写下地点（记录会标明“未定位”）。下次签到时可以选择“允许”。",
+        "No permission to use your location: the check-in is still saved; name the place (the visit shows "
+        "“no GPS fix”). You can allow it at the next check-in.",
+    ),
+    "permission.location.denied_forever": (
+        "本应用的位置权限已关闭：签到照样保存，请写下地点（记录会标明“未定位”）。"
+        "要自动定位，请在手机设置里为本应用打开“位置”。",
+        "Location is turned off for this app: the check-in is still saved; name the place (the visit shows "
+        "“no GPS fix”). To locate automatically, allow Location for this app in the phone's settings.",
+    ),
+    "permission.location.unavailable": (
+        "手机没有提供定位（定位服务可能已关闭）：签到照样保存，请写下地点。",
+        "The phone gave no location (location services may be off): the check-in is still saved; "
+        "name the place.",
+    ),
+    "permission.camera.title": ("相机权限", "Camera"),
+    "permission.camera.denied": (
+        "没有相机权限：仍可从相册选择照片，记录照常保存。下次拍照时可以选择“允许”。",
+        "No permission to use the camera: you can still choose photos from the gallery and the record is "
+        "saved as usual. You can allow it the next time you take a photo.",
+    ),
+    "permission.camera.denied_forever": (
+        "本应用的相机权限已关闭：仍可从相册选择照片，记录照常保存。要拍照，请在手机设置里为本应用打开“相机”。",
+        "The camera is turned off for this app: you can still choose photos from the gallery and the record "
+        "is saved as usual. To take photos, allow Camera for this app in the phone's settings.",
+    ),
+    "permission.camera.unavailable": (
+        "这台设备现在不能拍照：仍可从相册选择照片，记录照常保存。",
+        "This device cannot take a photo now: you can still choose photos from the gallery and the record is "
+        "saved as usual.",
+    ),
+    "permission.open_settings": ("打开设置", "Open settings"),
+    "permission.ok": ("知道了", "OK"),
     # errors in plain words
     "error.unreachable": (
         "连不上服务器，记录都保存在本机，联网后会自动上传。",
@@ -449,6 +526,17 @@ def field_error(lang: str, field: str, message: str) -> str:
 
 def fmt_hours(hours: float) -> str:
     return f"{hours:.2f}"
+
+
+def fmt_bytes(size: int, lang: str) -> str:
+    """A size as a planner reads it on a phone: ``12 KB``, ``3.4 MB``, ``1.2 GB`` (decimal units)."""
+    if size < 1000:
+        return f"{size} 字节" if lang == "zh" else f"{size} bytes"
+    if size < 999_500:
+        return f"{size / 1e3:.0f} KB"
+    if size < 999_950_000:
+        return f"{size / 1e6:.1f} MB"
+    return f"{size / 1e9:.1f} GB"
 
 
 def fmt_time(value: str | datetime | None, lang: str, tz: str = "Asia/Shanghai") -> str:

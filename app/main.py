@@ -1,7 +1,9 @@
-"""Entry point of the phone app: `python -m app` serves it as a Flet web app on http://127.0.0.1:8550.
+"""Entry point of the phone app: `python -m app` serves it as a Flet web app on http://127.0.0.1:8550, and
+the phone build (`flet build`, through the root main.py) runs `run_on_device`.
 
 Each browser session is one phone with its own `AppState`; once signed in it has its own local store
 (keyed by server and username). A background task syncs by itself whenever the server can be reached.
+On a phone the stores live in Flet's durable app storage, which survives app updates.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 import flet as ft
 import flet_geolocator as ftg
 
+from app.device import PhoneServices, on_phone
+from app.permissions import PermissionGate, device_ask
 from app.ui.roles import PLANNER, OnlineViews, RoleApp, role_of
 from app.ui.screens import Services, handle_picked, handle_uploaded, run_sync
 from app.ui.state import AppState
@@ -27,7 +31,14 @@ FONT = "fonts/DroidSansFallbackFull.ttf"
 
 
 def data_dir() -> Path:
-    return Path(os.environ.get("FIELDLOG_DATA_DIR", "data")).resolve()
+    """Where the phone's stores and photos live.
+
+    A phone build gets ``FLET_APP_STORAGE_DATA`` from Flet: the app's durable storage, kept when the app is
+    updated (the folder the app itself runs from is replaced by every update). Web mode keeps
+    ``FIELDLOG_DATA_DIR`` (default ``./data``).
+    """
+    durable = os.environ.get("FLET_APP_STORAGE_DATA")
+    return Path(durable or os.environ.get("FIELDLOG_DATA_DIR") or "data").resolve()
 
 
 def upload_dir() -> Path:
@@ -64,7 +75,22 @@ async def main(page: ft.Page) -> None:
     geolocator = ftg.Geolocator()
     picker = ft.FilePicker(on_result=on_result, on_upload=on_upload)
     page.services.extend([geolocator, picker])
-    services = Services(page=page, geolocator=geolocator, picker=picker, upload_dir=upload_dir())
+    if on_phone(page):
+        # The web client has no permission plugin; the browser asks for the location by itself.
+        import flet_permission_handler as fph
+
+        handler = fph.PermissionHandler()
+        page.services.append(handler)
+        services = PhoneServices(
+            page=page,
+            geolocator=geolocator,
+            picker=picker,
+            upload_dir=upload_dir(),
+            gate=PermissionGate(device_ask(geolocator, handler)),
+            lang=lambda: state.lang,
+        )
+    else:
+        services = Services(page=page, geolocator=geolocator, picker=picker, upload_dir=upload_dir())
     closed = asyncio.Event()
     page.on_disconnect = lambda _: closed.set()
     page.on_close = lambda _: closed.set()
@@ -90,13 +116,23 @@ async def main(page: ft.Page) -> None:
     page.run_task(auto_sync)
 
 
-def run() -> None:
-    """Serve the web app (phone builds use `flet build`, which calls `main` directly)."""
+def _log_to_stderr() -> None:
     # Errors in handlers and renders go to stderr: Flet only logs them, and a log without a handler is lost.
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("app").setLevel(logging.INFO)
+
+
+def run_on_device() -> None:
+    """Start the app inside a phone build: Flet's embedded runtime connects it to the phone's screen."""
+    _log_to_stderr()
+    ft.run(main, assets_dir=str(ASSETS_DIR))
+
+
+def run() -> None:
+    """Serve the web app (phone builds start with `run_on_device`, from the root main.py)."""
+    _log_to_stderr()
     os.environ.setdefault("FLET_WEB_NO_CDN", "true")
     os.environ.setdefault("FLET_FORCE_WEB_SERVER", "true")
     # Uploads in web mode need a signing key; a random one per process is enough for one device.

@@ -567,16 +567,57 @@ class LocalStore:
 
     def add_photo(self, jpeg: bytes, thumb: bytes | None = None) -> str:
         digest = hashlib.sha256(jpeg).hexdigest()
-        _atomic_write(self._photo_file(digest), jpeg)
+        files = [(self._photo_file(digest), jpeg)]
         if thumb is not None:
-            _atomic_write(self._thumb_file(digest), thumb)
-        with self._tx() as c:
-            c.exec_driver_sql(
-                "INSERT INTO photos (sha256, size, has_thumb, created_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (sha256) DO UPDATE SET has_thumb = max(has_thumb, excluded.has_thumb)",
-                (digest, len(jpeg), int(thumb is not None), _now()),
-            )
+            files.append((self._thumb_file(digest), thumb))
+        written: list[Path] = []
+        try:
+            for path, payload in files:
+                if not path.exists():
+                    _atomic_write(path, payload)
+                    written.append(path)
+            with self._tx() as c:
+                c.exec_driver_sql(
+                    "INSERT INTO photos (sha256, size, has_thumb, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (sha256) DO UPDATE SET has_thumb = max(has_thumb, excluded.has_thumb)",
+                    (digest, len(jpeg), int(thumb is not None), _now()),
+                )
+        except BaseException:
+            # A full phone must not keep half a photo: what this call wrote goes, what was there stays.
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
         return digest
+
+    def outbox_bytes(self) -> int:
+        """The bytes of record data waiting in the outbox, as they will be sent."""
+        with self._read() as c:
+            return int(c.exec_driver_sql("SELECT coalesce(sum(length(data)), 0) FROM outbox").scalar_one())
+
+    def bytes_on_disk(self) -> int:
+        """What this store takes on the phone: the SQLite file and its journal, and every photo file."""
+        files = [self.path.with_name(self.path.name + suffix) for suffix in ("", "-wal", "-shm")]
+        if self.photo_dir.is_dir():
+            files += [p for p in self.photo_dir.rglob("*") if p.is_file()]
+        size = 0
+        for path in files:
+            with contextlib.suppress(OSError):
+                size += path.stat().st_size
+        return size
+
+    def waiting_photos(self) -> tuple[int, int]:
+        """Photos the server has not confirmed yet: how many, and the bytes they take on the phone."""
+        with self._read() as c:
+            digests = [
+                r[0] for r in c.exec_driver_sql("SELECT sha256 FROM photos WHERE uploaded_at IS NULL").all()
+            ]
+        size = 0
+        for digest in digests:
+            for path in (self._photo_file(digest), self._thumb_file(digest)):
+                with contextlib.suppress(OSError):
+                    size += path.stat().st_size
+        return len(digests), size
 
     def photo_path(self, sha256: str) -> Path | None:
         p = self._photo_file(sha256)
@@ -935,8 +976,14 @@ def _check_digest(sha256: str) -> None:
 def _atomic_write(path: Path, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(payload)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # A disk that filled up mid-write leaves a partial file: it would only take more of the space.
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise

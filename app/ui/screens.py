@@ -745,6 +745,7 @@ def SyncScreen(state: AppState, services: Services, sync: Any, revision: int) ->
         _card(
             _text(state.tr("sync.waiting", count=len(waiting)), 18),
             *[_text(f"· {item.title} ({item.status_text})", 16, color=MUTED) for item in waiting[:8]],
+            _text(state.storage_text(), 16, color=MUTED),
             _text(state.last_sync_text(), 17, color=MUTED),
             _text(state.tr("sync.clock", seconds=f"{offset:.0f}"), 16, color=MUTED)
             if offset is not None and abs(offset) >= 60

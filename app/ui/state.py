@@ -27,6 +27,7 @@ import flet as ft
 from app import i18n
 from app.i18n import fmt_hours, fmt_time, t
 from app.photos import PhotoError, prepare_photo
+from app.storage import problem_text, storage_problem, waiting_on_phone
 from shared import records as rec
 from shared import rules
 from shared.profiles import active_profile
@@ -128,6 +129,9 @@ def plain_error(lang: str, exc: BaseException) -> str:
 
     if isinstance(exc, sync.AuthError):
         return t(lang, "error.auth")
+    problem = storage_problem(exc)
+    if problem is not None:
+        return problem_text(lang, problem, "sync")
     if is_unreachable(exc):
         return t(lang, "error.unreachable")
     if isinstance(exc, rec.RecordError):
@@ -404,13 +408,29 @@ class AppState:
                 self.error = plain_error(self.lang, exc)
                 return False
             return self._sign_in_offline(server, username, password)
-        store = self._open_store(server, username)
-        store.set_meta("session.token", session.token)
-        store.set_meta("session.user", json.dumps(session.user, ensure_ascii=False, default=str))
-        store.set_meta("session.base_url", server)
-        store.set_meta("session.password", _password_verifier(password))
-        self._remember(server, username)
+        store = None
+        try:
+            store = self._open_store(server, username)
+            store.set_meta("session.token", session.token)
+            store.set_meta("session.user", json.dumps(session.user, ensure_ascii=False, default=str))
+            store.set_meta("session.base_url", server)
+            store.set_meta("session.password", _password_verifier(password))
+            self._remember(server, username)
+        except Exception as exc:
+            if not self._storage_refused(exc, store):
+                raise
+            return False
         self._enter(store, server, username, session.token, session.user)
+        return True
+
+    def _storage_refused(self, exc: BaseException, store: Any = None) -> bool:
+        """A full or unwritable phone at sign-in: say so, and close what was opened (nothing is lost)."""
+        problem = storage_problem(exc)
+        if problem is None:
+            return False
+        if store is not None:
+            store.close()
+        self.error = problem_text(self.lang, problem, "signin")
         return True
 
     def _sign_in_offline(self, server: str, username: str, password: str) -> bool:
@@ -418,7 +438,12 @@ class AppState:
         if not path.exists():
             self.error = self.tr("signin.unreachable_new")
             return False
-        store = self._open_store(server, username)
+        try:
+            store = self._open_store(server, username)
+        except Exception as exc:
+            if not self._storage_refused(exc):
+                raise
+            return False
         if not _password_matches(password, store.get_meta("session.password")):
             self.error = self.tr("signin.bad_password")
             return False
@@ -442,8 +467,15 @@ class AppState:
     def sign_out(self) -> None:
         if self.store is not None:
             # The records stay on the phone; only the secret that opens them offline goes.
-            self.store.set_meta("session.token", None)
-            self.store.set_meta("session.password", None)
+            try:
+                self.store.set_meta("session.token", None)
+                self.store.set_meta("session.password", None)
+            except Exception as exc:
+                problem = storage_problem(exc)
+                if problem is None:
+                    raise
+                # Signed out all the same: a full phone must not keep the planner in.
+                self.error = problem_text(self.lang, problem)
         self.store = None
         self.token = None
         self.user = None
@@ -496,9 +528,21 @@ class AppState:
         except rec.RecordError as exc:
             self.field_error = i18n.field_error(self.lang, exc.field, exc.message)
             return None
+        except Exception as exc:
+            # The record and its outbox op go in one transaction: refused together, nothing half-saved.
+            if not self._refused_by_storage(exc):
+                raise
+            return None
         self.field_error = None
         self.touch()
         return rid
+
+    def _refused_by_storage(self, exc: BaseException) -> bool:
+        problem = storage_problem(exc)
+        if problem is None:
+            return False
+        self.field_error = problem_text(self.lang, problem)
+        return True
 
     def check_in(self, fix: Fix | None, site: str | None = None) -> str | None:
         """One tap: save an open visit with the time and GPS fix; without a fix the place must be named."""
@@ -606,6 +650,10 @@ class AppState:
         except rec.RecordError as exc:
             self.field_error = i18n.field_error(self.lang, exc.field, exc.message)
             return False
+        except Exception as exc:
+            if not self._refused_by_storage(exc):
+                raise
+            return False
         self.notice = self.tr(f"invitation.{response}")
         self.touch()
         return True
@@ -622,7 +670,12 @@ class AppState:
         except PhotoError:
             self.field_error = self.tr("error.photo")
             return None
-        sha: str = self.store.add_photo(prepared.jpeg, prepared.thumb)
+        try:
+            sha: str = self.store.add_photo(prepared.jpeg, prepared.thumb)
+        except Exception as exc:
+            if not self._refused_by_storage(exc):
+                raise
+            return None
         if kind == rec.FEEDBACK and record_id is None:
             if sha not in self.feedback.photos:
                 self.feedback.photos.append(sha)
@@ -760,6 +813,10 @@ class AppState:
     def waiting_items(self) -> list[RecordItem]:
         """Records the server does not have yet (or whose photos it lacks): what a sync will send."""
         return [i for i in self.record_items() if i.status_code in ("saved", "photos")]
+
+    def storage_text(self) -> str:
+        """What waits on this phone (records, photos) and the room it takes and has left."""
+        return waiting_on_phone(self.store, len(self.waiting_items())).text(self.lang)
 
     def conflict_items(self) -> list[tuple[str, str]]:
         out = []

@@ -70,3 +70,11 @@ def test_a_validation_error_names_the_field_in_the_planners_language() -> None:
 
 def test_an_unknown_key_shows_itself_rather_than_nothing() -> None:
     assert t("en", "no.such.key") == "no.such.key"
+
+
+def test_sizes_read_as_a_phone_shows_them() -> None:
+    assert i18n.fmt_bytes(512, "zh") == "512 字节" and i18n.fmt_bytes(512, "en") == "512 bytes"
+    assert i18n.fmt_bytes(40_960, "en") == "41 KB"
+    assert i18n.fmt_bytes(999_600, "en") == "1.0 MB"
+    assert i18n.fmt_bytes(1_234_567, "zh") == "1.2 MB"
+    assert i18n.fmt_bytes(5_300_000_000, "en") == "5.3 GB"
