@@ -14,7 +14,7 @@ import httpx
 from openpyxl import load_workbook
 
 from app.online import OnlineClient
-from app.ui.coordinator_state import CoordinatorState
+from app.ui.coordinator.state import CoordinatorState
 from shared import records as rec
 from shared.rules import max_excellent
 from tests.server.conftest import Api, World, op, opinion, push, visit

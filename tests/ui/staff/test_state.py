@@ -12,7 +12,7 @@ from typing import Any, cast
 import httpx
 
 from app.online import OnlineClient
-from app.ui.staff_state import StaffState
+from app.ui.staff.state import StaffState
 from shared import records as rec
 from tests.server.conftest import Api, World, op, opinion, pull_all, push, visit
 
