@@ -63,8 +63,8 @@ def read_refusal(resp: httpx.Response) -> tuple[str, str | None]:
     """An error answer's words and the field it names.
 
     The server answers ``{"status_code", "detail", "field"}`` and starts ``detail`` with the field's name
-    ("grades.12: ..."), so the name is taken from there when ``field`` is missing. Anything else (a proxy's
-    page, say) gives its text, cut short.
+    (`field_named`), which names it when ``field`` is missing. Anything else (a proxy's page, say) gives its
+    text, cut short.
     """
     try:
         body = resp.json()
@@ -75,10 +75,13 @@ def read_refusal(resp: httpx.Response) -> tuple[str, str | None]:
     raw = body.get("detail") or body.get("message") or body.get("error")
     detail = (raw if isinstance(raw, str) else str(raw)) if raw else str(body)[:500]
     field = body.get("field")
-    if isinstance(field, str) and field:
-        return detail, field
-    name, colon, _ = detail.partition(":")
-    return detail, (name.strip() or None) if colon else None
+    return detail, field if isinstance(field, str) and field else field_named(detail)
+
+
+def field_named(message: str) -> str | None:
+    """The field a server message names: its words start with the field's name ("site: is required")."""
+    name, colon, _ = message.partition(":")
+    return (name.strip() or None) if colon else None
 
 
 def plain(lang: str, exc: BaseException, *, offline_first: bool) -> str:

@@ -68,15 +68,13 @@ def screen_view(
     body: ft.Control,
     nav: ft.NavigationBar | None = None,
     bottom: ft.BottomAppBar | None = None,
-    over: bool = False,
 ) -> ft.View:
     """One screen as a view of the back stack. The tabs share one ``route`` (no slide between tabs); a
-    screen opened ``over`` one gets its own, and the back gesture pops it. Each screen has its own key, so
-    it opens at its top with fresh scroll state."""
+    screen opened over one gets its own, and the phone's back gesture pops it. Each screen has its own key,
+    so it opens at its top with fresh scroll state."""
     return ft.View(
         key=f"view-{screen}",
         route=route,
-        can_pop=over,
         appbar=appbar,
         navigation_bar=nav,
         bottom_appbar=bottom,

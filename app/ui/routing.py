@@ -72,9 +72,7 @@ class RouteSync:
 def use_route_sync(state: Routed) -> RouteSync:
     """For a role's app component: the session's `RouteSync`, and the browser sent where the state is."""
     page = ft.context.page
-    ref: ft.MutableRef[RouteSync] = ft.use_ref(lambda: RouteSync(page.navigate, page.route or "/"))
-    sync = ref.current
-    assert sync is not None
+    sync = ft.use_memo(lambda: RouteSync(page.navigate, page.route or "/"), [])
     wanted = state.route()
     ft.use_effect(lambda: sync.state_changed(state.route()), [wanted])
     return sync

@@ -86,7 +86,6 @@ def CoordinatorPage(state: AppState, coord: CoordinatorState, sync: RouteSync, s
             ],
             on_nav,
         ),
-        over=parent is not None,
     )
 
 

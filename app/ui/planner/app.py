@@ -75,7 +75,6 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
         ),
         body=_body(state, services, screen),
         nav=nav,
-        over=not tab,
     )
 
 

@@ -97,7 +97,6 @@ def StaffPage(state: AppState, staff: StaffState, sync: RouteSync, screen: str) 
         ),
         # Reviewing: the decisions take the bottom bar's place, under the thumb.
         bottom=decision_bar(staff) if reviewing else None,
-        over=parent is not None,
     )
 
 
