@@ -10,7 +10,7 @@ Coordinators work online: a tab loads what it shows when tapped (and when the br
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
@@ -21,8 +21,10 @@ from app.ui.coordinator.dashboard import DashboardScreen
 from app.ui.coordinator.map import MapScreen
 from app.ui.coordinator.state import CoordinatorState
 from app.ui.routing import Lost, RouteSync, use_follow_address, use_route_sync
-from app.ui.state import AppState
 from app.ui.widgets import logged
+
+if TYPE_CHECKING:
+    from app.ui.state import AppState
 
 TABS = ("dashboard", "map", "appraisal")
 #: Where the back button goes from a screen that is not a tab.

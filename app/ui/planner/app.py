@@ -11,7 +11,7 @@ the browser's back button goes to the screen before, as on any web page.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
@@ -24,8 +24,10 @@ from app.ui.planner.records import RecordsScreen
 from app.ui.planner.sync import SyncScreen
 from app.ui.planner.visit import VisitScreen
 from app.ui.routing import Lost, RouteSync, use_follow_address, use_route_sync
-from app.ui.state import AppState
 from app.ui.widgets import logged
+
+if TYPE_CHECKING:
+    from app.ui.state import AppState
 
 TABS = ("home", "records", "sync")
 

@@ -10,7 +10,7 @@ Staff work online: a tab loads what it shows when tapped (and when the browser g
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
@@ -20,8 +20,10 @@ from app.ui.staff.activities import ActivitiesScreen, ActivityScreen, NewActivit
 from app.ui.staff.follow_up import FollowUpScreen, OpinionsScreen
 from app.ui.staff.queue import QueueScreen, ReviewScreen, decision_bar
 from app.ui.staff.state import StaffState
-from app.ui.state import AppState
 from app.ui.widgets import logged
+
+if TYPE_CHECKING:
+    from app.ui.state import AppState
 
 TABS = ("queue", "activities", "opinions")
 #: The tab each screen belongs to (lit in the tab bar).
