@@ -14,7 +14,7 @@ import flet as ft
 
 from app import i18n
 from app.permissions import PermissionAnswer, PermissionGate
-from app.ui.screens import Services
+from app.ui.planner.device import Services
 from app.ui.state import Fix
 
 PHONES = (ft.PagePlatform.ANDROID, ft.PagePlatform.ANDROID_TV, ft.PagePlatform.IOS)

@@ -171,7 +171,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "sync.keep_server": ("采用服务器的", "Use the server's"),
     "sync.auto": ("能连上服务器时自动同步", "Syncs by itself when the server can be reached"),
     "sync.clock": ("本机时钟与服务器相差 {seconds} 秒", "Phone clock differs from the server by {seconds} s"),
-    # --- district staff and coordinators (online screens, issue 4) ---
+    # --- district staff and coordinators (online screens) ---
     "nav.queue": ("待确认", "To confirm"),
     "nav.activities": ("活动", "Activities"),
     "nav.opinions": ("意见回访", "Follow-up"),

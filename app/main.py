@@ -20,8 +20,9 @@ import flet_geolocator as ftg
 
 from app.device import PhoneServices, on_phone
 from app.permissions import PermissionGate, device_ask
+from app.ui.planner.device import Services
+from app.ui.planner.sync import sync_now
 from app.ui.roles import PLANNER, OnlineViews, RoleApp, role_of
-from app.ui.screens import Services, handle_picked, handle_uploaded, run_sync
 from app.ui.state import AppState
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,10 @@ async def main(page: ft.Page) -> None:
     services: Services
 
     async def on_result(e: ft.FilePickerResultEvent) -> None:
-        await handle_picked(state, services, e)
+        await services.picked(state, e)
 
     def on_upload(e: ft.FilePickerUploadEvent) -> None:
-        handle_uploaded(state, services, e)
+        services.uploaded(state, e)
 
     geolocator = ftg.Geolocator()
     picker = ft.FilePicker(on_result=on_result, on_upload=on_upload)
@@ -109,7 +110,7 @@ async def main(page: ft.Page) -> None:
                 pass
             if state.store is not None and state.token and role_of(state) == PLANNER:
                 try:
-                    await run_sync(state, services)
+                    await sync_now(state)
                 except Exception:
                     log.exception("background sync failed")
 

@@ -1,8 +1,9 @@
-"""A small async httpx client for the online endpoints district staff and coordinators use (issue 4).
+"""A small async httpx client for the online endpoints district staff and coordinators use.
 
 Staff and coordinators work signed in and online: nothing here is stored on the phone. Every method is one
-request; a 4xx/5xx answer raises `OnlineError` carrying the status and the field the server named, and a
-network failure raises `OnlineError` with ``unreachable`` set, so the screens can say it in plain words.
+request; an error answer raises `app.errors.Refused` (`AuthError` for 401) with the status and the field
+the server named, and no answer raises `app.errors.Unreachable`, so the screens can say it in plain words
+(`app.errors.plain`). Nothing is retried: the person tapping decides whether to try again.
 """
 
 from __future__ import annotations
@@ -11,40 +12,18 @@ from typing import Any, Final
 
 import httpx
 
+from app.errors import AuthError, Refused, Unreachable, read_refusal
+
 TIMEOUT_S: Final = 30.0
-
-
-class OnlineError(Exception):
-    """The server refused (``status``, ``field``, ``detail``) or could not be reached (``unreachable``)."""
-
-    def __init__(
-        self, detail: str, *, status: int = 0, field: str | None = None, unreachable: bool = False
-    ) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.status = status
-        self.field = field
-        self.unreachable = unreachable
 
 
 def _raise_for(resp: httpx.Response) -> None:
     if resp.status_code < 400:
         return
-    field: str | None = None
-    detail = resp.reason_phrase
-    try:
-        body = resp.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        raw = body.get("detail") or body.get("message") or detail
-        detail = raw if isinstance(raw, str) else str(raw)
-        f = body.get("field")
-        field = str(f) if f else None
-    if field is None and ":" in detail:
-        # The server's messages start with the field's name ("grades.12: ...").
-        field = detail.split(":", 1)[0].strip() or None
-    raise OnlineError(detail, status=resp.status_code, field=field)
+    detail, field = read_refusal(resp)
+    if resp.status_code == 401:
+        raise AuthError(detail, field=field)
+    raise Refused(detail, status=resp.status_code, field=field)
 
 
 class OnlineClient:
@@ -70,7 +49,7 @@ class OnlineClient:
             async with self._client() as client:
                 resp = await client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise OnlineError(f"cannot reach server {self.base_url}: {exc}", unreachable=True) from exc
+            raise Unreachable(f"cannot reach server {self.base_url}: {exc}") from exc
         _raise_for(resp)
         if not resp.content:
             return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from app.errors import field_named
 from app.store import LocalRecord
 
 StatusCode = Literal["saved", "photos", "synced", "confirmed", "rejected", "conflict", "invalid"]
@@ -31,9 +32,7 @@ def record_status(rec: LocalRecord) -> RecordStatus:
     if rec.op_state == "conflict":
         return RecordStatus("conflict", reason=rec.op_error)
     if rec.op_state == "rejected":
-        error = rec.op_error or ""
-        name, sep, _ = error.partition(":")
-        return RecordStatus("invalid", reason=rec.op_error, field=name.strip() if sep else None)
+        return RecordStatus("invalid", reason=rec.op_error, field=field_named(rec.op_error or ""))
     if rec.dirty or rec.server_version == 0:
         return RecordStatus("saved")
     if rec.photos_uploaded < rec.photos_total:

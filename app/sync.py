@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import random
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import Any, Final, Literal
 
 import httpx
 
+from app.errors import AuthError, Refused, ServerError, SignInPaused, Unreachable, read_refusal
 from app.store import LocalStore, OutgoingOp
 from shared.protocol import MAX_OPS_PER_PUSH, MAX_PULL_LIMIT
 
@@ -31,33 +31,10 @@ _GZIP_JSON: Final = {**_JSON, "Content-Encoding": "gzip"}
 Phase = Literal["push", "photos", "pull"]
 
 
-class SyncError(Exception):
-    """Sync could not finish; the message is plain words for the planner. Nothing local is lost."""
-
-
-class AuthError(SyncError):
-    """The server refused the sign-in or the token (sign in again)."""
-
-
-class SignInPaused(SyncError):
-    """Too many failed sign-ins: the server takes none for this account from here for ``retry_after_s``."""
-
-    def __init__(self, message: str, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-    @property
-    def minutes(self) -> int:
-        return math.ceil(self.retry_after_s / 60)
-
-
-class RequestRefused(SyncError):
-    """The server answered 4xx to a whole request: ``status`` is the HTTP status, ``field`` what it names."""
-
-    def __init__(self, message: str, status: int, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.field = field
+#: What the engine raises, by the names its callers know: every failure is an `app.errors.ServerError`
+#: (`Unreachable`, `AuthError`, `SignInPaused`, `Refused`), and nothing stored on the phone is lost.
+SyncError = ServerError
+RequestRefused = Refused
 
 
 @dataclass(frozen=True)
@@ -97,21 +74,8 @@ def _client(base_url: str, transport: httpx.BaseTransport | None, token: str | N
     )
 
 
-def _server_error(resp: httpx.Response) -> tuple[str, str | None]:
-    """What an error answer says, and the field it names (server/core/errors.py shapes both)."""
-    try:
-        body = resp.json()
-    except ValueError:
-        return resp.text.strip()[:500] or resp.reason_phrase, None
-    if not isinstance(body, dict):
-        return str(body)[:500], None
-    detail = body.get("detail") or body.get("message") or body.get("error")
-    field = body.get("field")
-    return str(detail) if detail else str(body)[:500], field if isinstance(field, str) else None
-
-
 def _server_message(resp: httpx.Response) -> str:
-    return _server_error(resp)[0]
+    return read_refusal(resp)[0]
 
 
 def _retry_after(resp: httpx.Response, default_s: int = 900) -> int:
@@ -125,22 +89,25 @@ def _retry_after(resp: httpx.Response, default_s: int = 900) -> int:
 def login(
     base_url: str, username: str, password: str, *, transport: httpx.BaseTransport | None = None
 ) -> Session:
-    """Sign in; raises `AuthError` for wrong credentials and `SyncError` when the server is unreachable."""
+    """Sign in; raises `AuthError` for wrong credentials, `Unreachable` when the server cannot be reached."""
     with _client(base_url, transport) as client:
         try:
             resp = client.post("/api/auth/login", json={"username": username, "password": password})
         except httpx.TransportError as exc:
-            raise SyncError(f"cannot reach server {base_url}: {exc}") from exc
+            raise Unreachable(f"cannot reach server {base_url}: {exc}") from exc
     if resp.status_code == 401:
         raise AuthError(_server_message(resp) or "wrong username or password")
     if resp.status_code == 429:
         raise SignInPaused(_server_message(resp), _retry_after(resp))
-    if resp.status_code >= 400:
-        raise SyncError(f"sign-in failed: {_server_message(resp)}")
+    if 400 <= resp.status_code < 500:
+        message, field = read_refusal(resp)
+        raise Refused(f"sign-in failed: {message}", status=resp.status_code, field=field, detail=message)
+    if resp.status_code >= 500:
+        raise ServerError(f"sign-in failed: {_server_message(resp)}")
     body = resp.json()
     token = body.get("access_token") or body.get("token")
     if not token:
-        raise SyncError("sign-in failed: the server sent no token")
+        raise ServerError("sign-in failed: the server sent no token")
     return Session(token=str(token), user=dict(body.get("user") or {}), base_url=base_url.rstrip("/"))
 
 
@@ -200,10 +167,15 @@ class SyncEngine:
                     f" ({_server_message(resp)})"
                 )
             if resp.status_code >= 400:
-                message, field = _server_error(resp)
-                raise RequestRefused(f"the server refused the request: {message}", resp.status_code, field)
+                message, field = read_refusal(resp)
+                raise Refused(
+                    f"the server refused the request: {message}",
+                    status=resp.status_code,
+                    field=field,
+                    detail=message,
+                )
             return resp
-        raise SyncError(
+        raise Unreachable(
             f"cannot reach server {self.base_url} after {self.max_attempts} attempts ({last}); "
             "everything stays saved on the phone, try again later"
         )
@@ -279,7 +251,7 @@ class SyncEngine:
     def _send_push(self, body: bytes) -> tuple[dict[str, Any], float, float]:
         """One push request (run in the sender thread): the decoded answer and when it left and came back.
 
-        The body goes gzip-compressed, about a seventh of its size (server/core/compression.py): on a weak
+        The body goes gzip-compressed, about a seventh of its size (server/compression.py): on a weak
         mobile link the bytes are most of a push's time. A server from before compressed pushes reads the
         gzip bytes as broken JSON (400 naming the body) or refuses the coding (415): the body then goes
         plain, and so does every later push of this engine. Any other refusal stands.
@@ -290,7 +262,7 @@ class SyncEngine:
             t0 = time.time()
             try:
                 resp = self._request("POST", "/api/sync/push", content=packed, headers=_GZIP_JSON)
-            except RequestRefused as exc:
+            except Refused as exc:
                 if not (exc.status == 415 or (exc.status == 400 and exc.field == "body")):
                     raise
                 self._gzip_pushes = False
@@ -300,7 +272,7 @@ class SyncEngine:
         t1 = time.time()
         answer = resp.json()
         if not isinstance(answer, dict):
-            raise SyncError("the server's push answer is not a JSON object; try again later")
+            raise ServerError("the server's push answer is not a JSON object; try again later")
         return answer, t0, t1
 
     def _apply_answer(
@@ -321,7 +293,7 @@ class SyncEngine:
             report.clock_offset_s = offset
         if missing:
             # Left as "sent": the next sync sends them again and the server answers duplicate if needed.
-            raise SyncError(f"the server answered {len(results)} of {len(ops)} records; try again later")
+            raise ServerError(f"the server answered {len(results)} of {len(ops)} records; try again later")
         return len(ops)
 
     def _photos(self, report: SyncReport) -> None:
@@ -351,7 +323,7 @@ class SyncEngine:
                     content=path.read_bytes(),
                     headers={"Content-Type": "image/jpeg"},
                 )
-            except RequestRefused as exc:
+            except Refused as exc:
                 # One refused photo (say, a damaged file) must not stop the others or the pull.
                 report.errors.append(f"photo {digest}: {exc}")
                 continue
@@ -379,7 +351,7 @@ class SyncEngine:
             try:
                 self.store.apply_pull(changes, new_cursor)
             except Exception as exc:
-                raise SyncError(
+                raise ServerError(
                     f"could not store what the server sent ({type(exc).__name__}: {exc})"
                 ) from exc
             report.pulled += len(changes)
@@ -389,7 +361,7 @@ class SyncEngine:
             if not answer.get("has_more"):
                 break
             if new_cursor == cursor and not changes:
-                raise SyncError("the server keeps sending the same position; try again later")
+                raise ServerError("the server keeps sending the same position; try again later")
             cursor = new_cursor
 
 

@@ -1,26 +1,19 @@
-"""What the staff and coordinator view-models share: screen switching, words, online errors in plain words."""
+"""What the staff and coordinator states share: their screens, words, and a failed request in plain words.
+
+Staff and coordinators work online: what they see comes from the server when a screen opens, and a request
+that fails leaves the screen as it was, with the reason said plainly (`app.errors.plain`).
+"""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from app import i18n
-from app.online import OnlineError
-
-
-def plain(lang: str, exc: OnlineError) -> str:
-    """An online error as one sentence: unreachable, signed out, or the server's words with the field."""
-    if exc.unreachable:
-        return i18n.t(lang, "online.unreachable")
-    if exc.status == 401:
-        return i18n.t(lang, "error.auth")
-    if exc.status == 403 or exc.status == 404:
-        return i18n.t(lang, "online.not_allowed")
-    return i18n.t(lang, "online.refused", detail=exc.detail)
+from app.errors import ServerError, plain
 
 
 class OnlineScreens:
-    """Mixin for an observable view-model with ``lang``, ``screen``, ``notice`` and ``error`` fields."""
+    """Mixin for an observable state with ``lang``, ``screen``, ``notice`` and ``error`` fields."""
 
     SCREENS: ClassVar[tuple[str, ...]] = ()
     lang: str
@@ -39,5 +32,5 @@ class OnlineScreens:
             self.notice = None
         self.screen = screen
 
-    def _fail(self, exc: OnlineError) -> None:
-        self.error = plain(self.lang, exc)
+    def _fail(self, exc: ServerError) -> None:
+        self.error = plain(self.lang, exc, offline_first=False)

@@ -21,7 +21,8 @@ from typing import Any
 from PIL import Image
 
 from app.store import LocalStore
-from app.ui.state import AppState, Fix, _password_verifier, store_path
+from app.ui.signin import _password_verifier
+from app.ui.state import AppState, Fix, store_path
 from shared import records as rec
 
 SERVER = "http://127.0.0.1:9"  # nothing listens: the phone is offline throughout

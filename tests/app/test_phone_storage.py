@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from app.errors import plain
 from app.main import data_dir
 from app.storage import WaitingOnPhone, storage_problem, waiting_on_phone
 from app.store import LocalStore
-from app.ui.state import plain_error
 from tests.app.helpers import visit
 
 
@@ -74,10 +74,10 @@ def test_a_sync_stopped_by_a_full_phone_says_so_and_that_nothing_is_lost() -> No
     full.sqlite_errorcode = 13  # type: ignore[attr-defined]
     full.sqlite_errorname = "SQLITE_FULL"  # type: ignore[attr-defined]
     assert (
-        plain_error("zh", full)
+        plain("zh", full, offline_first=True)
         == "手机存储空间已满，同步停下了；本机记录和照片都还在，腾出空间后会接着同步。"
     )
-    assert plain_error("en", full).startswith("The phone's storage is full, so syncing stopped")
+    assert plain("en", full, offline_first=True).startswith("The phone's storage is full, so syncing stopped")
 
 
 def test_the_storage_line_counts_what_waits_and_its_size_in_both_languages() -> None:

@@ -128,7 +128,24 @@ class Phone:
         self.taps += 1
         self.log.append(f"pick {path.name}")
 
+    def browser_back(self, then: str) -> None:
+        """The browser's (or the phone's system) back button, once; wait for ``then``."""
+        self.page.go_back()
+        self.see(then)
+        self.taps += 1
+        self.log.append("browser back")
+
+    def browser_forward(self, then: str) -> None:
+        self.page.go_forward()
+        self.see(then)
+        self.taps += 1
+        self.log.append("browser forward")
+
     # --- looking (not counted) ---
+
+    def address(self) -> str:
+        """The path part of the address bar (each screen has its own)."""
+        return str(self.page.evaluate("() => location.pathname"))
 
     def see(self, text: str, timeout: float = 30_000) -> None:
         # A tappable card is one button whose name holds all its text; plain text is a text node.

@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 from PIL import Image, ImageDraw
 from playwright.sync_api import sync_playwright
 
-from app.ui.coordinator_state import quarter_of
+from app.ui.coordinator.dashboard import quarter_of
 from shared import records as rec
 from shared import rules
 from tests.browser.conftest import AppProcess

@@ -159,6 +159,21 @@ class PhoneClient:
             for op in body["patch"][1:]:
                 if target is not None and op[0] == 0 and op[1] == 0 and isinstance(op[2], str):
                     target[op[2]] = op[3]
+        elif action == INVOKE and body["name"] == "push_route":
+            # Flutter's router takes the new address, answers the call, and tells the page its route changed.
+            self.calls.append(body)
+            route = (body.get("args") or {}).get("route", "/")
+            reply = {
+                "control_id": body["control_id"],
+                "call_id": body["call_id"],
+                "result": None,
+                "error": "",
+            }
+            await self._send(INVOKE, reply)
+            await self._send(UPDATE_PROPS, {"id": body["control_id"], "props": {"route": route}})
+            await self._send(
+                EVENT, {"target": body["control_id"], "name": "route_change", "data": {"route": route}}
+            )
         elif action == INVOKE:
             self.calls.append(body)
             answer = self.answers.get(body["name"])

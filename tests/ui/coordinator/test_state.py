@@ -14,7 +14,7 @@ import httpx
 from openpyxl import load_workbook
 
 from app.online import OnlineClient
-from app.ui.coordinator_state import CoordinatorState
+from app.ui.coordinator.state import CoordinatorState
 from shared import records as rec
 from shared.rules import max_excellent
 from tests.server.conftest import Api, World, op, opinion, push, visit
@@ -222,3 +222,18 @@ async def test_the_audit_log_says_who_confirmed_which_visit(api: Api, world: Wor
     not_bureau = CoordinatorState(client=online(api, staff), year=YEAR)
     await not_bureau.load_audit()
     assert not_bureau.error == "没有权限查看或处理这项内容。"
+
+
+async def test_going_back_to_a_dossiers_address_opens_it_and_an_unknown_one_shows_the_dashboard(
+    api: Api, world: World
+) -> None:
+    await _confirmed_visits(api, world, world.p1, 2)
+    coord = CoordinatorState(client=online(api, world.coord), year=YEAR)
+    assert await coord.load()
+    await coord.follow(f"/appraisal/{world.p1_id}")
+    assert (coord.screen, coord.route()) == ("dossier", f"/appraisal/{world.p1_id}")
+    assert coord.dossier_items()
+    await coord.follow("/map")
+    assert (coord.screen, coord.route()) == ("map", "/map")
+    await coord.follow("/activities")
+    assert (coord.screen, coord.route()) == ("dashboard", "/")

@@ -11,7 +11,8 @@ from typing import Any
 import flet as ft
 import pytest
 
-from app.ui.screens import Services, SyncScreen
+from app.ui.planner.device import Services
+from app.ui.planner.sync import SyncScreen
 from app.ui.state import AppState, Fix, store_path
 
 
@@ -51,7 +52,9 @@ def test_the_sync_screen_says_how_many_records_wait_on_the_phone_and_the_room_th
     state.opinion.subject, state.opinion.body = "控规调整", "同意"
     state.save_opinion()
     services = Services(page=None, geolocator=None, picker=None, upload_dir=None)  # type: ignore[arg-type]
-    rendered = SyncScreen.__component_impl__(state, services, state.sync, state.revision)  # type: ignore[attr-defined]
+    state.screen = "sync"
+    state.refresh()
+    rendered = SyncScreen.__component_impl__(state, services, state.sync)  # type: ignore[attr-defined]
     (line,) = [text for text in _texts(rendered) if text.startswith("本机等待上传")]
     assert line.startswith("本机等待上传：2 条记录、0 张照片，占 ") and "；本机数据共占 " in line
     assert "\n手机剩余空间：" in line

@@ -12,7 +12,7 @@ from typing import Any, cast
 import httpx
 
 from app.online import OnlineClient
-from app.ui.staff_state import StaffState
+from app.ui.staff.state import StaffState
 from shared import records as rec
 from tests.server.conftest import Api, World, op, opinion, pull_all, push, visit
 
@@ -171,3 +171,24 @@ async def test_staff_of_another_district_cannot_confirm_and_is_told_plainly(api:
     assert not await other.confirm()
     assert other.error == "没有权限查看或处理这项内容。"
     assert await _review_of(world, first_id) == "pending"
+
+
+async def test_going_back_to_a_screens_address_loads_it_and_an_unknown_one_shows_the_queue(
+    api: Api, world: World
+) -> None:
+    o = op(rec.OPINION, opinion(world.a, subject="滨江步道设计"))
+    await push(world.p1, o)
+    staff = StaffState(client=online(api, world.s1))
+    await staff.load()
+    assert staff.route() == "/"
+    await staff.follow(f"/opinions/{o['id']}")
+    assert (staff.screen, staff.route()) == ("follow_up", f"/opinions/{o['id']}")
+    assert [x["subject"] for x in staff.opinions] == ["滨江步道设计"]
+    await staff.follow("/activities")
+    assert (staff.screen, staff.route()) == ("activities", "/activities")
+    await staff.follow("/activities/new")
+    assert staff.route() == "/activities/new"
+    await staff.follow("/review")  # the queue is empty: nothing to review
+    assert staff.screen == "queue"
+    await staff.follow("/map")
+    assert staff.screen == "queue" and staff.route() == "/"

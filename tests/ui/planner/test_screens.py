@@ -9,15 +9,13 @@ from typing import Any
 import flet as ft
 import pytest
 
-from app.ui.screens import (
-    FeedbackScreen,
-    HomeScreen,
-    OpinionScreen,
-    RecordsScreen,
-    Services,
-    SyncScreen,
-    VisitScreen,
-)
+from app.ui.planner.device import Services
+from app.ui.planner.feedback import FeedbackScreen
+from app.ui.planner.home import HomeScreen
+from app.ui.planner.opinion import OpinionScreen
+from app.ui.planner.records import RecordsScreen
+from app.ui.planner.sync import SyncScreen
+from app.ui.planner.visit import VisitScreen
 from app.ui.state import AppState, store_path
 
 SIGNED_IN_SCREENS = (HomeScreen, VisitScreen, OpinionScreen, FeedbackScreen, RecordsScreen, SyncScreen)
@@ -66,7 +64,7 @@ def _texts(control: Any) -> list[str]:
 
 def test_sign_out_on_the_sync_screen_closes_the_store_and_opens_sign_in(state: AppState) -> None:
     state.go("sync")
-    rendered = _render(SyncScreen, state, _services(), state.sync, state.revision)
+    rendered = _render(SyncScreen, state, _services(), state.sync)
     (button,) = [
         c for c in _walk(rendered) if isinstance(c, ft.OutlinedButton) and c.content == state.tr("signout")
     ]
@@ -83,9 +81,9 @@ def test_signing_out_leaves_every_open_screen_able_to_render_without_the_store(
     # reading the closed store there used to stop all updates, so "Sign out" seemed to do nothing.
     state.go("sync")
     state.sign_out()
-    args: tuple[Any, ...] = (state, _services(), state.sync, state.revision)
+    args: tuple[Any, ...] = (state, _services(), state.sync)
     if screen is not SyncScreen:
-        args = (state, _services(), state.revision)
+        args = (state, _services())
     rendered = _render(screen, *args)
     assert isinstance(rendered, ft.Control)
     assert _texts(rendered) == []

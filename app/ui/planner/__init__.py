@@ -1,0 +1,1 @@
+"""The planner's screens: home, visit, opinion, feedback, records, sync; each beside its state's methods."""

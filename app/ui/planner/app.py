@@ -1,0 +1,108 @@
+"""The planner's phone app: its screens at their addresses, as a back stack with the app bar and the tabs.
+
+    /                 Home            /visit/<id>, /visit   a visit (no id: name the place, no GPS fix)
+    /records          my records      /opinion              writing an opinion
+    /sync             sync            /feedback             writing down a resident's feedback
+
+Visit, opinion and feedback open over Home: their back button (and the phone's back gesture) goes Home;
+the browser's back button goes to the screen before, as on any web page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.ui.chrome import app_bar, back_button, language_switch, nav_bar, screen_view
+from app.ui.planner.device import Services
+from app.ui.planner.feedback import FeedbackScreen
+from app.ui.planner.home import HomeScreen
+from app.ui.planner.opinion import OpinionScreen
+from app.ui.planner.records import RecordsScreen
+from app.ui.planner.sync import SyncScreen
+from app.ui.planner.visit import VisitScreen
+from app.ui.routing import Lost, RouteSync, use_follow_address, use_route_sync
+from app.ui.widgets import logged
+
+if TYPE_CHECKING:
+    from app.ui.state import AppState
+
+TABS = ("home", "records", "sync")
+
+
+def _body(state: AppState, services: Services, screen: str) -> ft.Control:
+    if screen == "visit":
+        return VisitScreen(state, services, key=f"visit-{state.visit_id}")  # type: ignore[call-arg]
+    if screen == "opinion":
+        return OpinionScreen(state, services, key=f"opinion-{id(state.opinion)}")  # type: ignore[call-arg]
+    if screen == "feedback":
+        return FeedbackScreen(state, services, key=f"feedback-{id(state.feedback)}")  # type: ignore[call-arg]
+    if screen == "records":
+        return RecordsScreen(state, services)
+    if screen == "sync":
+        return SyncScreen(state, services, state.sync)
+    return HomeScreen(state, services)
+
+
+@ft.component
+@logged
+def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: str) -> ft.View:
+    """One screen of the planner's back stack."""
+    use_follow_address(sync, state)
+    path = ft.use_view_path()
+    tab = screen in TABS
+
+    def on_nav(e: ft.Event[ft.NavigationBar]) -> None:
+        state.go(TABS[int(e.control.selected_index)])
+
+    # The tabs stay at hand over Home's screens too (a visit checked out, then straight to Sync).
+    nav = nav_bar(
+        TABS.index(screen) if tab else 0,
+        [
+            (ft.Icons.HOME, state.tr("nav.home")),
+            (ft.Icons.LIST_ALT, state.tr("nav.records")),
+            (ft.Icons.SYNC, state.tr("nav.sync")),
+        ],
+        on_nav,
+    )
+    return screen_view(
+        screen=screen,
+        route="/" if tab else path,
+        appbar=app_bar(
+            title=state.tr("app.title"),
+            back=None if tab else back_button(state.tr("back"), lambda _: state.go("home")),
+            actions=[language_switch(state)],
+        ),
+        body=_body(state, services, screen),
+        nav=nav,
+    )
+
+
+@ft.component
+@logged
+def PlannerApp(state: AppState, services: Services) -> Any:
+    """The planner's screens at their addresses (see the module's table)."""
+    sync = use_route_sync(state)
+
+    def page(screen: str) -> Callable[[], Any]:
+        return lambda: PlannerPage(state, services, sync, screen, key=f"page-{screen}")  # type: ignore[call-arg]
+
+    return ft.Router(
+        [
+            ft.Route(
+                path="/",
+                component=page("home"),
+                children=[
+                    ft.Route(path="visit/:id?", component=page("visit")),
+                    ft.Route(path="opinion", component=page("opinion")),
+                    ft.Route(path="feedback", component=page("feedback")),
+                ],
+            ),
+            ft.Route(path="records", component=page("records")),
+            ft.Route(path="sync", component=page("sync")),
+        ],
+        not_found=lambda: Lost(sync, state),
+        manage_views=True,
+    )

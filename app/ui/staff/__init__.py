@@ -1,0 +1,1 @@
+"""District staff's screens: the review queue, consultation activities, opinion follow-up."""
