@@ -39,8 +39,10 @@ class AuditState(CoordinatorBase):
             action = str(e.get("action") or "")
             key = f"audit.{action}"
             what = self.tr(key) if key in i18n.CATALOGUE[self.lang] else action
-            # The record's own id (a year for grades); the action already says what kind of record it is.
-            target = f"#{str(e['record_id'])[:8]}" if e.get("record_id") else ""
+            # What the entry is about in words (planner and site, a district's name); the record's own id
+            # only where the server names nothing (a year for grades).
+            about = e.get("about")
+            target = str(about) if about else f"#{str(e['record_id'])[:8]}" if e.get("record_id") else ""
             who = e.get("display_name") or e.get("username") or self.tr("audit.system")
             out.append(
                 (

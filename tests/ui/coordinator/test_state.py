@@ -211,13 +211,13 @@ async def test_annual_report_and_opinion_docx_and_hr_summary_open_from_their_sig
     assert coord.downloads[-1] == "hr-summary.xlsx"
 
 
-async def test_the_audit_log_says_who_confirmed_which_visit(api: Api, world: World) -> None:
-    ids = await _confirmed_visits(api, world, world.p1, 1)
+async def test_the_audit_log_says_who_confirmed_which_planners_visit_where(api: Api, world: World) -> None:
+    await _confirmed_visits(api, world, world.p1, 1)
     coord = CoordinatorState(client=online(api, world.coord), year=YEAR)
     await coord.load_audit()
     assert coord.screen == "audit"
     lines = coord.audit_lines()
-    assert any(what == f"确认实地指导 · #{ids[0][:8]}" for _, what in lines)
+    assert any(what == "确认实地指导 · 张规划 · 社区0" for _, what in lines)
     staff = await api.login("s1")
     not_bureau = CoordinatorState(client=online(api, staff), year=YEAR)
     await not_bureau.load_audit()
