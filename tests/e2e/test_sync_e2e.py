@@ -137,7 +137,11 @@ def test_a_server_killed_during_a_push_loses_and_doubles_nothing_after_restart(
 
     with pytest.raises(SyncError, match="cannot reach server"):
         deployment_any.engine(phone, progress=kill_after_first_batch, batch_size=500, max_attempts=2).sync()
-    assert phone.outbox_count() == n - 500
+    # The engine sends the next batch while the server answers the previous one, so the kill finds one or
+    # two batches answered; a batch committed whose answer the kill cut off stays in the outbox.
+    acked = n - phone.outbox_count()
+    assert acked in (500, 1000)
+    assert acked <= server_counts(deployment_any.db, deployment_any.planner_id)["visits"] <= acked + 500
     deployment_any.server.start()
     deployment_any.engine(phone, batch_size=500).sync()
     assert phone.outbox_count() == 0
