@@ -7,8 +7,8 @@ the signed-in people would; only the time the server received old visits is set 
 been synced the day they were made. Seeding is skipped when ``planner2`` exists (idempotent).
 
 Built in: ``planner3`` misses three activities in a row without excuse (CQ-11), ``planner5`` is behind pace
-(CQ-5), ``planner6``'s term ends within 30 days (PDS-10, pingdingshan), ``planner7`` filed an exit request
-with short notice (PDS-11, pingdingshan).
+(CQ-5), ``planner6``'s term ends within the profile's ``term_warning_days`` (PDS-10, pingdingshan),
+``planner7`` filed an exit request with short notice (PDS-11, pingdingshan).
 """
 
 from __future__ import annotations

@@ -98,6 +98,8 @@ class Profile:
     work_funds: bool = False
     #: PDS-10: what the district records in its part of the joint appraisal (no numbers: its words).
     district_assessment_criteria: tuple[str, ...] = ()
+    #: The municipal bureau that runs the system (PDS 市自然资源和规划局, CQ 市规划自然资源局).
+    bureau_name: str = ""
     #: CQ-1, CQ-8: the bureau that receives the municipal bureau's quarterly report (None: no such step).
     hr_bureau: str | None = None
     #: CQ-11: the grounds for dismissal, as a person records them.

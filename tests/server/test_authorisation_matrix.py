@@ -223,7 +223,7 @@ async def test_a_report_link_is_bound_to_its_report_and_expires(db_url: str, tmp
         assert (await anon.get(url[:-3] + "abc")).status_code == 401
         assert (await anon.get(url.split("&token=")[0])).status_code == 401
         bad = await w.s1.post("/api/reports/links", json={"report": "quarterly", "params": {"year": YEAR}})
-        assert bad.status_code == 400 and bad.json()["field"] == "params.quarter"
+        assert bad.status_code == 400 and bad.json()["field"] == "params.period"
 
 
 async def test_a_password_reset_voids_report_downloads_by_token_and_by_link(
