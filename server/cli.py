@@ -128,9 +128,10 @@ async def _seed_demo(settings: Settings) -> None:
             if username not in existing:
                 links = (district_id,) if role in ("planner", "district") else ()
                 await create_user(db, username, role, DEMO_PASSWORD, display_name=display, district_ids=links)
-        from server.demo import seed_demo_year
+        from server.demo import seed_demo_lifecycle, seed_demo_year
 
         await seed_demo_year(settings, DEMO_PASSWORD)
+        await seed_demo_lifecycle(settings)
     finally:
         await db.dispose()
 

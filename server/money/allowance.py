@@ -325,7 +325,7 @@ async def update_line(
         [line] = await _lines_of(conn, period_id, planner_id) or [None]
         if line is None:
             raise not_found("planner_id", "the period lists no such planner")
-        if "amount" in values:
+        if "amount_fen" in values:
             if line.basis == FULL_TERM:
                 raise ApiError(
                     409,

@@ -16,7 +16,7 @@ from server.core.errors import bad_request
 FEN_PER_YUAN: Final = 100
 #: The largest amount accepted anywhere (10 million CNY), so a typo of many zeros is refused.
 MAX_FEN: Final = 10_000_000 * FEN_PER_YUAN
-_AMOUNT = re.compile(r"\d{1,9}(?:\.\d{1,2})?")
+_AMOUNT = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,2})?")
 
 
 def yuan_to_fen(yuan: int) -> int:
