@@ -142,25 +142,35 @@ async def create(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
         return await _user(conn, new_id)
 
 
+async def _change_active(conn: AsyncConnection, user_id: int, active: bool, by: int | None) -> dict[str, Any]:
+    before = await _user(conn, user_id)
+    if before["active"] == active:
+        return before
+    values: dict[str, Any] = {"active": active}
+    if not active:
+        values["token_version"] = _users.c.token_version + 1
+    await conn.execute(_users.update().where(_users.c.id == user_id).values(**values))
+    action = "user.enable" if active else "user.disable"
+    await audit(conn, by, action, "user", str(user_id), {"active": not active}, {"active": active})
+    return await _user(conn, user_id)
+
+
 async def set_active(db: Database, user: CurrentUser, user_id: int, active: bool) -> dict[str, Any]:
     """Enable or disable a user (see the module doc)."""
     require_role(user, ADMIN)
     if user_id == user.id and not active:
         raise ApiError(409, "user_id", "you cannot disable your own account")
     async with db.write() as conn:
-        before = await _user(conn, user_id)
-        if before["active"] != active:
-            values: dict[str, Any] = {"active": active}
-            if not active:
-                values["token_version"] = _users.c.token_version + 1
-            await conn.execute(_users.update().where(_users.c.id == user_id).values(**values))
-            after = await _user(conn, user_id)
-            action = "user.enable" if active else "user.disable"
-            await audit(
-                conn, user.id, action, "user", str(user_id), {"active": not active}, {"active": active}
-            )
-            return after
-        return before
+        return await _change_active(conn, user_id, active, user.id)
+
+
+async def set_active_by_name(db: Database, username: str, active: bool) -> dict[str, Any]:
+    """The command line's enable and disable; raises ValueError naming ``username``."""
+    async with db.write() as conn:
+        user_id = (await conn.execute(sa.select(_users.c.id).where(_users.c.username == username))).scalar()
+        if user_id is None:
+            raise ValueError(f"username: no user {username!r}")
+        return await _change_active(conn, int(user_id), active, None)
 
 
 async def reset_password(db: Database, user: CurrentUser, user_id: int, body: Any) -> dict[str, Any]:
@@ -250,18 +260,19 @@ async def create_district(db: Database, user: CurrentUser, body: Any) -> dict[st
 # --- the roster import ---------------------------------------------------------------------------------
 
 
-def _errors_answer(roster: Roster) -> dict[str, Any]:
+def errors_answer(roster: Roster) -> dict[str, Any]:
     n = len({e.row for e in roster.errors})
     return {
         "status_code": 422,
         "detail": f"rows: {n} row(s) have problems; nothing was imported",
         "field": "rows",
-        "errors": [e.json() for e in sorted(roster.errors, key=lambda e: (e.row, _order(e.field)))],
+        "errors": [e.json() for e in sorted_errors(roster)],
     }
 
 
-def _order(field: str) -> int:
-    return list(COLUMNS).index(field)
+def sorted_errors(roster: Roster) -> list[RowError]:
+    """Row by row, in the order of the columns."""
+    return sorted(roster.errors, key=lambda e: (e.row, list(COLUMNS).index(e.field)))
 
 
 async def _check_against_database(conn: AsyncConnection, roster: Roster) -> dict[str, int]:
@@ -289,21 +300,20 @@ async def _check_against_database(conn: AsyncConnection, roster: Roster) -> dict
     return districts
 
 
-async def import_roster(
-    db: Database, profile: Profile, user: CurrentUser, data: bytes, dry_run: bool
-) -> tuple[int, dict[str, Any]]:
-    """The roster in ``data`` checked and, when clean and not ``dry_run``, imported: (status, answer)."""
-    require_role(user, ADMIN)
-    try:
-        roster = await anyio.to_thread.run_sync(read_roster, data, (profile.planner_title,))
-    except RosterFileError as exc:
-        raise ApiError(exc.status, exc.field, exc.message) from None
+async def check_roster(db: Database, profile: Profile, data: bytes) -> Roster:
+    """The roster in ``data`` with every problem of every row, against the file and the database.
+
+    Raises `RosterFileError` when the file as a whole cannot be read as a roster.
+    """
+    roster = await anyio.to_thread.run_sync(read_roster, data, (profile.planner_title,))
     async with db.read() as conn:
         await _check_against_database(conn, roster)
-    if roster.errors:
-        return 422, _errors_answer(roster)
-    if dry_run:
-        return 200, {"imported": 0, "valid": True, "rows": len(roster.rows)}
+    return roster
+
+
+async def apply_roster(db: Database, roster: Roster, by: int | None) -> list[dict[str, Any]]:
+    """Add a clean roster's people in one transaction; [] and row errors on ``roster`` when a name was taken
+    meanwhile. A person whose password the file left empty gets one made here (in the answer only)."""
     passwords = {r.row: r.password or secrets.token_urlsafe(9) for r in roster.rows}
     hashes = {n: await anyio.to_thread.run_sync(hash_password, pw) for n, pw in passwords.items()}
     now = utcnow()
@@ -312,17 +322,17 @@ async def import_roster(
         # Checked again under the write lock: another import may have taken a name meanwhile.
         districts = await _check_against_database(conn, roster)
         if roster.errors:
-            return 422, _errors_answer(roster)
+            return []
         for r in roster.rows:
             ids = tuple(sorted({districts[d] for d in r.districts}))
-            new_id = await insert_user(conn, r.username, r.role, hashes[r.row], r.display_name, ids, user.id)
+            new_id = await insert_user(conn, r.username, r.role, hashes[r.row], r.display_name, ids, by)
             if r.specialty is not None or r.term_start is not None:
                 await conn.execute(
                     planner_profiles.insert().values(
                         user_id=new_id,
                         specialty=r.specialty,
                         term_start=r.term_start,
-                        updated_by=user.id,
+                        updated_by=by,
                         updated_at=now,
                     )
                 )
@@ -339,11 +349,30 @@ async def import_roster(
             people.append(person)
         await audit(
             conn,
-            user.id,
+            by,
             "roster.import",
             "user",
             None,
             None,
             {"imported": len(people), "usernames": [p["username"] for p in people]},
         )
+    return people
+
+
+async def import_roster(
+    db: Database, profile: Profile, user: CurrentUser, data: bytes, dry_run: bool
+) -> tuple[int, dict[str, Any]]:
+    """The roster in ``data`` checked and, when clean and not ``dry_run``, imported: (status, answer)."""
+    require_role(user, ADMIN)
+    try:
+        roster = await check_roster(db, profile, data)
+    except RosterFileError as exc:
+        raise ApiError(exc.status, exc.field, exc.message) from None
+    if roster.errors:
+        return 422, errors_answer(roster)
+    if dry_run:
+        return 200, {"imported": 0, "valid": True, "rows": len(roster.rows)}
+    people = await apply_roster(db, roster, user.id)
+    if roster.errors:
+        return 422, errors_answer(roster)
     return 201, {"imported": len(people), "users": people}

@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.core.auth import CurrentUser
 from server.core.errors import not_found
-from server.core.parsing import IdPath
+from server.core.parsing import MAX_ROW_ID, IdPath
 from server.reports import handover
 from server.reports.service import (
     allowance_xlsx,
@@ -71,7 +71,8 @@ class ReportController(Controller):
         self, request: Request[Any, Any, Any], name: FromPath[str], token: FromQuery[str | None] = None
     ) -> Response[Any]:
         stem = name.removesuffix(".xlsx")
-        if not name.endswith(".xlsx") or not stem.isdigit() or len(stem) > 12:
+        ok = name.endswith(".xlsx") and stem.isascii() and stem.isdigit() and len(stem) <= 10
+        if not ok or int(stem) > MAX_ROW_ID:
             raise not_found("path", "use /api/reports/allowance/<period id>.xlsx")
         return await allowance_xlsx(request, int(stem))
 

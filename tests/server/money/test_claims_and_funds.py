@@ -85,7 +85,7 @@ async def test_cq6_a_travel_claim_is_decided_by_the_staff_of_its_district(
         ({"trip_on": "2025-02-30"}, "trip_on", 400),
         ({"trip_on": "2999-01-01"}, "trip_on", 400),
         ({"trip": ""}, "trip", 400),
-        ({"receipt_sha256": "abc"}, "sha256", 400),
+        ({"receipt_sha256": "abc"}, "receipt_sha256", 400),
         ({"receipt_sha256": "0" * 64}, "receipt_sha256", 422),
         ({"district_id": "x"}, "district_id", 400),
         ({"claimed": True}, "claimed", 400),
