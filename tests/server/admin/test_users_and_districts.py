@@ -4,6 +4,7 @@ with the admin who made it, and bad input is a 4xx naming the field with nothing
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -171,3 +172,17 @@ async def test_bad_district_links_are_refused_and_nothing_changes(world: World, 
     missing = await world.admin.post("/api/admin/users/9999/disable")
     assert missing.status_code == 404 and missing.json()["field"] == "user_id"
     assert await _stored(api) == before
+
+
+async def test_two_admins_adding_one_username_at_once_get_one_user_and_one_409(
+    world: World, api: Api
+) -> None:
+    other = await api.login("root")
+    body = {"username": "twin", "role": "coordinator", "password": "long-enough-1"}
+    answers = await asyncio.gather(
+        world.admin.post("/api/admin/users", json=body), other.post("/api/admin/users", json=body)
+    )
+    assert sorted(r.status_code for r in answers) == [201, 409]
+    assert [u["username"] for u in (await world.admin.get("/api/admin/users")).json()["users"]].count(
+        "twin"
+    ) == 1

@@ -4,6 +4,7 @@ paid and unpaid with who and when; the list as XLSX; bad input stored nowhere. C
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime
 from pathlib import Path
@@ -232,3 +233,14 @@ async def test_pds9_settlement_list_downloads_as_xlsx_that_reads_back(db_url: st
         assert {r[0]: r[8] for r in rows[5:8]} == {"合计应付": 5000, "已支付": 5000, "未支付": 0}
         assert any(r[0] == "未记录聘期开始、无法结算的规划师：孙规划" for r in rows)
         assert more  # p3, p4 made above
+
+
+async def test_pds9_two_periods_opened_at_once_over_the_same_days_settle_each_term_once(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with make_api(db_url, tmp_path, "pingdingshan") as api:
+        w = await World(api).build()
+        await _terms(api, w)
+        answers = await asyncio.gather(_open(w), _open(w, {**YEAR_2025, "name": "2025全年"}))
+        assert sorted(r.status_code for r in answers) == [201, 409]
+        assert await api.count("allowance_lines") == 2
