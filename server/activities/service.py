@@ -32,7 +32,7 @@ from server.core.models import (
     invitations,
     table_of,
 )
-from server.core.parsing import body_object, parse_int, parse_text
+from server.core.parsing import MAX_ROW_ID, body_object, parse_int, parse_text
 from shared.records import RecordError, parse_time
 from shared.rules import ATTENDANCE, EXCUSED, year_bounds
 
@@ -127,7 +127,9 @@ async def create_activity(db: Database, user: CurrentUser, body: Any) -> dict[st
     except ValueError as exc:
         raise bad_request("starts_at", f"must be ISO 8601 with an offset ({exc})") from None
     raw_ids = body.get("planner_ids", [])
-    if not isinstance(raw_ids, list) or any(isinstance(p, bool) or not isinstance(p, int) for p in raw_ids):
+    if not isinstance(raw_ids, list) or any(
+        isinstance(p, bool) or not isinstance(p, int) or not 0 < p <= MAX_ROW_ID for p in raw_ids
+    ):
         raise bad_request("planner_ids", "must be a list of planner ids")
     planner_ids = sorted(set(raw_ids))
     now = utcnow()
@@ -239,8 +241,10 @@ async def record_attendance(db: Database, user: CurrentUser, activity_id: int, b
         seq = await take_seq(conn)
         activity = await _visible_activity(conn, user, activity_id) if user.role != PLANNER else None
         # Whoever holds the activity records its attendance: the district's staff, or the bureau.
-        holder = DISTRICT if activity is not None and activity.district_id is not None else "bureau"
-        if activity is None or (user.role != DISTRICT if holder == DISTRICT else not user.sees_all):
+        holds = activity is not None and (
+            user.role == DISTRICT if activity.district_id is not None else user.sees_all
+        )
+        if activity is None or not holds:
             raise forbidden(
                 "role",
                 "only whoever holds the activity (its district's staff, or the bureau) records attendance",

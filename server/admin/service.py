@@ -12,6 +12,7 @@ in the file is made here and shown once, in the answer.
 
 from __future__ import annotations
 
+import os
 import secrets
 from typing import Any
 
@@ -26,7 +27,7 @@ from server.core.auth import ADMIN, CurrentUser, hash_password
 from server.core.db import Database, lock_writers, utcnow
 from server.core.errors import ApiError, bad_request, not_found
 from server.core.models import ROLES, District, User, UserDistrict, planner_profiles, table_of
-from server.core.parsing import body_object, parse_text
+from server.core.parsing import MAX_ROW_ID, body_object, parse_text
 from server.people.service import add_district, check_new_user, check_password, insert_user, set_password
 from shared.profiles import Profile
 
@@ -91,7 +92,9 @@ async def get_user(db: Database, user: CurrentUser, user_id: int) -> dict[str, A
 def _district_ids(raw: Any, field: str = "district_ids") -> tuple[int, ...]:
     if raw is None:
         return ()
-    if not isinstance(raw, list) or any(isinstance(d, bool) or not isinstance(d, int) for d in raw):
+    if not isinstance(raw, list) or any(
+        isinstance(d, bool) or not isinstance(d, int) or not 0 < d <= MAX_ROW_ID for d in raw
+    ):
         raise bad_request(field, "must be a list of district ids")
     if len(raw) > 1000:
         raise bad_request(field, "has more than 1000 districts")
@@ -301,6 +304,21 @@ async def _check_against_database(conn: AsyncConnection, roster: Roster) -> dict
     return districts
 
 
+async def hash_all(passwords: dict[int, str]) -> dict[int, str]:
+    """Each password's argon2 hash, one thread per core: a hash costs tens of milliseconds and as much memory
+    as argon2's memory cost, so a roster of hundreds is hashed in parallel but not all at once."""
+    limiter = anyio.CapacityLimiter(os.cpu_count() or 1)
+    hashes: dict[int, str] = {}
+
+    async def one(n: int, password: str) -> None:
+        hashes[n] = await anyio.to_thread.run_sync(hash_password, password, limiter=limiter)
+
+    async with anyio.create_task_group() as tg:
+        for n, password in passwords.items():
+            tg.start_soon(one, n, password)
+    return hashes
+
+
 async def check_roster(db: Database, profile: Profile, data: bytes) -> Roster:
     """The roster in ``data`` with every problem of every row, against the file and the database.
 
@@ -316,7 +334,7 @@ async def apply_roster(db: Database, roster: Roster, by: int | None) -> list[dic
     """Add a clean roster's people in one transaction; [] and row errors on ``roster`` when a name was taken
     meanwhile. A person whose password the file left empty gets one made here (in the answer only)."""
     passwords = {r.row: r.password or secrets.token_urlsafe(9) for r in roster.rows}
-    hashes = {n: await anyio.to_thread.run_sync(hash_password, pw) for n, pw in passwords.items()}
+    hashes = await hash_all(passwords)
     now = utcnow()
     people: list[dict[str, Any]] = []
     async with db.write() as conn:

@@ -42,7 +42,7 @@ from server.core.auth import BUREAU, DISTRICT, PLANNER, CurrentUser, load_user, 
 from server.core.db import Database
 from server.core.errors import ApiError, bad_request, not_found
 from server.core.models import Opinion, table_of
-from server.core.parsing import body_object, is_record_id, parse_int
+from server.core.parsing import MAX_ROW_ID, body_object, is_record_id, parse_int
 from server.core.settings import Settings
 from server.feedback.service import forwards_of
 from server.money.allowance import period_detail
@@ -95,6 +95,11 @@ def _path(report: str, params: dict[str, Any]) -> tuple[str, dict[str, str]]:
             raise bad_request(f"params.{name}", "is required")
         return str(v)
 
+    def need_id(name: str) -> int:
+        n = parse_int(need(name), f"params.{name}", hi=MAX_ROW_ID)
+        assert n is not None
+        return n
+
     def period() -> str:
         if params.get("period") in (None, "") and params.get("quarter") not in (None, ""):
             return str(params["quarter"])
@@ -106,9 +111,9 @@ def _path(report: str, params: dict[str, Any]) -> tuple[str, dict[str, str]]:
     if report == "hr-summary":
         return "/api/reports/hr-summary.xlsx", {"year": need("year"), "period": period()}
     if report == "allowance":
-        return f"/api/reports/allowance/{int(need('period_id'))}.xlsx", {}
+        return f"/api/reports/allowance/{need_id('period_id')}.xlsx", {}
     if report == "annual":
-        return f"/api/reports/annual/{int(need('planner_id'))}.docx", {"year": need("year")}
+        return f"/api/reports/annual/{need_id('planner_id')}.docx", {"year": need("year")}
     if report == "opinion":
         return f"/api/reports/opinions/{quote(need('opinion_id'), safe='')}.docx", {}
     raise bad_request("report", f"must be one of {', '.join(REPORTS)}")

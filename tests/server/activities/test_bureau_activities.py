@@ -71,6 +71,11 @@ async def test_the_bureaus_meeting_has_no_district_and_staff_hold_only_their_own
         json={"topic": "会", "starts_at": f"{YEAR}-04-01T09:00:00+08:00", "planner_ids": [w.s1_id]},
     )
     assert stranger.status_code == 400 and stranger.json()["field"] == "planner_ids"
+    huge = await w.coord.post(
+        "/api/activities",
+        json={"topic": "会", "starts_at": f"{YEAR}-04-01T09:00:00+08:00", "planner_ids": [2**40]},
+    )
+    assert huge.status_code == 400 and huge.json()["field"] == "planner_ids"
     planner = await w.p1.post(
         "/api/activities", json={"topic": "会", "starts_at": f"{YEAR}-04-01T09:00:00+08:00"}
     )

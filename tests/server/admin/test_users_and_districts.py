@@ -162,6 +162,7 @@ async def test_bad_district_links_are_refused_and_nothing_changes(world: World, 
         ({}, "district_ids"),
         ({"district_ids": "A区"}, "district_ids"),
         ({"district_ids": [999]}, "district_ids"),
+        ({"district_ids": [2**40]}, "district_ids"),
     ):
         resp = await world.admin.put(f"/api/admin/users/{world.p1_id}/districts", json=body)
         assert resp.status_code == 400 and resp.json()["field"] == field

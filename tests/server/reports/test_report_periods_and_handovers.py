@@ -130,3 +130,13 @@ async def test_cq8_bad_hand_over_input_is_a_400_naming_the_field_and_nothing_is_
     bad = await w.coord.put(f"/api/reports/periods/{YEAR}/2/forward", json={"forwarded_on": None})
     assert bad.status_code == 400 and bad.json()["field"] == "forwarded_on"
     assert await api.count("report_submissions") == await api.count("report_forwards") == 0
+
+
+@pytest.mark.parametrize(("report", "param"), [("annual", "planner_id"), ("allowance", "period_id")])
+async def test_a_report_link_for_an_id_that_is_no_number_is_a_400_naming_it(
+    world: World, report: str, param: str
+) -> None:
+    resp = await world.coord.post(
+        "/api/reports/links", json={"report": report, "params": {param: "abc", "year": YEAR}}
+    )
+    assert resp.status_code == 400 and resp.json()["field"] == f"params.{param}", resp.text
