@@ -35,7 +35,8 @@ from shared.records import NUL_MESSAGE
 
 MAX_BYTES: Final = 2 * 1024 * 1024
 MAX_UNPACKED_BYTES: Final = 32 * 1024 * 1024
-MAX_ROWS: Final = 500
+#: A city's planners and district staff; each costs a password hash (tens of ms) when imported.
+MAX_ROWS: Final = 200
 MAX_COLUMNS: Final = 30
 #: Rows scanned in all, empty ones included, before a sheet counts as too long.
 MAX_SCANNED_ROWS: Final = 5_000

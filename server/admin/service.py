@@ -12,7 +12,6 @@ in the file is made here and shown once, in the answer.
 
 from __future__ import annotations
 
-import os
 import secrets
 from typing import Any
 
@@ -304,21 +303,6 @@ async def _check_against_database(conn: AsyncConnection, roster: Roster) -> dict
     return districts
 
 
-async def hash_all(passwords: dict[int, str]) -> dict[int, str]:
-    """Each password's argon2 hash, one thread per core: a hash costs tens of milliseconds and as much memory
-    as argon2's memory cost, so a roster of hundreds is hashed in parallel but not all at once."""
-    limiter = anyio.CapacityLimiter(os.cpu_count() or 1)
-    hashes: dict[int, str] = {}
-
-    async def one(n: int, password: str) -> None:
-        hashes[n] = await anyio.to_thread.run_sync(hash_password, password, limiter=limiter)
-
-    async with anyio.create_task_group() as tg:
-        for n, password in passwords.items():
-            tg.start_soon(one, n, password)
-    return hashes
-
-
 async def check_roster(db: Database, profile: Profile, data: bytes) -> Roster:
     """The roster in ``data`` with every problem of every row, against the file and the database.
 
@@ -334,7 +318,9 @@ async def apply_roster(db: Database, roster: Roster, by: int | None) -> list[dic
     """Add a clean roster's people in one transaction; [] and row errors on ``roster`` when a name was taken
     meanwhile. A person whose password the file left empty gets one made here (in the answer only)."""
     passwords = {r.row: r.password or secrets.token_urlsafe(9) for r in roster.rows}
-    hashes = await hash_all(passwords)
+    # argon2 spreads one hash over the cores already: two at once measured 0.82 of two in turn on two cores
+    # (bench/roster.py), not worth twice argon2's memory, so they are hashed in turn, off the event loop.
+    hashes = {n: await anyio.to_thread.run_sync(hash_password, pw) for n, pw in passwords.items()}
     now = utcnow()
     people: list[dict[str, Any]] = []
     async with db.write() as conn:
