@@ -12,6 +12,7 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from server.activities.api import ActivityController
+from server.admin.api import AdminController
 from server.appraisal.api import AppraisalController, DashboardController, SummaryController
 from server.auditlog.api import AuditController
 from server.core.auth import make_jwt_auth
@@ -21,6 +22,8 @@ from server.core.errors import http_error_handler
 from server.core.migrate import check_migrated
 from server.core.settings import Settings
 from server.core.throttle import SignInThrottle
+from server.feedback.api import FeedbackAnalysisController
+from server.money.api import AllowanceController, ClaimController, WorkFundsController
 from server.opinions.api import FollowUpController
 from server.people.api import AuthController, DistrictController, PlannerController
 from server.reports.api import ReportController
@@ -73,6 +76,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AppraisalController,
             ReportController,
             AuditController,
+            AdminController,
+            AllowanceController,
+            ClaimController,
+            WorkFundsController,
+            FeedbackAnalysisController,
         ],
         on_app_init=[jwt_auth.on_app_init],
         on_startup=[on_startup],

@@ -1,4 +1,5 @@
-"""The ``fieldlog`` command: serve, db upgrade, db totals, district add, user add, demo."""
+"""The ``fieldlog`` command: serve, db upgrade, db totals, district add, user add/password/disable/enable,
+roster import, demo."""
 
 from __future__ import annotations
 
@@ -55,6 +56,19 @@ def _parser() -> argparse.ArgumentParser:
     u_add.add_argument("--display-name", default="")
     u_pw = u_sub.add_parser("password", help="set a user's new password, read from stdin (a reset)")
     u_pw.add_argument("username")
+    for verb, what in (
+        ("disable", "refuse sign-in and void tokens; records are kept"),
+        ("enable", "allow sign-in again"),
+    ):
+        u_sub.add_parser(verb, help=f"{verb} a user: {what}").add_argument("username")
+
+    roster = sub.add_parser("roster", help="the roster a bureau keeps (XLSX)")
+    r_sub = roster.add_subparsers(dest="roster_command", required=True)
+    r_imp = r_sub.add_parser(
+        "import", help="add the roster's people; nothing is imported unless every row is clean"
+    )
+    r_imp.add_argument("file", help="the roster workbook (.xlsx); the columns are in server/admin/roster.py")
+    r_imp.add_argument("--dry-run", action="store_true", help="check the file only")
 
     demo = sub.add_parser("demo", help="migrate, seed demo users and start server and phone app")
     demo.add_argument("--no-app", action="store_true", help="start only the server")
@@ -128,11 +142,54 @@ async def _seed_demo(settings: Settings) -> None:
             if username not in existing:
                 links = (district_id,) if role in ("planner", "district") else ()
                 await create_user(db, username, role, DEMO_PASSWORD, display_name=display, district_ids=links)
-        from server.demo import seed_demo_year
+        from server.demo import seed_demo_lifecycle, seed_demo_year
 
         await seed_demo_year(settings, DEMO_PASSWORD)
+        await seed_demo_lifecycle(settings)
     finally:
         await db.dispose()
+
+
+def _roster_bytes(path: str) -> bytes:
+    from pathlib import Path
+
+    from server.admin.roster import MAX_BYTES
+
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"file: no such file {path!r}")
+    if file.stat().st_size > MAX_BYTES:
+        raise ValueError(f"file: is larger than {MAX_BYTES} bytes; split the roster")
+    return file.read_bytes()
+
+
+async def _roster_import(settings: Settings, data: bytes, path: str, dry_run: bool) -> int:
+    """Check, and unless ``dry_run`` import, a roster; each bad row is one line on stderr (exit 1)."""
+    from server.admin.roster import RosterFileError
+    from server.admin.service import apply_roster, check_roster, sorted_errors
+
+    db = Database(settings.database_url)
+    try:
+        try:
+            roster = await check_roster(db, settings.profile, data)
+        except RosterFileError as exc:
+            raise ValueError(str(exc)) from None
+        people = [] if roster.errors or dry_run else await apply_roster(db, roster, None)
+    finally:
+        await db.dispose()
+    if roster.errors:
+        for e in sorted_errors(roster):
+            print(f"fieldlog: row {e.row}, {e.column}: {e.message}", file=sys.stderr)
+        print(f"fieldlog: nothing was imported from {path}", file=sys.stderr)
+        return 1
+    if dry_run:
+        print(f"{len(roster.rows)} people, every row clean (nothing imported: --dry-run)")
+        return 0
+    for p in people:
+        made = f"\tfirst password {p['password']}" if "password" in p else ""
+        print(f"row {p['row']}\t{p['username']}\t{p['role']}{made}")
+    print(f"{len(people)} people imported")
+    return 0
 
 
 def serve(settings: Settings, host: str, port: int) -> int:
@@ -200,6 +257,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             print(asyncio.run(_with_db(settings, lambda db: add_district(db, args.name))))
             return 0
+        if args.command == "user" and args.user_command in ("disable", "enable"):
+            from server.admin.service import set_active_by_name
+
+            active = args.user_command == "enable"
+            asyncio.run(_with_db(settings, lambda db: set_active_by_name(db, args.username, active)))
+            print(f"{args.username} {args.user_command}d")
+            return 0
+        if args.command == "roster":
+            data = _roster_bytes(args.file)
+            return asyncio.run(_roster_import(settings, data, args.file, args.dry_run))
         if args.command == "user":
             from server.people.service import create_user, district_ids_by_name, set_password
 

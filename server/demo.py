@@ -2,13 +2,19 @@
 (confirmed, pending, rejected, flagged), opinions with follow-ups, feedback, activities with attendance,
 terms and an exit request, so that every part of the dashboard and the appraisal has something to show.
 
+`seed_demo_lifecycle` adds what surrounds the year, each part in the profiles that have it: a bureau meeting
+(CQ-11), planner1's feedback forwarded to the bureau (PDS-2c); in Pingdingshan the year's allowance
+settlement period (PDS-9: full terms due 5,000 CNY, planner1 paid, planner7's short term flagged) and 示范区's
+part of planner1's appraisal (PDS-10); in Chongqing travel claims (one pending, one approved), work funds
+and 示范区's submission of last quarter's record (CQ-6, CQ-8). It is skipped when the bureau meeting exists.
+
 Everything goes through the services the API uses (push, review, activities, follow-up, planner admin), as
 the signed-in people would; only the time the server received old visits is set afterwards, as if they had
 been synced the day they were made. Seeding is skipped when ``planner2`` exists (idempotent).
 
 Built in: ``planner3`` misses three activities in a row without excuse (CQ-11), ``planner5`` is behind pace
-(CQ-5), ``planner6``'s term ends within 30 days (PDS-10, pingdingshan), ``planner7`` filed an exit request
-with short notice (PDS-11, pingdingshan).
+(CQ-5), ``planner6``'s term ends within the profile's ``term_warning_days`` (PDS-10, pingdingshan),
+``planner7`` filed an exit request with short notice (PDS-11, pingdingshan).
 """
 
 from __future__ import annotations
@@ -25,12 +31,16 @@ import sqlalchemy as sa
 from PIL import Image
 
 from server.activities.service import create_activity, record_attendance
+from server.appraisal.district import record_assessment
 from server.core.auth import load_user
 from server.core.db import Database
-from server.core.models import District, User, Visit, table_of
+from server.core.models import Activity, District, User, Visit, table_of
 from server.core.settings import Settings
+from server.feedback.service import record_forward as forward_feedback
+from server.money import allowance, claims, funds
 from server.opinions.service import record_followup
 from server.people.service import add_district, add_exit_request, create_user, update_planner
+from server.reports.handover import record_submission
 from server.review.service import review_visit
 from server.sync.attachments import put_attachment
 from server.sync.service import push
@@ -301,3 +311,153 @@ async def _received(db: Database, rows: list[dict[str, Any]]) -> None:
             .values(received_at=sa.bindparam("received_at")),
             rows,
         )
+
+
+BUREAU_MEETING = "全市规划师年度工作交流会"
+
+
+def _png(shade: int) -> tuple[str, bytes]:
+    buf = io.BytesIO()
+    Image.new("RGB", (48, 64), (shade, 200, 120)).save(buf, format="PNG")
+    body = buf.getvalue()
+    return hashlib.sha256(body).hexdigest(), body
+
+
+async def seed_demo_lifecycle(settings: Settings) -> bool:
+    """Seed the parts around the demo year (see the module doc); False when they exist already."""
+    db = Database(settings.database_url)
+    try:
+        return await _lifecycle(db, settings)
+    finally:
+        await db.dispose()
+
+
+async def _lifecycle(db: Database, settings: Settings) -> bool:
+    activities = table_of(Activity)
+    async with db.read() as conn:
+        if (
+            await conn.execute(sa.select(activities.c.id).where(activities.c.topic == BUREAU_MEETING))
+        ).first():
+            return False
+        ids = {r.username: r.id for r in await conn.execute(sa.select(_users.c.username, _users.c.id))}
+        districts = {r.name: r.id for r in await conn.execute(sa.select(_districts.c.name, _districts.c.id))}
+    if "planner2" not in ids or "coord1" not in ids:
+        return False
+
+    async def user(name: str) -> Any:
+        async with db.read() as conn:
+            u = await load_user(conn, ids[name])
+        assert u is not None
+        return u
+
+    profile = settings.profile
+    coord, staff1 = await user("coord1"), await user("staff1")
+    planner1, planner2 = await user("planner1"), await user("planner2")
+    tz = ZoneInfo(settings.tz)
+    now = datetime.now(tz).replace(microsecond=0)
+    today = now.date()
+    # CQ-11: the bureau's own meeting; every planner came.
+    planner_ids = [ids[p] for p, _, _ in PLANNERS]
+    held = now - timedelta(days=min(20, max(1, (today - date(today.year, 1, 1)).days)))
+    meeting = await create_activity(
+        db,
+        coord,
+        {
+            "topic": BUREAU_MEETING,
+            "place": "市局二楼会议室",
+            "starts_at": held.replace(hour=14, minute=30, second=0).isoformat(),
+            "planner_ids": planner_ids,
+        },
+    )
+    for pid in planner_ids:
+        await record_attendance(db, coord, meeting["id"], {"planner_id": pid, "status": "attended"})
+    # PDS-2c: planner1 forwarded the year's feedback analysis to the bureau (not yet to the district).
+    await forward_feedback(
+        db,
+        settings,
+        planner1,
+        today.year,
+        planner1.id,
+        {"recipient": "bureau", "forwarded_on": today.isoformat()},
+    )
+    if profile.allowance_cny_per_year is not None and profile.term_years is not None:
+        period = await allowance.create_period(
+            db,
+            profile,
+            coord,
+            {
+                "name": f"{today.year}年度",
+                "starts_on": date(today.year, 1, 1).isoformat(),
+                "ends_on": date(today.year, 12, 31).isoformat(),
+            },
+        )
+        await allowance.update_line(db, profile, coord, period["id"], planner1.id, {"paid": True})
+    if profile.district_assessment_criteria:
+        words = {
+            "service_attitude": "服务积极主动，随叫随到。",
+            "professional_ability": "熟悉控规与城市更新政策，意见具体可操作。",
+            "district_feedback": "街道和社区反映良好。",
+        }
+        await record_assessment(
+            db,
+            profile,
+            staff1,
+            today.year,
+            planner1.id,
+            {
+                "district_id": districts["示范区"],
+                "criteria": {c: words.get(c, "良好") for c in profile.district_assessment_criteria},
+                "grade": profile.grades[1],
+            },
+        )
+    if profile.travel_claims:
+        receipts = []
+        for shade, who in ((60, planner1), (90, planner2)):
+            sha, body = _png(shade)
+            await put_attachment(db, settings, who, sha, body)
+            receipts.append(sha)
+        trip = {"district_id": districts["示范区"], "trip_on": (today - timedelta(days=3)).isoformat()}
+        await claims.file_claim(
+            db,
+            settings,
+            planner1,
+            {
+                **trip,
+                "trip": "往返示范区老旧小区改造点现场指导",
+                "amount": "86.50",
+                "receipt_sha256": receipts[0],
+            },
+        )
+        approved = await claims.file_claim(
+            db,
+            settings,
+            planner2,
+            {**trip, "trip": "参加滨江片区方案论证会", "amount": "120", "receipt_sha256": receipts[1]},
+        )
+        await claims.decide_claim(db, settings, staff1, approved["id"], claims.APPROVED, {})
+    if profile.work_funds:
+        await funds.set_funds(
+            db,
+            settings,
+            coord,
+            today.year,
+            {
+                "funds": {
+                    str(planner1.id): {"amount": "20000", "note": "按年度工作情况核定"},
+                    str(planner2.id): {"amount": "15000.00"},
+                }
+            },
+        )
+    months = settings.period_months
+    this_period = (today.month - 1) // months + 1
+    if this_period > 1:
+        await record_submission(
+            db,
+            settings,
+            staff1,
+            today.year,
+            this_period - 1,
+            districts["示范区"],
+            {"submitted_on": today.isoformat(), "note": "按期报送"},
+        )
+    return True

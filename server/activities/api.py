@@ -21,7 +21,11 @@ class ActivityController(Controller):
     path = "/api/activities"
     tags = ("activities",)
 
-    @post("", status_code=201, summary="Create an activity and invite planners (district staff)")
+    @post(
+        "",
+        status_code=201,
+        summary="Create an activity and invite planners (district staff; the bureau its own)",
+    )
     async def create(self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]) -> dict[str, Any]:
         return await create_activity(request.app.state.db, request.user, data)
 
@@ -44,7 +48,9 @@ class ActivityController(Controller):
     async def one(self, request: Request[CurrentUser, Any, Any], activity_id: IdPath) -> dict[str, Any]:
         return await get_activity(request.app.state.db, request.user, activity_id)
 
-    @post("/{activity_id:int}/attendance", status_code=200, summary="Record a planner's attendance (staff)")
+    @post(
+        "/{activity_id:int}/attendance", status_code=200, summary="Record a planner's attendance (its holder)"
+    )
     async def attendance(
         self, request: Request[CurrentUser, Any, Any], activity_id: IdPath, data: JSONBody[Any]
     ) -> dict[str, Any]:

@@ -1,5 +1,7 @@
-"""Consultation activities (CQ-11): district staff create one and invite planners, planners answer through
-sync, staff record each planner's attendance.
+"""Consultation activities (CQ-11): district staff create one in their district and invite its planners; the
+bureau creates its own meetings and trainings (no district) and invites any planners. Planners answer
+through sync; whoever holds the activity (the district's staff, or the bureau) records each planner's
+attendance, and CQ-11 counts absences from both kinds.
 
 An invitation is one row of ``attendance`` (its ``response`` and attendance ``status``/``reason``) plus one
 row of ``invitations`` carrying what sync needs: the change sequence number and a version. The phone pulls
@@ -30,7 +32,7 @@ from server.core.models import (
     invitations,
     table_of,
 )
-from server.core.parsing import body_object, parse_int, parse_text
+from server.core.parsing import MAX_ROW_ID, body_object, parse_int, parse_text
 from shared.records import RecordError, parse_time
 from shared.rules import ATTENDANCE, EXCUSED, year_bounds
 
@@ -50,6 +52,7 @@ def _activity_json(a: Any, people: list[dict[str, Any]] | None = None) -> dict[s
     out = {
         "id": a.id,
         "district_id": a.district_id,
+        "held_by": "district" if a.district_id is not None else "bureau",
         "topic": a.topic,
         "place": a.place,
         "starts_at": a.starts_at.isoformat(),
@@ -99,11 +102,21 @@ async def _visible_activity(conn: AsyncConnection, user: CurrentUser, activity_i
 
 
 async def create_activity(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]:
-    require_role(user, DISTRICT)
+    """A district's activity (its staff, ``district_id`` given) or the bureau's own (no ``district_id``)."""
+    require_role(user, DISTRICT, *BUREAU)
     body = body_object(body)
-    district_id = parse_int(body.get("district_id"), "district_id")
-    if district_id not in user.district_ids:
-        raise forbidden("district_id", "is not a district you work for")
+    district_id: int | None
+    if user.sees_all:
+        if body.get("district_id") is not None:
+            raise forbidden(
+                "district_id",
+                "district staff hold a district's activities; the bureau's own have no district",
+            )
+        district_id = None
+    else:
+        district_id = parse_int(body.get("district_id"), "district_id")
+        if district_id not in user.district_ids:
+            raise forbidden("district_id", "is not a district you work for")
     topic = parse_text(body, "topic", required=True, max_len=200)
     place = parse_text(body, "place", required=False, max_len=200) or ""
     raw_start = body.get("starts_at")
@@ -114,12 +127,25 @@ async def create_activity(db: Database, user: CurrentUser, body: Any) -> dict[st
     except ValueError as exc:
         raise bad_request("starts_at", f"must be ISO 8601 with an offset ({exc})") from None
     raw_ids = body.get("planner_ids", [])
-    if not isinstance(raw_ids, list) or any(isinstance(p, bool) or not isinstance(p, int) for p in raw_ids):
+    if not isinstance(raw_ids, list) or any(
+        isinstance(p, bool) or not isinstance(p, int) or not 0 < p <= MAX_ROW_ID for p in raw_ids
+    ):
         raise bad_request("planner_ids", "must be a list of planner ids")
     planner_ids = sorted(set(raw_ids))
     now = utcnow()
     async with db.write() as conn:
-        if planner_ids:
+        if planner_ids and district_id is None:
+            known = set(
+                (
+                    await conn.execute(
+                        sa.select(_users.c.id).where(_users.c.role == PLANNER, _users.c.id.in_(planner_ids))
+                    )
+                ).scalars()
+            )
+            unknown = [p for p in planner_ids if p not in known]
+            if unknown:
+                raise bad_request("planner_ids", f"{unknown[0]} is not a planner")
+        elif planner_ids:
             serving = set(
                 (
                     await conn.execute(
@@ -214,10 +240,15 @@ async def record_attendance(db: Database, user: CurrentUser, activity_id: int, b
     async with db.write() as conn:
         seq = await take_seq(conn)
         activity = await _visible_activity(conn, user, activity_id) if user.role != PLANNER else None
-        if activity is None:
-            raise forbidden("role", "only district staff of the activity's district record attendance")
-        if user.role != DISTRICT:
-            raise forbidden("role", "only district staff of the activity's district record attendance")
+        # Whoever holds the activity records its attendance: the district's staff, or the bureau.
+        holds = activity is not None and (
+            user.role == DISTRICT if activity.district_id is not None else user.sees_all
+        )
+        if activity is None or not holds:
+            raise forbidden(
+                "role",
+                "only whoever holds the activity (its district's staff, or the bureau) records attendance",
+            )
         where = sa.and_(_attendance.c.activity_id == activity_id, _attendance.c.planner_id == planner_id)
         before = (await conn.execute(sa.select(_attendance).where(where))).one_or_none()
         if before is None:

@@ -24,8 +24,6 @@ from shared.rules import DEFAULT_TZ
 BEHIND_PACE: Final = "behind_pace"
 ABSENCE_WARNING: Final = "absence_warning"
 TERM_ENDING: Final = "term_ending"
-#: PDS-10 asks for the appraisal before the term ends; warn this many days ahead.
-TERM_WARNING_DAYS: Final = 30
 
 
 @dataclass(frozen=True)
@@ -124,10 +122,12 @@ def planner_alerts(
                 },
             )
         )
-    if profile.term_years is not None and planner.term_start is not None:
+    # PDS-10 asks for the appraisal before the term ends; the profile says how many days ahead to warn.
+    warn = profile.term_warning_days
+    if profile.term_years is not None and planner.term_start is not None and warn is not None:
         last = term_last_day(planner.term_start, profile.term_years)
         days_left = (last - today).days
-        if 0 <= days_left <= TERM_WARNING_DAYS:
+        if 0 <= days_left <= warn:
             alerts.append(
                 Alert(
                     TERM_ENDING, planner.id, "PDS-10", {"term_end": last.isoformat(), "days_left": days_left}

@@ -13,6 +13,7 @@ from server.appraisal.dashboard import (
     dashboard,
     visit_map,
 )
+from server.appraisal.district import get_assessments, record_assessment
 from server.appraisal.service import (
     appraisal,
     parse_year_path,
@@ -56,6 +57,41 @@ class AppraisalController(Controller):
     ) -> dict[str, Any]:
         return await planner_dossier(
             request.app.state.db, request.app.state.settings, request.user, parse_year_path(year), planner_id
+        )
+
+    @get(
+        "/{year:int}/planners/{planner_id:int}/district-assessment",
+        summary="PDS-10: the districts' part of a planner's appraisal (staff of its districts, bureau)",
+    )
+    async def district_assessment(
+        self, request: Request[CurrentUser, Any, Any], year: FromPath[int], planner_id: IdPath
+    ) -> dict[str, Any]:
+        return await get_assessments(
+            request.app.state.db,
+            request.app.state.settings.profile,
+            request.user,
+            parse_year_path(year),
+            planner_id,
+        )
+
+    @put(
+        "/{year:int}/planners/{planner_id:int}/district-assessment",
+        summary="PDS-10: record the district's words on each criterion, and a grade it proposes (staff)",
+    )
+    async def record_district_assessment(
+        self,
+        request: Request[CurrentUser, Any, Any],
+        year: FromPath[int],
+        planner_id: IdPath,
+        data: JSONBody[Any],
+    ) -> dict[str, Any]:
+        return await record_assessment(
+            request.app.state.db,
+            request.app.state.settings.profile,
+            request.user,
+            parse_year_path(year),
+            planner_id,
+            data,
         )
 
     @put("/{year:int}/grades", summary="Set final grades; more excellent than the CQ-9 cap is refused (422)")

@@ -5,16 +5,20 @@ Every number in a `Dossier` is an `Indicator` carrying the ids of the records be
 same numbers without the records (a dossier's ``values()``, or computed by SQL aggregates for everyone at
 once); the suggested grade reads only these.
 
-Suggested grade (a proposal for the coordinator, who sets the final grade):
+Suggested grade: a proposal with its reasons, for the coordinator, who sets the final grade. The profile
+says what it rests on (``[suggestions]``, `shared.profiles.Suggestions`):
 
-1. **Failing** (the profile's last grade) when any holds: a CQ-11 absence warning (``absence_warning``);
-   fewer confirmed visits than the profile's ``visit_target`` (``below_target``, CQ-5); no confirmed visit
-   and no written opinion in the year (``no_service``: PDS-6(3) long refusal of service, PDS-10 results).
+1. **Failing** (the profile's last grade) when any condition of ``failing_when`` holds: ``below_target``
+   (fewer confirmed visits than the profile's ``visit_target``, CQ-5), ``no_service`` (no confirmed visit
+   and no written opinion in the year: PDS-6(3) long refusal of service, PDS-10 results),
+   ``absence_warning`` (a CQ-11 absence warning). The seeds list the first two: CQ-11 makes absences a
+   ground for dismissal (`server.people.dismissal`), shown beside the grade, not a grade.
 2. **Excellent candidates** are the others whose written opinions have a mean quality of at least
-   `EXCELLENT_MIN_QUALITY` (CQ-9: number of consultations and quality of opinions). They are ranked by
+   ``excellent_min_quality`` (CQ-9: number of consultations and quality of opinions). They are ranked by
    confirmed visits, then mean opinion quality, then hours, then planner id; the first
    ``shared.rules.max_excellent(appraised, excellent_cap)`` are suggested **excellent** (``top_ranked``),
-   or all of them when the profile sets no cap. Candidates beyond the cap get ``over_cap``.
+   or all of them when the profile sets no cap. Candidates beyond the cap get ``over_cap``. A profile
+   without ``excellent_min_quality`` suggests nobody excellent.
 3. Everyone else gets the middle grade (qualified / competent).
 """
 
@@ -50,9 +54,6 @@ from shared.rules import (
     max_excellent,
     visit_hours,
 )
-
-#: Mean opinion quality (1-5) a planner needs to be suggested excellent.
-EXCELLENT_MIN_QUALITY: Final = 4.0
 
 
 @dataclass(frozen=True)
@@ -240,29 +241,42 @@ class Suggestion:
     rank: int | None = None
 
 
-def _failing_reasons(d: Values) -> tuple[str, ...]:
-    reasons: list[str] = []
-    if d.absence_warning is not None:
-        reasons.append(ABSENCE_WARNING)
-    if d.meets_target is False:
-        reasons.append(BELOW_TARGET)
-    if not d.confirmed_visits and not d.opinions:
-        reasons.append(NO_SERVICE)
-    return tuple(reasons)
+#: The rule each reason of a suggestion rests on.
+REASON_RULES: Final[dict[str, str]] = {
+    BELOW_TARGET: "CQ-5",
+    NO_SERVICE: "PDS-10",
+    ABSENCE_WARNING: "CQ-11",
+    TOP_RANKED: "CQ-9",
+    OVER_CAP: "CQ-9",
+}
+
+
+def _failing_reasons(d: Values, failing_when: tuple[str, ...]) -> tuple[str, ...]:
+    holds = {
+        ABSENCE_WARNING: d.absence_warning is not None,
+        BELOW_TARGET: d.meets_target is False,
+        NO_SERVICE: not d.confirmed_visits and not d.opinions,
+    }
+    return tuple(
+        code for code in (ABSENCE_WARNING, BELOW_TARGET, NO_SERVICE) if code in failing_when and holds[code]
+    )
 
 
 def suggest_grades(dossiers: Sequence[Dossier | Values], profile: Profile) -> list[Suggestion]:
     """A suggested grade for each dossier (or its `Values`), in the same order (see the module doc for the
     formula)."""
     excellent, middle, failing = profile.grades
+    basis = profile.suggestions
     values = [d.values() if isinstance(d, Dossier) else d for d in dossiers]
-    failing_by = {d.planner_id: _failing_reasons(d) for d in values}
+    failing_by = {d.planner_id: _failing_reasons(d, basis.failing_when) for d in values}
+    least = basis.excellent_min_quality
     candidates = [
         d
         for d in values
         if not failing_by[d.planner_id]
+        and least is not None
         and d.opinion_quality is not None
-        and d.opinion_quality >= EXCELLENT_MIN_QUALITY
+        and d.opinion_quality >= least
     ]
     candidates.sort(key=lambda d: (-d.confirmed_visits, -(d.opinion_quality or 0.0), -d.hours, d.planner_id))
     limit = max_excellent(len(values), profile.excellent_cap)

@@ -113,11 +113,12 @@ class Feedback:
 
 @dataclass(frozen=True)
 class Attendance:
-    """A planner's attendance at a consultation activity the district invited them to (CQ-11)."""
+    """A planner's attendance at an activity they were invited to (CQ-11): a district's, or the bureau's own
+    (``district_id`` None)."""
 
     activity_id: int
     planner_id: int
-    district_id: int
+    district_id: int | None
     on: date
     status: str
     topic: str = ""

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.appraisal import grading
 from server.appraisal.data import YearFacts, load_planners, load_year, year_values
+from server.appraisal.district import assessments_of, criteria_json
 from server.appraisal.model import GradeRecord, Indicator
 from server.core.access import require_role
 from server.core.audit import audit
@@ -32,7 +33,10 @@ from server.core.errors import ApiError, bad_request, not_found
 from server.core.models import final_grades, grade_consequences
 from server.core.parsing import body_object
 from server.core.settings import Settings
-from shared.rules import max_excellent
+from server.people.dismissal import found_grounds, ground_json
+from server.people.service import dismissals_of
+from shared.profiles import Profile
+from shared.rules import AbsenceWarning, max_excellent
 
 INDICATORS = tuple(grading.INDICATOR_KINDS)
 
@@ -86,6 +90,22 @@ async def _consequences(conn: AsyncConnection, year: int) -> dict[int, list[dict
     return out
 
 
+def suggestion_basis(profile: Profile) -> dict[str, Any]:
+    """What the suggested grades rest on (the profile's ``[suggestions]``) and the rule of each reason."""
+    basis = profile.suggestions
+    return {
+        "is_suggestion": True,
+        "failing_when": list(basis.failing_when),
+        "excellent_min_quality": basis.excellent_min_quality,
+        "reason_rules": dict(grading.REASON_RULES),
+    }
+
+
+def _grounds(profile: Profile, warning: AbsenceWarning | None, grade: str | None) -> list[dict[str, Any]]:
+    """CQ-11's computed dismissal grounds that hold (for a person to decide on), with what shows them."""
+    return [{**ground_json(f.ground), "params": f.params} for f in found_grounds(profile, warning, grade)]
+
+
 async def appraisal(db: Database, settings: Settings, user: CurrentUser, year: int) -> dict[str, Any]:
     require_role(user, *BUREAU)
     profile = settings.profile
@@ -94,6 +114,9 @@ async def appraisal(db: Database, settings: Settings, user: CurrentUser, year: i
         values = await year_values(conn, planners, year, profile, settings.tz, user)
         finals = {r.planner_id: r.grade for r in await _grades(conn, year)}
         cons = await _consequences(conn, year)
+        ids = [p.id for p in planners]
+        joint = await assessments_of(conn, year, ids)
+        dismissed = await dismissals_of(conn, ids)
     suggestions = grading.suggest_grades(values, profile)
     return {
         "year": year,
@@ -103,6 +126,8 @@ async def appraisal(db: Database, settings: Settings, user: CurrentUser, year: i
         "excellent_cap": profile.excellent_cap,
         "appraised": len(planners),
         "max_excellent": max_excellent(len(planners), profile.excellent_cap),
+        "suggestion_basis": suggestion_basis(profile),
+        "district_criteria": criteria_json(profile),
         "planners": [
             {
                 "planner_id": p.id,
@@ -115,6 +140,9 @@ async def appraisal(db: Database, settings: Settings, user: CurrentUser, year: i
                 "suggestion_rank": s.rank,
                 "final_grade": finals.get(p.id),
                 "consequences": cons.get(p.id, []),
+                "dismissal_grounds": _grounds(profile, v.absence_warning, finals.get(p.id)),
+                "dismissals": dismissed.get(p.id, []),
+                "district_assessments": joint.get(p.id, []),
             }
             for p, v, s in zip(planners, values, suggestions, strict=True)
         ],
@@ -134,6 +162,8 @@ async def planner_dossier(
         facts: YearFacts = await load_year(conn, year, settings.tz, [planner_id])
         finals = {r.planner_id: r.grade for r in await _grades(conn, year)}
         cons = await _consequences(conn, year)
+        joint = (await assessments_of(conn, year, [planner_id])).get(planner_id, [])
+        dismissed = (await dismissals_of(conn, [planner_id])).get(planner_id, [])
     if not facts.planners:
         raise not_found("planner_id", "no such planner")
     [d] = grading.build_dossiers(
@@ -190,8 +220,20 @@ async def planner_dossier(
         "district_id": d.district_id,
         "district_name": d.district_name,
         "dossier": dj,
+        "suggestion_basis": suggestion_basis(profile),
         "final_grade": finals.get(planner_id),
         "consequences": cons.get(planner_id, []),
+        "dismissal_grounds": _grounds(profile, d.absence_warning, finals.get(planner_id)),
+        "dismissals": dismissed,
+        "joint_appraisal": {
+            "criteria": criteria_json(profile),
+            "district_assessments": joint,
+            "districts_pending": [
+                x for x in facts.districts.get(planner_id, []) if x not in {a["district_id"] for a in joint}
+            ]
+            if profile.district_assessment_criteria
+            else [],
+        },
     }
 
 

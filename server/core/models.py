@@ -1,4 +1,5 @@
-"""Database tables: people and districts, the three record kinds, sync bookkeeping, review, audit, attendance.
+"""Database tables: people and districts, the three record kinds, sync bookkeeping, review, audit, attendance,
+money (allowance, claims, work funds), the appraisal's district part, report hand-overs and dismissals.
 
 Records keep the phone's JSON as ``data`` plus typed copies of the fields that queries filter on.
 Datetimes are stored as UTC: timezone-aware on PostgreSQL, naive-UTC text on SQLite (`UTCDateTime`),
@@ -241,11 +242,12 @@ class AuditLog(Base):
 
 
 class Activity(Base):
-    """A district activity planners are expected to attend (CQ-11 counts unexcused absences)."""
+    """An activity planners are expected to attend (CQ-11 counts unexcused absences): a district's, or the
+    bureau's own meeting or training (``district_id`` None)."""
 
     __tablename__ = "activities"
     id: Mapped[int] = mapped_column(primary_key=True)
-    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("districts.id"), index=True)
     topic: Mapped[str] = mapped_column(sa.String(200))
     place: Mapped[str] = mapped_column(sa.String(200), default="")
     starts_at: Mapped[datetime] = mapped_column(index=True)
@@ -405,4 +407,153 @@ grade_consequences = sa.Table(
     sa.Column("rule_id", sa.String(20), nullable=False),
     sa.Column("params", JSONType, nullable=True),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+
+dismissals = sa.Table(
+    "dismissals",
+    Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("planner_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("ground", sa.String(50), nullable=False),
+    sa.Column("rule_id", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("decided_on", sa.Date, nullable=False),
+    sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+
+# Money (PDS-9, CQ-6). Amounts are integer fen (1 CNY = 100 fen).
+
+allowance_periods = sa.Table(
+    "allowance_periods",
+    Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=False),
+    #: The yearly allowance of the profile when the period was made, in fen.
+    sa.Column("yearly_fen", sa.BigInteger, nullable=False),
+    sa.Column("created_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+
+allowance_lines = sa.Table(
+    "allowance_lines",
+    Base.metadata,
+    sa.Column("period_id", sa.ForeignKey("allowance_periods.id"), primary_key=True),
+    sa.Column("planner_id", sa.ForeignKey("users.id"), primary_key=True),
+    #: The service period settled: the term's first and last day, and the last day actually served.
+    sa.Column("term_first", sa.Date, nullable=False),
+    sa.Column("term_last", sa.Date, nullable=False),
+    sa.Column("served_last", sa.Date, nullable=False),
+    sa.Column("district_ids", JSONType, nullable=False),
+    #: full_term (due by the rule) or short_term (the policy does not settle it: a person enters it).
+    sa.Column("basis", sa.String(20), nullable=False),
+    sa.Column("rule_fen", sa.BigInteger, nullable=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=True),
+    sa.Column("amount_reason", sa.Text, nullable=True),
+    sa.Column("amount_set_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("amount_set_at", UTCDateTime(), nullable=True),
+    sa.Column("paid", sa.Boolean, nullable=False, default=False),
+    sa.Column("paid_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("paid_at", UTCDateTime(), nullable=True),
+    # One service period is settled once, whatever period lists it.
+    sa.UniqueConstraint("planner_id", "term_first", name="uq_allowance_lines_planner_term"),
+)
+
+
+travel_claims = sa.Table(
+    "travel_claims",
+    Base.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("planner_id", sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("district_id", sa.ForeignKey("districts.id"), nullable=False, index=True),
+    sa.Column("trip_on", sa.Date, nullable=False),
+    sa.Column("trip", sa.String(500), nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("receipt_sha256", sa.ForeignKey("attachments.sha256"), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("decision_reason", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("decided_at", UTCDateTime(), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+
+work_funds = sa.Table(
+    "work_funds",
+    Base.metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("planner_id", sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("set_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("set_at", UTCDateTime(), nullable=False),
+)
+
+
+district_assessments = sa.Table(
+    "district_assessments",
+    Base.metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("planner_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("district_id", sa.ForeignKey("districts.id"), primary_key=True),
+    #: The criteria of the profile's ``district_assessment_criteria``: criterion -> the district's words.
+    sa.Column("criteria", JSONType, nullable=False),
+    #: The grade the district proposes (one of the profile's), or None.
+    sa.Column("grade", sa.String(20), nullable=True),
+    sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+
+feedback_forwards = sa.Table(
+    "feedback_forwards",
+    Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("planner_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    #: bureau or district (PDS-2c: fed back to the bureau and to the district government).
+    sa.Column("recipient", sa.String(20), nullable=False),
+    sa.Column("recipient_name", sa.String(200), nullable=False),
+    sa.Column("forwarded_on", sa.Date, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    #: The analysis as it was forwarded (counts by category and by place).
+    sa.Column("analysis", JSONType, nullable=False),
+    sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_feedback_forwards_planner_year", "planner_id", "year"),
+)
+
+
+report_submissions = sa.Table(
+    "report_submissions",
+    Base.metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("period_months", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("period", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("district_id", sa.ForeignKey("districts.id"), primary_key=True),
+    sa.Column("submitted_on", sa.Date, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+
+report_forwards = sa.Table(
+    "report_forwards",
+    Base.metadata,
+    sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("period_months", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("period", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("recipient", sa.String(200), nullable=False),
+    sa.Column("forwarded_on", sa.Date, nullable=False),
+    #: The districts whose submissions it carried.
+    sa.Column("district_ids", JSONType, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
 )

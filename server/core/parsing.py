@@ -9,10 +9,14 @@ from typing import Annotated, Any
 from litestar.params import Parameter
 
 from server.core.errors import bad_request
-from shared.records import MAX_ID, NUL_MESSAGE
+from shared.records import NUL_MESSAGE
 
-#: A database id in a path: a number past what the column holds is a 400 naming it, never a 500.
-IdPath = Annotated[int, Parameter(gt=0, le=MAX_ID)]
+#: The largest id an INTEGER primary key holds (users, districts, activities, periods are 32-bit).
+MAX_ROW_ID = 2**31 - 1
+
+#: A database id in a path: a number past what the column holds is a 400 naming it, never a 500 (PostgreSQL
+#: refuses to compare a 32-bit column with a larger number).
+IdPath = Annotated[int, Parameter(gt=0, le=MAX_ROW_ID)]
 
 
 def parse_int(raw: Any, field: str, *, required: bool = True, lo: int = 1, hi: int = 2**31 - 1) -> int | None:

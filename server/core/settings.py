@@ -11,6 +11,9 @@ from zoneinfo import ZoneInfo
 from shared.profiles import DEFAULT_PROFILE, PROFILE_NAMES, Profile, load_profile
 from shared.rules import DEFAULT_TZ
 
+#: Report periods that divide a year into whole months.
+PERIOD_MONTHS = (1, 2, 3, 4, 6, 12)
+
 
 def _secret_from_file(data_dir: Path) -> str:
     """A key made once per deployment and kept beside the data, so tokens survive restarts."""
@@ -70,6 +73,10 @@ class Settings:
     signin_pause_minutes: int = 15
     """FIELDLOG_SIGNIN_PAUSE_MINUTES: the window those failures are counted over, and so the pause (15)."""
 
+    report_period_months: int = 3
+    """FIELDLOG_REPORT_PERIOD_MONTHS: months in a periodic consultation-service report when the profile sets
+    none (Chongqing's CQ-8 sets 3, which wins); one of 1, 2, 3, 4, 6, 12 (3)."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         if not self.database_url:
@@ -81,6 +88,11 @@ class Settings:
         for name in ("signin_max_failures", "signin_max_failures_per_address", "signin_pause_minutes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"FIELDLOG_{name.upper()}: must be at least 1")
+        if self.report_period_months not in PERIOD_MONTHS:
+            choices = ", ".join(map(str, PERIOD_MONTHS))
+            raise ValueError(
+                f"FIELDLOG_REPORT_PERIOD_MONTHS: must be one of {choices} (months that divide a year)"
+            )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -108,11 +120,17 @@ class Settings:
             signin_max_failures=num("FIELDLOG_SIGNIN_MAX_FAILURES", 5),
             signin_max_failures_per_address=num("FIELDLOG_SIGNIN_MAX_FAILURES_PER_ADDRESS", 50),
             signin_pause_minutes=num("FIELDLOG_SIGNIN_PAUSE_MINUTES", 15),
+            report_period_months=num("FIELDLOG_REPORT_PERIOD_MONTHS", 3),
         )
 
     @property
     def profile(self) -> Profile:
         return load_profile(self.profile_name)
+
+    @property
+    def period_months(self) -> int:
+        """Months in one periodic report: the profile's ``report_period_months`` (CQ-8), else the setting."""
+        return self.profile.report_period_months or self.report_period_months
 
     @property
     def attachments_dir(self) -> Path:

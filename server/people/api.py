@@ -1,4 +1,4 @@
-"""HTTP endpoints for people: sign-in, districts, and planners' areas, terms and exit requests."""
+"""HTTP endpoints for people: sign-in, districts, and planners' areas, terms, exit requests and dismissals."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from server.people.service import (
     add_exit_request,
     get_planner,
     list_planners,
+    record_dismissal,
     sign_in,
     update_planner,
     visible_districts,
@@ -81,5 +82,17 @@ class PlannerController(Controller):
         self, request: Request[CurrentUser, Any, Any], planner_id: IdPath, data: JSONBody[Any]
     ) -> dict[str, Any]:
         return await add_exit_request(
+            request.app.state.db, request.app.state.settings.profile, request.user, planner_id, data
+        )
+
+    @post(
+        "/{planner_id:int}/dismissals",
+        status_code=201,
+        summary="Record a dismissal: a CQ-11 ground of the profile and a reason (coordinator, admin)",
+    )
+    async def dismissal(
+        self, request: Request[CurrentUser, Any, Any], planner_id: IdPath, data: JSONBody[Any]
+    ) -> dict[str, Any]:
+        return await record_dismissal(
             request.app.state.db, request.app.state.settings.profile, request.user, planner_id, data
         )

@@ -24,25 +24,93 @@ from server.core.auth import (
     find_credentials,
     hash_password,
 )
-from server.core.db import Database, utcnow
+from server.core.db import Database, lock_writers, utcnow
 from server.core.errors import ApiError, bad_request
 from server.core.models import (
     ROLES,
     District,
     User,
     UserDistrict,
+    dismissals,
     exit_requests,
     planner_profiles,
     table_of,
 )
 from server.core.parsing import body_object, parse_date, parse_text
 from server.core.throttle import Pause, SignInThrottle
+from server.people.dismissal import GroundError, check_dismissal
 from server.people.exits import exit_request_alert
 from shared.geo import area_from_json, area_to_json
 from shared.profiles import Profile
 from shared.records import NUL_MESSAGE
 
 _users, _links = table_of(User), table_of(UserDistrict)
+
+
+def check_new_user(username: str, role: str, password: str, display_name: str = "") -> None:
+    """Raise ValueError naming the field when these cannot make a user."""
+    if role not in ROLES:
+        raise ValueError(f"role: must be one of {', '.join(ROLES)}")
+    if not username.strip():
+        raise ValueError("username: is required")
+    for field, text, longest in (("username", username, 100), ("display_name", display_name, 200)):
+        if len(text) > longest:
+            raise ValueError(f"{field}: is longer than {longest} characters")
+    for field, text in (("username", username), ("display_name", display_name)):
+        if "\x00" in text:
+            raise ValueError(f"{field}: {NUL_MESSAGE}")
+    check_password(password)
+
+
+def check_password(password: str) -> None:
+    if len(password) < 8:
+        raise ValueError("password: needs at least 8 characters")
+    if len(password) > 1000:
+        raise ValueError("password: is longer than 1000 characters")
+    if "\x00" in password:
+        raise ValueError(f"password: {NUL_MESSAGE}")
+
+
+async def insert_user(
+    conn: AsyncConnection,
+    username: str,
+    role: str,
+    pw_hash: str,
+    display_name: str,
+    district_ids: tuple[int, ...],
+    by: int | None,
+) -> int:
+    """Add a checked user inside the caller's transaction (audited); ValueError when the name is taken."""
+    await lock_writers(conn)  # two additions of one name queue, and the second finds it taken
+    taken = (await conn.execute(sa.select(_users.c.id).where(_users.c.username == username))).first()
+    if taken:
+        raise ValueError(f"username: {username!r} is taken")
+    user_id = (
+        await conn.execute(
+            _users.insert()
+            .values(
+                username=username,
+                password_hash=pw_hash,
+                role=role,
+                display_name=display_name or username,
+                active=True,
+                created_at=utcnow(),
+            )
+            .returning(_users.c.id)
+        )
+    ).scalar_one()
+    if district_ids:
+        await conn.execute(_links.insert(), [{"user_id": user_id, "district_id": d} for d in district_ids])
+    await audit(
+        conn,
+        by,
+        "user.add",
+        "user",
+        str(user_id),
+        None,
+        {"username": username, "role": role, "districts": list(district_ids)},
+    )
+    return int(user_id)
 
 
 async def create_user(
@@ -53,60 +121,24 @@ async def create_user(
     *,
     display_name: str = "",
     district_ids: tuple[int, ...] = (),
+    by: int | None = None,
 ) -> int:
-    """Add a user (linked to ``district_ids``) and return the new id; raises ValueError naming the field."""
-    if role not in ROLES:
-        raise ValueError(f"role: must be one of {', '.join(ROLES)}")
-    if not username.strip():
-        raise ValueError("username: is required")
-    for field, text in (("username", username), ("display_name", display_name)):
-        if "\x00" in text:
-            raise ValueError(f"{field}: {NUL_MESSAGE}")
-    if len(password) < 8:
-        raise ValueError("password: needs at least 8 characters")
+    """Add a user (linked to ``district_ids``) and return the new id; raises ValueError naming the field.
+    ``by``: the administrator who adds them, for the audit log (None: the command line)."""
+    check_new_user(username, role, password, display_name)
     pw_hash = await anyio.to_thread.run_sync(hash_password, password)
     async with db.write() as conn:
-        taken = (await conn.execute(sa.select(_users.c.id).where(_users.c.username == username))).first()
-        if taken:
-            raise ValueError(f"username: {username!r} is taken")
-        user_id = (
-            await conn.execute(
-                _users.insert()
-                .values(
-                    username=username,
-                    password_hash=pw_hash,
-                    role=role,
-                    display_name=display_name or username,
-                    active=True,
-                    created_at=utcnow(),
-                )
-                .returning(_users.c.id)
-            )
-        ).scalar_one()
-        if district_ids:
-            await conn.execute(
-                _links.insert(), [{"user_id": user_id, "district_id": d} for d in district_ids]
-            )
-        await audit(
-            conn,
-            None,
-            "user.add",
-            "user",
-            str(user_id),
-            None,
-            {"username": username, "role": role, "districts": list(district_ids)},
-        )
-    return int(user_id)
+        return await insert_user(conn, username, role, pw_hash, display_name, district_ids, by)
 
 
-async def set_password(db: Database, username: str, password: str) -> int:
+async def set_password(db: Database, username: str, password: str, by: int | None = None) -> int:
     """Give ``username`` a new password (an admin's reset) and sign out every device that holds a token
-    issued before it; returns the user's id. Raises ValueError naming the field.
+    issued before it; returns the user's id. Raises ValueError naming the field. ``by``: the administrator,
+    for the audit log (None: the command line).
 
     A phone signed out this way keeps every unsynced record: its next sync asks for the new password.
     """
-    if len(password) < 8:
-        raise ValueError("password: needs at least 8 characters")
+    check_password(password)
     pw_hash = await anyio.to_thread.run_sync(hash_password, password)
     async with db.write() as conn:
         user_id = (
@@ -119,7 +151,7 @@ async def set_password(db: Database, username: str, password: str) -> int:
         ).scalar_one_or_none()
         if user_id is None:
             raise ValueError(f"username: no user {username!r}")
-        await audit(conn, None, "user.password", "user", str(user_id), None, {"username": username})
+        await audit(conn, by, "user.password", "user", str(user_id), None, {"username": username})
     return int(user_id)
 
 
@@ -134,11 +166,17 @@ async def visible_districts(db: Database, user: CurrentUser) -> list[dict[str, A
         return [{"id": r.id, "name": r.name} for r in await conn.execute(query)]
 
 
-async def add_district(db: Database, name: str) -> int:
+async def add_district(db: Database, name: str, by: int | None = None) -> int:
+    """Add a district and return its id; raises ValueError naming the field. ``by``: for the audit log."""
     name = name.strip()
     if not name:
         raise ValueError("name: is required")
+    if len(name) > 200:
+        raise ValueError("name: is longer than 200 characters")
+    if "\x00" in name:
+        raise ValueError(f"name: {NUL_MESSAGE}")
     async with db.write() as conn:
+        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
         if (await conn.execute(sa.select(_districts.c.id).where(_districts.c.name == name))).first():
             raise ValueError(f"name: a district called {name!r} exists")
         new_id = (
@@ -146,7 +184,7 @@ async def add_district(db: Database, name: str) -> int:
                 _districts.insert().values(name=name, created_at=utcnow()).returning(_districts.c.id)
             )
         ).scalar_one()
-        await audit(conn, None, "district.add", "district", str(new_id), None, {"name": name})
+        await audit(conn, by, "district.add", "district", str(new_id), None, {"name": name})
     return int(new_id)
 
 
@@ -192,6 +230,31 @@ async def _profile_row(conn: AsyncConnection, planner_id: int) -> Any | None:
     ).one_or_none()
 
 
+def dismissal_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "planner_id": row.planner_id,
+        "ground": row.ground,
+        "rule_id": row.rule_id,
+        "reason": row.reason,
+        "decided_on": row.decided_on.isoformat(),
+        "recorded_by": row.recorded_by,
+        "recorded_at": row.recorded_at.isoformat(),
+    }
+
+
+async def dismissals_of(conn: AsyncConnection, planner_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The recorded dismissals of these planners, oldest first."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in await conn.execute(
+        sa.select(dismissals)
+        .where(dismissals.c.planner_id.in_(planner_ids))
+        .order_by(dismissals.c.decided_on, dismissals.c.id)
+    ):
+        out.setdefault(r.planner_id, []).append(dismissal_json(r))
+    return out
+
+
 async def planner_json(conn: AsyncConnection, row: Any) -> dict[str, Any]:
     districts = (await planner_districts(conn, [row.id])).get(row.id, [])
     exits = await conn.execute(
@@ -203,9 +266,11 @@ async def planner_json(conn: AsyncConnection, row: Any) -> dict[str, Any]:
         "planner_id": row.id,
         "username": row.username,
         "display_name": row.display_name,
+        "active": row.active,
         "districts": districts,
         **profile_json(await _profile_row(conn, row.id)),
         "exit_requests": [exit_json(e) for e in exits],
+        "dismissals": (await dismissals_of(conn, [row.id])).get(row.id, []),
     }
 
 
@@ -227,6 +292,7 @@ async def list_planners(db: Database, user: CurrentUser) -> dict[str, Any]:
                 "planner_id": r.id,
                 "username": r.username,
                 "display_name": r.display_name,
+                "active": r.active,
                 "districts": served[r.id],
                 **profile_json(profiles.get(r.id)),
             }
@@ -313,6 +379,44 @@ async def add_exit_request(
         row = (await conn.execute(sa.select(exit_requests).where(exit_requests.c.id == values["id"]))).one()
         await audit(conn, user.id, "planner.exit_request", "exit_request", row.id, None, exit_json(row))
     return {**exit_json(row), "alert": exit_request_alert(row, profile)}
+
+
+async def record_dismissal(
+    db: Database, profile: Profile, user: CurrentUser, planner_id: int, body: Any
+) -> dict[str, Any]:
+    """CQ-11: record that a planner is dismissed, on one of the profile's grounds, with a written reason.
+
+    It records the decision; what follows for the planner's account and term is the end of term's work.
+    """
+    require_role(user, *BUREAU)
+    body = body_object(body)
+    try:
+        ground, reason = check_dismissal(profile, body.get("ground"), body.get("reason"))
+    except GroundError as exc:
+        status = 409 if exc.field == "ground" and not profile.dismissal_grounds else 400
+        raise ApiError(status, exc.field, exc.message) from None
+    decided_on = parse_date(body.get("decided_on"), "decided_on")
+    async with db.write() as conn:
+        await load_planner_for(conn, user, planner_id)
+        new_id = (
+            await conn.execute(
+                dismissals.insert()
+                .values(
+                    planner_id=planner_id,
+                    ground=ground.code,
+                    rule_id=ground.rule_id,
+                    reason=reason,
+                    decided_on=decided_on,
+                    recorded_by=user.id,
+                    recorded_at=utcnow(),
+                )
+                .returning(dismissals.c.id)
+            )
+        ).scalar_one()
+        row = (await conn.execute(sa.select(dismissals).where(dismissals.c.id == new_id))).one()
+        result = dismissal_json(row)
+        await audit(conn, user.id, "planner.dismissal", "dismissal", str(new_id), None, result)
+    return result
 
 
 def _paused(pause: Pause) -> ApiError:

@@ -1,15 +1,18 @@
-"""HTTP endpoints of the reports: signed download links and the XLSX/DOCX downloads."""
+"""HTTP endpoints of the reports: signed download links, the XLSX/DOCX downloads, and CQ-8's hand-overs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.core.auth import CurrentUser
 from server.core.errors import not_found
+from server.core.parsing import MAX_ROW_ID, IdPath
+from server.reports import handover
 from server.reports.service import (
+    allowance_xlsx,
     annual,
     hr_summary,
     make_link,
@@ -28,30 +31,92 @@ class ReportController(Controller):
     async def links(self, request: Request[CurrentUser, Any, Any], data: JSONBody[Any]) -> dict[str, Any]:
         return make_link(request.app.state.settings, request.user, data)
 
-    @get("/quarterly.xlsx", opt=_NO_JWT, summary="CQ-8 quarterly consultation-service record of a district")
+    @get(
+        "/quarterly.xlsx",
+        opt=_NO_JWT,
+        summary="CQ-8 periodic consultation-service record of a district (report_period_months; a quarter)",
+    )
     async def quarterly_xlsx(
         self,
         request: Request[Any, Any, Any],
         year: FromQuery[str | None] = None,
+        period: FromQuery[str | None] = None,
         quarter: FromQuery[str | None] = None,
         district_id: FromQuery[str | None] = None,
         token: FromQuery[str | None] = None,
     ) -> Response[Any]:
-        return await quarterly(request, year, quarter, district_id)
+        return await quarterly(request, year, period, quarter, district_id)
 
     @get(
         "/hr-summary.xlsx",
         opt=_NO_JWT,
-        summary="CQ-8 quarterly summary for the HR bureau (coordinator, admin)",
+        summary="CQ-8 periodic summary for the HR bureau (coordinator, admin)",
     )
     async def hr_summary_xlsx(
         self,
         request: Request[Any, Any, Any],
         year: FromQuery[str | None] = None,
+        period: FromQuery[str | None] = None,
         quarter: FromQuery[str | None] = None,
         token: FromQuery[str | None] = None,
     ) -> Response[Any]:
-        return await hr_summary(request, year, quarter)
+        return await hr_summary(request, year, period, quarter)
+
+    @get(
+        "/allowance/{name:str}",
+        opt=_NO_JWT,
+        summary="PDS-9 settlement list of a period (<period id>.xlsx; coordinator, admin)",
+    )
+    async def allowance(
+        self, request: Request[Any, Any, Any], name: FromPath[str], token: FromQuery[str | None] = None
+    ) -> Response[Any]:
+        stem = name.removesuffix(".xlsx")
+        ok = name.endswith(".xlsx") and stem.isascii() and stem.isdigit() and len(stem) <= 10
+        if not ok or int(stem) > MAX_ROW_ID:
+            raise not_found("path", "use /api/reports/allowance/<period id>.xlsx")
+        return await allowance_xlsx(request, int(stem))
+
+    @get(
+        "/periods/{year:int}/{period:int}",
+        summary="CQ-8: which districts submitted a period, and the HR forward",
+    )
+    async def period_status(
+        self, request: Request[CurrentUser, Any, Any], year: FromPath[int], period: FromPath[int]
+    ) -> dict[str, Any]:
+        return await handover.period_status(
+            request.app.state.db, request.app.state.settings, request.user, year, period
+        )
+
+    @put(
+        "/periods/{year:int}/{period:int}/districts/{district_id:int}/submission",
+        summary="CQ-8: record that the district's record went to the bureau {submitted_on, note} (staff)",
+    )
+    async def submission(
+        self,
+        request: Request[CurrentUser, Any, Any],
+        year: FromPath[int],
+        period: FromPath[int],
+        district_id: IdPath,
+        data: JSONBody[Any],
+    ) -> dict[str, Any]:
+        return await handover.record_submission(
+            request.app.state.db, request.app.state.settings, request.user, year, period, district_id, data
+        )
+
+    @put(
+        "/periods/{year:int}/{period:int}/forward",
+        summary="CQ-8: record that the summary went to the HR bureau {forwarded_on, note} (coordinator)",
+    )
+    async def forward(
+        self,
+        request: Request[CurrentUser, Any, Any],
+        year: FromPath[int],
+        period: FromPath[int],
+        data: JSONBody[Any],
+    ) -> dict[str, Any]:
+        return await handover.record_forward(
+            request.app.state.db, request.app.state.settings, request.user, year, period, data
+        )
 
     @get("/annual/{name:str}", opt=_NO_JWT, summary="CQ-4 annual work report draft of a planner (<id>.docx)")
     async def annual_docx(

@@ -1,6 +1,10 @@
-"""Downloads for the bureau and the districts, written by `server.reports.writers`: the quarterly
-consultation-service record per district and its HR-bureau summary (CQ-8, XLSX), the annual work report
-draft (CQ-4, DOCX) and each written opinion (DOCX).
+"""Downloads for the bureau and the districts, written by `server.reports.writers`: the periodic
+consultation-service record per district and its HR-bureau summary (CQ-8, XLSX; a period has
+`Settings.period_months` months, the profile's ``report_period_months``), the annual work report draft
+(CQ-4, DOCX), each written opinion (DOCX) and a PDS-9 allowance settlement list (XLSX).
+
+A period is named by its number in the year, ``period`` (``quarter`` is accepted as the same number, as
+phones made before periods ask for it).
 
 A browser cannot add a bearer header to a download link, so ``POST /api/reports/links`` answers a URL
 carrying a short-lived signed token (HMAC-SHA256 over user, report, parameters and expiry, keyed by the
@@ -18,8 +22,10 @@ import json
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import date, datetime
 from typing import IO, Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 import sqlalchemy as sa
@@ -36,15 +42,17 @@ from server.core.auth import BUREAU, DISTRICT, PLANNER, CurrentUser, load_user, 
 from server.core.db import Database
 from server.core.errors import ApiError, bad_request, not_found
 from server.core.models import Opinion, table_of
-from server.core.parsing import body_object, is_record_id, parse_int
+from server.core.parsing import MAX_ROW_ID, body_object, is_record_id, parse_int
 from server.core.settings import Settings
+from server.feedback.service import forwards_of
+from server.money.allowance import period_detail
 from server.reports import writers as reports
 
 _opinions = table_of(Opinion)
 LINK_TTL_S = 300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-REPORTS = ("quarterly", "hr-summary", "annual", "opinion")
+REPORTS = ("quarterly", "hr-summary", "annual", "opinion", "allowance")
 
 
 def content_disposition(filename: str) -> str:
@@ -87,13 +95,25 @@ def _path(report: str, params: dict[str, Any]) -> tuple[str, dict[str, str]]:
             raise bad_request(f"params.{name}", "is required")
         return str(v)
 
+    def need_id(name: str) -> int:
+        n = parse_int(need(name), f"params.{name}", hi=MAX_ROW_ID)
+        assert n is not None
+        return n
+
+    def period() -> str:
+        if params.get("period") in (None, "") and params.get("quarter") not in (None, ""):
+            return str(params["quarter"])
+        return need("period")
+
     if report == "quarterly":
-        query = {"year": need("year"), "quarter": need("quarter"), "district_id": need("district_id")}
+        query = {"year": need("year"), "period": period(), "district_id": need("district_id")}
         return "/api/reports/quarterly.xlsx", query
     if report == "hr-summary":
-        return "/api/reports/hr-summary.xlsx", {"year": need("year"), "quarter": need("quarter")}
+        return "/api/reports/hr-summary.xlsx", {"year": need("year"), "period": period()}
+    if report == "allowance":
+        return f"/api/reports/allowance/{need_id('period_id')}.xlsx", {}
     if report == "annual":
-        return f"/api/reports/annual/{int(need('planner_id'))}.docx", {"year": need("year")}
+        return f"/api/reports/annual/{need_id('planner_id')}.docx", {"year": need("year")}
     if report == "opinion":
         return f"/api/reports/opinions/{quote(need('opinion_id'), safe='')}.docx", {}
     raise bad_request("report", f"must be one of {', '.join(REPORTS)}")
@@ -161,14 +181,21 @@ async def _stream(write: Callable[[IO[bytes]], None], filename: str, media_type:
     )
 
 
-def _quarter(raw: str | None) -> int:
-    q = parse_int(raw, "quarter", lo=1, hi=4)
-    assert q is not None
-    return q
+def parse_period(settings: Settings, period: str | None, quarter: str | None) -> int:
+    """The period's number in its year (1 to 12 / period_months); ``quarter`` is the older name of it."""
+    count = reports.periods_in_year(settings.period_months)
+    if period not in (None, "") and quarter not in (None, "") and period != quarter:
+        raise bad_request("period", "and quarter name different periods; give period only")
+    if period in (None, "") and quarter not in (None, ""):
+        n = parse_int(quarter, "quarter", lo=1, hi=count)
+    else:
+        n = parse_int(period, "period", lo=1, hi=count)
+    assert n is not None
+    return n
 
 
 async def _district_record(
-    db: Database, settings: Settings, district_id: int, year: int, quarter: int, name: str
+    db: Database, settings: Settings, district_id: int, year: int, period: int, name: str
 ) -> reports.ConsultationRecord:
     async with db.read() as conn:
         served = await planner_districts(conn)
@@ -178,21 +205,26 @@ async def _district_record(
         district_id,
         name,
         year,
-        quarter,
+        period,
         facts.planners,
         facts.visits,
         facts.opinions,
         facts.attendance,
         settings.tz,
+        settings.period_months,
     )
 
 
 async def quarterly(
-    request: Request[Any, Any, Any], year: str | None, quarter: str | None, district: str | None
+    request: Request[Any, Any, Any],
+    year: str | None,
+    period: str | None,
+    quarter: str | None,
+    district: str | None,
 ) -> Response[Any]:
     user = await report_user(request)
     settings: Settings = request.app.state.settings
-    y, q = parse_year(year), _quarter(quarter)
+    y, q = parse_year(year), parse_period(settings, period, quarter)
     district_id = parse_int(district, "district_id")
     assert district_id is not None
     require_role(user, DISTRICT, *BUREAU)
@@ -201,25 +233,31 @@ async def quarterly(
     if district_id not in names or not (user.sees_all or district_id in user.district_ids):
         raise not_found("district_id", "no such district")
     record = await _district_record(request.app.state.db, settings, district_id, y, q, names[district_id])
-    filename = f"{names[district_id]}咨询服务记录{y}年第{q}季度.xlsx"
+    filename = f"{names[district_id]}咨询服务记录{record.label}.xlsx"
     return await _stream(
         lambda out: reports.write_consultation_record_xlsx(record, settings.profile, out), filename, XLSX
     )
 
 
-async def hr_summary(request: Request[Any, Any, Any], year: str | None, quarter: str | None) -> Response[Any]:
+async def hr_summary(
+    request: Request[Any, Any, Any], year: str | None, period: str | None, quarter: str | None
+) -> Response[Any]:
     user = await report_user(request)
     settings: Settings = request.app.state.settings
-    y, q = parse_year(year), _quarter(quarter)
+    y, q = parse_year(year), parse_period(settings, period, quarter)
     require_role(user, *BUREAU)
     async with request.app.state.db.read() as conn:
         names = await district_names(conn)
     records = [
         await _district_record(request.app.state.db, settings, d, y, q, n) for d, n in sorted(names.items())
     ]
-    filename = f"{settings.profile.city}{settings.profile.planner_title}工作情况{y}年第{q}季度.xlsx"
+    months = settings.period_months
+    label = f"{y}年{reports.period_label(q, months)}"
+    filename = f"{settings.profile.city}{settings.profile.planner_title}工作情况{label}.xlsx"
     return await _stream(
-        lambda out: reports.write_hr_summary_xlsx(records, settings.profile, y, q, out), filename, XLSX
+        lambda out: reports.write_hr_summary_xlsx(records, settings.profile, y, q, out, months),
+        filename,
+        XLSX,
     )
 
 
@@ -230,6 +268,10 @@ async def annual(request: Request[Any, Any, Any], planner_id: int, year: str | N
     async with request.app.state.db.read() as conn:
         await load_planner_for(conn, user, planner_id)
         facts = await load_year(conn, y, settings.tz, [planner_id], confirmed_only=True)
+        forwards = [
+            reports.Forwarded(f["recipient"], f["recipient_name"], date.fromisoformat(f["forwarded_on"]))
+            for f in await forwards_of(conn, planner_id, y)
+        ]
     if not facts.planners:
         raise not_found("planner_id", "no such planner")
     [d] = grading.build_dossiers(
@@ -245,7 +287,7 @@ async def annual(request: Request[Any, Any, Any], planner_id: int, year: str | N
     filename = f"{y}年度{settings.profile.planner_title}工作报告-{d.planner_name}.docx"
     return await _stream(
         lambda out: reports.write_annual_report_docx(
-            d, settings.profile, out, facts.visits, facts.opinions, facts.feedback, settings.tz
+            d, settings.profile, out, facts.visits, facts.opinions, facts.feedback, settings.tz, forwards
         ),
         filename,
         DOCX,
@@ -291,4 +333,44 @@ async def opinion_doc(request: Request[Any, Any, Any], opinion_id: str) -> Respo
         lambda out: reports.write_opinion_docx(others[0], planner, settings.profile, out, settings.tz),
         filename,
         DOCX,
+    )
+
+
+async def allowance_xlsx(request: Request[Any, Any, Any], period_id: int) -> Response[Any]:
+    """PDS-9: a settlement period's list as XLSX (coordinator, admin)."""
+    user = await report_user(request)
+    settings: Settings = request.app.state.settings
+    require_role(user, *BUREAU)
+    async with request.app.state.db.read() as conn:
+        detail = await period_detail(conn, period_id, settings.profile)
+    zone = ZoneInfo(settings.tz)
+    settlement = reports.Settlement(
+        name=detail["name"],
+        starts_on=date.fromisoformat(detail["starts_on"]),
+        ends_on=date.fromisoformat(detail["ends_on"]),
+        yearly_fen=detail["yearly_fen"],
+        lines=tuple(
+            reports.SettlementLine(
+                planner_name=x["display_name"],
+                districts="、".join(x["district_names"]),
+                term_first=date.fromisoformat(x["term_first"]),
+                term_last=date.fromisoformat(x["term_last"]),
+                served_last=date.fromisoformat(x["served_last"]),
+                days_served=x["days_served"],
+                basis=x["basis"],
+                amount_fen=x["amount_fen"],
+                amount_reason=x["amount_reason"],
+                paid=x["paid"],
+                paid_by=x["paid_by_name"],
+                paid_on=datetime.fromisoformat(x["paid_at"]).astimezone(zone).date()
+                if x["paid_at"]
+                else None,
+            )
+            for x in detail["lines"]
+        ),
+        unknown_terms=tuple(u["display_name"] for u in detail["unknown_terms"]),
+    )
+    filename = f"{settings.profile.planner_title}交通通讯费用结算清单-{settlement.name}.xlsx"
+    return await _stream(
+        lambda out: reports.write_settlement_xlsx(settlement, settings.profile, out), filename, XLSX
     )

@@ -1,10 +1,11 @@
-"""Documents for the bureau, in Chinese: the quarterly consultation-service record of a district and its
-summary for the HR bureau (CQ-8, XLSX), the annual work report draft (CQ-4, DOCX) and each written opinion
-as a formal document (PDS-2b, CQ-5, with the dissent on record of CQ-6).
+"""Documents for the bureau, in Chinese: the periodic consultation-service record of a district and its
+summary for the HR bureau (CQ-8, XLSX; the period is the profile's ``report_period_months``, a quarter in
+Chongqing), the annual work report draft (CQ-4, DOCX), each written opinion as a formal document (PDS-2b,
+CQ-5, with the dissent on record of CQ-6), and a settlement list of the allowance (PDS-9, XLSX).
 
 Workbooks are written with openpyxl in write-only mode, which streams rows to the output instead of
 holding the sheet in memory, so a large export cannot exhaust the server. Every writer takes plain
-dataclasses and a binary stream. A quarter's services are the counted visits (confirmed, checked out),
+dataclasses and a binary stream. A period's services are the counted visits (confirmed, checked out),
 written opinions issued, and consultation activities held in it, by local date.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import IO, Any, Final
 from zoneinfo import ZoneInfo
 
@@ -84,18 +86,44 @@ def _cn_date(d: date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
-def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    """The first day of a quarter and the first day after it."""
-    if quarter not in (1, 2, 3, 4):
-        raise ValueError("quarter: must be 1, 2, 3 or 4")
-    start = date(year, 3 * quarter - 2, 1)
-    end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
+def periods_in_year(months: int) -> int:
+    if months not in (1, 2, 3, 4, 6, 12):
+        raise ValueError("months: must divide a year (1, 2, 3, 4, 6 or 12)")
+    return 12 // months
+
+
+def period_bounds(year: int, period: int, months: int) -> tuple[date, date]:
+    """The first day of the ``period``-th period of ``months`` months in ``year``, and the first day after."""
+    count = periods_in_year(months)
+    if not 1 <= period <= count:
+        raise ValueError(f"period: must be between 1 and {count}")
+    first_month = months * (period - 1) + 1
+    start = date(year, first_month, 1)
+    end = date(year + 1, 1, 1) if period == count else date(year, first_month + months, 1)
     return start, end
+
+
+def period_label(period: int, months: int) -> str:
+    """How a period is named in Chinese: 第3季度, 上半年, 5月, 全年, 第2期（3—4月）."""
+    if months == 3:
+        return f"第{period}季度"
+    if months == 12:
+        return "全年"
+    if months == 6:
+        return "上半年" if period == 1 else "下半年"
+    if months == 1:
+        return f"{period}月"
+    first = months * (period - 1) + 1
+    return f"第{period}期（{first}—{first + months - 1}月）"
+
+
+def _report_kind(months: int) -> str:
+    return {1: "月度", 3: "季度", 6: "半年", 12: "年度"}.get(months, "定期")
 
 
 @dataclass(frozen=True)
 class ServiceRow:
-    """One consultation service in a district's quarterly record."""
+    """One consultation service in a district's periodic record."""
 
     on: date
     planner_id: int
@@ -109,7 +137,7 @@ class ServiceRow:
 
 @dataclass(frozen=True)
 class PlannerQuarter:
-    """One planner's totals in a quarter; ``*_ids`` trace each number to its records."""
+    """One planner's totals in a period; ``*_ids`` trace each number to its records."""
 
     district_name: str
     planner_id: int
@@ -129,27 +157,34 @@ class ConsultationRecord:
     district_id: int
     district_name: str
     year: int
-    quarter: int
+    period: int
+    period_months: int
     rows: tuple[ServiceRow, ...]
     totals: tuple[PlannerQuarter, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年{period_label(self.period, self.period_months)}"
 
 
 def consultation_record(
     district_id: int,
     district_name: str,
     year: int,
-    quarter: int,
+    period: int,
     planners: Iterable[Planner],
     visits: Iterable[Visit] = (),
     opinions: Iterable[Opinion] = (),
     attendance: Iterable[Attendance] = (),
     tz: str = DEFAULT_TZ,
+    months: int = 3,
 ) -> ConsultationRecord:
-    """CQ-8: a district's consultation services in one quarter, by date, and each planner's totals."""
-    start, end = quarter_bounds(year, quarter)
+    """CQ-8: a district's consultation services in one period of ``months`` months (the ``period``-th of the
+    year), by date, and each planner's totals."""
+    start, end = period_bounds(year, period, months)
     names = {p.id: p.name for p in planners}
 
-    def here(planner_id: int, rec_district: int, on: date) -> bool:
+    def here(planner_id: int, rec_district: int | None, on: date) -> bool:
         return rec_district == district_id and planner_id in names and start <= on < end
 
     vs = [
@@ -225,7 +260,7 @@ def consultation_record(
                 tuple(o.id for o in my_ops),
             )
         )
-    return ConsultationRecord(district_id, district_name, year, quarter, tuple(rows), tuple(totals))
+    return ConsultationRecord(district_id, district_name, year, period, months, tuple(rows), tuple(totals))
 
 
 _RECORD_HEADER: Final = (
@@ -290,13 +325,13 @@ def _totals_rows(ws: WriteOnlyWorksheet, totals: Iterable[PlannerQuarter]) -> No
 
 
 def write_consultation_record_xlsx(record: ConsultationRecord, profile: Profile, out: IO[bytes]) -> None:
-    """CQ-8: the district's quarterly record: sheet 咨询服务记录 (one row per service) and sheet 汇总."""
+    """CQ-8: the district's periodic record: sheet 咨询服务记录 (one row per service) and sheet 汇总."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("咨询服务记录")
     _widths(ws, (6, 12, 12, 14, 32, 24, 12, 38))
     _title(
         ws,
-        f"{record.district_name}{profile.planner_title}咨询服务记录（{record.year}年第{record.quarter}季度）",
+        f"{record.district_name}{profile.planner_title}咨询服务记录（{record.label}）",
     )
     ws.append(_bold_row(ws, _RECORD_HEADER))
     for i, r in enumerate(record.rows, start=1):
@@ -307,25 +342,30 @@ def write_consultation_record_xlsx(record: ConsultationRecord, profile: Profile,
     _widths(summary, (14, 12, 14, 12, 14, 18, 10, 14))
     _title(
         summary,
-        f"{record.district_name}{profile.planner_title}咨询服务汇总（{record.year}年第{record.quarter}季度）",
+        f"{record.district_name}{profile.planner_title}咨询服务汇总（{record.label}）",
     )
     _totals_rows(summary, record.totals)
     wb.save(out)
 
 
 def write_hr_summary_xlsx(
-    records: Sequence[ConsultationRecord], profile: Profile, year: int, quarter: int, out: IO[bytes]
+    records: Sequence[ConsultationRecord],
+    profile: Profile,
+    year: int,
+    period: int,
+    out: IO[bytes],
+    months: int = 3,
 ) -> None:
-    """CQ-8: the municipal bureau's quarterly report to the HR bureau: every planner of every district."""
+    """CQ-8: the municipal bureau's periodic report to the HR bureau: every planner of every district."""
     for r in records:
-        if (r.year, r.quarter) != (year, quarter):
+        if (r.year, r.period, r.period_months) != (year, period, months):
             raise ValueError(
-                f"records: {r.district_name} is for {r.year} Q{r.quarter}, not {year} Q{quarter}"
+                f"records: {r.district_name} is for {r.label}, not {year}年{period_label(period, months)}"
             )
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("季度通报")
+    ws = wb.create_sheet(f"{_report_kind(months)}通报")
     _widths(ws, (14, 12, 14, 12, 14, 18, 10, 14))
-    _title(ws, f"{profile.city}{profile.planner_title}工作情况（{year}年第{quarter}季度）")
+    _title(ws, f"{profile.city}{profile.planner_title}工作情况（{year}年{period_label(period, months)}）")
     _totals_rows(ws, (t for r in records for t in r.totals))
     wb.save(out)
 
@@ -363,6 +403,33 @@ def _table(doc: DocxDocument, header: Sequence[str], rows: Iterable[Sequence[Any
             cell.text = "" if value is None else str(value)
 
 
+@dataclass(frozen=True)
+class Forwarded:
+    """PDS-2c: the year's feedback analysis was forwarded to ``recipient`` (bureau or district) on a day."""
+
+    recipient: str
+    recipient_name: str
+    forwarded_on: date
+
+
+def feedback_forwarded_text(forwards: Iterable[Forwarded]) -> str:
+    """What the annual report may say about feeding the analysis back (PDS-2c): only what the records show."""
+    first: dict[str, Forwarded] = {}
+    for f in sorted(forwards, key=lambda f: f.forwarded_on):
+        first.setdefault(f.recipient, f)
+    bureau, district = first.get("bureau"), first.get("district")
+    if bureau and district:
+        return (
+            f"已梳理形成分析意见，于{_cn_date(bureau.forwarded_on)}反馈{bureau.recipient_name}，"
+            f"于{_cn_date(district.forwarded_on)}反馈{district.recipient_name}。"
+        )
+    if bureau:
+        return f"已于{_cn_date(bureau.forwarded_on)}反馈{bureau.recipient_name}，尚未记录反馈属地。"
+    if district:
+        return f"已于{_cn_date(district.forwarded_on)}反馈{district.recipient_name}，尚未记录反馈市局。"
+    return "尚未记录反馈市局及属地。"
+
+
 def write_annual_report_docx(
     dossier: Dossier,
     profile: Profile,
@@ -371,8 +438,10 @@ def write_annual_report_docx(
     opinions: Iterable[Opinion] = (),
     feedback: Iterable[Feedback] = (),
     tz: str = DEFAULT_TZ,
+    forwards: Iterable[Forwarded] = (),
 ) -> None:
-    """CQ-4: the planner's annual work report draft; lists exactly the records the dossier counted."""
+    """CQ-4: the planner's annual work report draft; lists exactly the records the dossier counted, and says
+    the feedback was fed back only as far as ``forwards`` records it (PDS-2c)."""
     d = dossier
     vs = {v.id: v for v in visits}
     ops = {o.id: o for o in opinions}
@@ -427,11 +496,18 @@ def write_annual_report_docx(
 
     doc.add_heading("四、群众意见建议收集情况", level=1)
     by_category: dict[str, int] = {}
+    by_place: dict[str, int] = {}
     for fid in d.feedback.record_ids:
         label = FEEDBACK_CATEGORY_LABELS[fbs[fid].category]
         by_category[label] = by_category.get(label, 0) + 1
-    doc.add_paragraph(f"共收集群众意见建议{d.feedback.value}条，已梳理反馈市局及属地。")
+        place = fbs[fid].place or "（未填写）"
+        by_place[place] = by_place.get(place, 0) + 1
+    doc.add_paragraph(f"共收集群众意见建议{d.feedback.value}条，{feedback_forwarded_text(forwards)}")
     _table(doc, ("类别", "条数"), [*sorted(by_category.items()), ("合计", d.feedback.value)])
+    if by_place:
+        doc.add_paragraph("按地点：")
+        places = sorted(by_place.items(), key=lambda kv: (-kv[1], kv[0]))
+        _table(doc, ("地点", "条数"), [*places, ("合计", d.feedback.value)])
 
     doc.add_heading("五、参加技术咨询活动情况", level=1)
     invited = sum(
@@ -482,3 +558,118 @@ def write_opinion_docx(
     when = doc.add_paragraph(_cn_date(issued))
     when.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     doc.save(out)
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    """One line of a PDS-9 settlement list; amounts in fen (``amount_fen`` None: not settled yet)."""
+
+    planner_name: str
+    districts: str
+    term_first: date
+    term_last: date
+    served_last: date
+    days_served: int
+    basis: str
+    amount_fen: int | None
+    amount_reason: str | None
+    paid: bool
+    paid_by: str | None
+    paid_on: date | None
+
+
+@dataclass(frozen=True)
+class Settlement:
+    name: str
+    starts_on: date
+    ends_on: date
+    yearly_fen: int
+    lines: tuple[SettlementLine, ...]
+    #: Planners serving a district whose term start is not recorded (no period can list them).
+    unknown_terms: tuple[str, ...] = ()
+
+
+_SETTLEMENT_HEADER: Final = (
+    "序号",
+    "规划师",
+    "服务区县",
+    "聘期开始",
+    "聘期届满",
+    "实际服务至",
+    "服务天数",
+    "结算依据",
+    "应付金额（元）",
+    "金额说明",
+    "支付状态",
+    "经办人",
+    "支付日期",
+)
+
+
+def _yuan(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def write_settlement_xlsx(settlement: Settlement, profile: Profile, out: IO[bytes]) -> None:
+    """PDS-9: a period's allowance settlement list, one line per term that ended in it, with totals.
+
+    A full term shows the amount the rule gives; a shorter one shows the amount a person entered and why,
+    or 待核定 (to be settled by a person) while there is none.
+    """
+    s = settlement
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("结算清单")
+    _widths(ws, (6, 12, 16, 12, 12, 12, 10, 20, 14, 28, 10, 12, 12))
+    _title(
+        ws,
+        f"{profile.city}{profile.planner_title}交通通讯费用结算清单（{s.name}，"
+        f"{_cn_date(s.starts_on)}至{_cn_date(s.ends_on)}）",
+    )
+    ws.append(
+        [
+            f"标准：每人每年{_yuan(s.yearly_fen)}元，每个服务周期末支付；聘期不足一年的由经办人核定金额并注明理由。"
+        ]
+    )
+    ws.append(_bold_row(ws, _SETTLEMENT_HEADER))
+    basis_labels = {"full_term": "聘期届满", "short_term": "聘期不足一年（待人工核定）"}
+    due = paid = 0
+    for i, line in enumerate(s.lines, start=1):
+        cells: list[Any] = [i, line.planner_name, line.districts]
+        for d in (line.term_first, line.term_last, line.served_last):
+            cell = WriteOnlyCell(ws, value=d)
+            cell.number_format = "yyyy-mm-dd"
+            cells.append(cell)
+        cells.append(line.days_served)
+        basis = basis_labels.get(line.basis, line.basis)
+        if line.basis == "short_term" and line.amount_fen is not None:
+            basis = "聘期不足一年（已人工核定）"
+        cells.append(basis)
+        if line.amount_fen is None:
+            cells.append("待核定")
+        else:
+            amount = WriteOnlyCell(ws, value=_yuan(line.amount_fen))
+            amount.number_format = "0.00"
+            cells.append(amount)
+            due += line.amount_fen
+            if line.paid:
+                paid += line.amount_fen
+        cells.append(line.amount_reason or "")
+        cells.append("已支付" if line.paid else "未支付")
+        cells.append(line.paid_by or "")
+        if line.paid_on is None:
+            cells.append("")
+        else:
+            on = WriteOnlyCell(ws, value=line.paid_on)
+            on.number_format = "yyyy-mm-dd"
+            cells.append(on)
+        ws.append(cells)
+    flagged = sum(line.amount_fen is None for line in s.lines)
+    for label, fen in (("合计应付", due), ("已支付", paid), ("未支付", due - paid)):
+        total = WriteOnlyCell(ws, value=_yuan(fen))
+        total.number_format = "0.00"
+        ws.append([*_bold_row(ws, [label]), *[""] * 7, total])
+    if flagged:
+        ws.append(_bold_row(ws, [f"另有{flagged}人待核定金额，未计入合计"]))
+    if s.unknown_terms:
+        ws.append(_bold_row(ws, ["未记录聘期开始、无法结算的规划师：" + "、".join(s.unknown_terms)]))
+    wb.save(out)

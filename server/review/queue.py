@@ -64,6 +64,28 @@ def client_config(settings: Settings) -> dict[str, Any]:
             "term_years": p.term_years,
             "exit_notice_working_days": p.exit_notice_working_days,
             "exceptions": vars(p.exceptions),
+            "bureau_name": p.bureau_name,
+            "allowance_cny_per_year": p.allowance_cny_per_year,
+            "report_period_months": settings.period_months,
+            "term_warning_days": p.term_warning_days,
+            "suggestions": {
+                "failing_when": list(p.suggestions.failing_when),
+                "excellent_min_quality": p.suggestions.excellent_min_quality,
+            },
+            "travel_claims": p.travel_claims,
+            "work_funds": p.work_funds,
+            "district_assessment_criteria": list(p.district_assessment_criteria),
+            "hr_bureau": p.hr_bureau,
+            "dismissal_grounds": [
+                {
+                    "code": g.code,
+                    "rule_id": g.rule_id,
+                    "zh": g.label,
+                    "en": g.label_en,
+                    "computed": g.computed,
+                }
+                for g in p.dismissal_grounds
+            ],
         },
         "tz": settings.tz,
         "tile_url": tile_url,

@@ -39,6 +39,37 @@ class ConsequenceRule:
 
 
 @dataclass(frozen=True)
+class Suggestions:
+    """What the suggested grade is based on (fieldlog's choice, not a policy number; a person sets grades).
+
+    ``failing_when``: the last grade is suggested when any of these holds: ``below_target`` (fewer confirmed
+    visits than ``visit_target``, CQ-5), ``no_service`` (no confirmed visit and no written opinion in the
+    year), ``absence_warning`` (CQ-11's absence rule; the seeds make it a ground for dismissal instead).
+    ``excellent_min_quality``: the mean opinion quality (1-5) an excellent candidate needs (CQ-9); None
+    suggests nobody excellent.
+    """
+
+    failing_when: tuple[str, ...] = ()
+    excellent_min_quality: float | None = None
+
+
+#: The conditions `Suggestions.failing_when` may name.
+FAILING_CONDITIONS = ("below_target", "no_service", "absence_warning")
+
+
+@dataclass(frozen=True)
+class DismissalGround:
+    """One ground on which a planner is dismissed (CQ-11). ``computed``: fieldlog also finds it from the
+    records (the absence rule, a failing grade) and shows it; a person still records the dismissal."""
+
+    code: str
+    rule_id: str
+    label: str
+    label_en: str
+    computed: bool = False
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     city: str
@@ -58,6 +89,21 @@ class Profile:
     failing_grade_removes_from_pool: bool = False
     exceptions: Exceptions = field(default_factory=Exceptions)
     consequences: tuple[ConsequenceRule, ...] = ()
+    #: PDS-10: warn this many days before a term ends (fieldlog's setting, not a policy number).
+    term_warning_days: int | None = None
+    suggestions: Suggestions = field(default_factory=Suggestions)
+    #: CQ-6: planners claim travel costs from the district they serve.
+    travel_claims: bool = False
+    #: CQ-6: the municipal bureau pays work funds by performance, recorded per planner and year.
+    work_funds: bool = False
+    #: PDS-10: what the district records in its part of the joint appraisal (no numbers: its words).
+    district_assessment_criteria: tuple[str, ...] = ()
+    #: The municipal bureau that runs the system (PDS 市自然资源和规划局, CQ 市规划自然资源局).
+    bureau_name: str = ""
+    #: CQ-1, CQ-8: the bureau that receives the municipal bureau's quarterly report (None: no such step).
+    hr_bureau: str | None = None
+    #: CQ-11: the grounds for dismissal, as a person records them.
+    dismissal_grounds: tuple[DismissalGround, ...] = ()
 
     @property
     def excellent_grade(self) -> str:
@@ -72,6 +118,15 @@ def parse_profile(text: str) -> Profile:
     raw = tomllib.loads(text)
     exceptions = Exceptions(**raw.pop("exceptions", {}))
     raw["consequences"] = tuple(ConsequenceRule(**c) for c in raw.pop("consequences", []))
+    suggestions = raw.pop("suggestions", {})
+    failing = tuple(suggestions.pop("failing_when", ()))
+    unknown = [c for c in failing if c not in FAILING_CONDITIONS]
+    if unknown:
+        choices = ", ".join(FAILING_CONDITIONS)
+        raise ValueError(f"suggestions.failing_when: {unknown[0]!r} is not one of {choices}")
+    raw["suggestions"] = Suggestions(failing_when=failing, **suggestions)
+    raw["dismissal_grounds"] = tuple(DismissalGround(**g) for g in raw.pop("dismissal_grounds", []))
+    raw["district_assessment_criteria"] = tuple(raw.pop("district_assessment_criteria", ()))
     raw["grades"] = tuple(raw["grades"])
     raw["grades_en"] = tuple(raw["grades_en"])
     return Profile(exceptions=exceptions, **raw)

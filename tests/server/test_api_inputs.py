@@ -26,6 +26,23 @@ async def test_an_id_in_a_path_too_long_for_the_database_is_400_naming_it(world:
     assert resp.json()["detail"].startswith(f"{field}:")
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/activities/{n}", "activity_id"),
+        ("/api/admin/users/{n}", "user_id"),
+        ("/api/allowance/periods/{n}", "period_id"),
+        ("/api/allowance/planners/{n}", "planner_id"),
+    ],
+)
+async def test_an_id_past_what_a_32_bit_key_holds_is_400_naming_it(
+    world: World, path: str, field: str
+) -> None:
+    resp = await world.admin.get(path.format(n=2**31))
+    assert resp.status_code == 400, resp.text
+    assert resp.json()["field"] == field
+
+
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     """One server for the whole module (SQLite), with a user of every role in one district."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import given
@@ -82,7 +83,8 @@ def test_cq11_absence_warning_is_an_alert_in_chongqing_only(profile: Profile) ->
 
 
 def test_pds10_term_ending_within_30_days_alerts(pingdingshan: Profile) -> None:
-    # A one-year term from 1 January 2026 ends on 31 December 2026.
+    # A one-year term from 1 January 2026 ends on 31 December 2026; the profile warns 30 days ahead.
+    assert pingdingshan.term_warning_days == 30
     assert term_last_day(date(2026, 1, 1), 1) == date(2026, 12, 31)
     alerts = planner_alerts(PLANNER, pingdingshan, date(2026, 12, 1))
     assert [(a.code, a.rule_id, a.params) for a in alerts] == [
@@ -90,6 +92,13 @@ def test_pds10_term_ending_within_30_days_alerts(pingdingshan: Profile) -> None:
     ]
     assert planner_alerts(PLANNER, pingdingshan, date(2026, 11, 30)) == []
     assert planner_alerts(PLANNER, pingdingshan, date(2027, 1, 1)) == []
+
+
+def test_pds10_the_profile_says_how_many_days_ahead_a_term_ending_warns(pingdingshan: Profile) -> None:
+    sooner = replace(pingdingshan, term_warning_days=10)
+    assert planner_alerts(PLANNER, sooner, date(2026, 12, 1)) == []
+    assert [a.params["days_left"] for a in planner_alerts(PLANNER, sooner, date(2026, 12, 21))] == [10]
+    assert planner_alerts(PLANNER, replace(pingdingshan, term_warning_days=None), date(2026, 12, 31)) == []
 
 
 def test_pds10_a_term_from_29_february_ends_on_28_february() -> None:

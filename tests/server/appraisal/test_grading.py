@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,6 +22,7 @@ from server.appraisal.grading import (
     suggest_grades,
 )
 from server.appraisal.model import GradeRecord, Opinion, Planner
+from server.people.dismissal import found_grounds
 from shared.profiles import Profile, load_profile
 from tests.server.factories import at, attendance, confirmed_visits, feedback, opinion, visit
 
@@ -168,15 +171,37 @@ def test_cq5_below_target_suggests_incompetent_but_qualified_in_pingdingshan(pro
         assert (s.grade, s.reasons) == ("合格", ())
 
 
-def test_cq11_absence_warning_suggests_incompetent_in_chongqing_only(profile: Profile) -> None:
+def test_cq11_absences_are_a_ground_for_dismissal_not_a_suggested_grade(profile: Profile) -> None:
     d = build_dossier(
         PLANNER, 2026, profile, confirmed_visits(1, 12), _opinions(1, 3), attendance=attendance(1, "UUU")
     )
     [s] = suggest_grades([d], profile)
-    if profile.name == "chongqing":
-        assert (s.grade, s.reasons) == ("不称职", (ABSENCE_WARNING,))
-    else:
-        assert s.grade == "合格"
+    assert ABSENCE_WARNING not in profile.suggestions.failing_when
+    assert (s.grade, s.reasons) == (profile.grades[1], ())
+    grounds = [f.ground.code for f in found_grounds(profile, d.absence_warning, None)]
+    assert grounds == (["absences"] if profile.name == "chongqing" else [])
+
+
+def test_a_profile_that_bases_suggestions_on_absences_suggests_the_failing_grade(chongqing: Profile) -> None:
+    basis = replace(chongqing.suggestions, failing_when=(ABSENCE_WARNING, BELOW_TARGET, NO_SERVICE))
+    strict = replace(chongqing, suggestions=basis)
+    d = build_dossier(
+        PLANNER, 2026, strict, confirmed_visits(1, 12), _opinions(1, 3), attendance=attendance(1, "UUU")
+    )
+    [s] = suggest_grades([d], strict)
+    assert (s.grade, s.reasons) == ("不称职", (ABSENCE_WARNING,))
+
+
+def test_cq9_the_profile_sets_the_opinion_quality_an_excellent_suggestion_needs(chongqing: Profile) -> None:
+    assert chongqing.suggestions.excellent_min_quality == 4.0
+    ps = planners(4)
+    visits = [v for p in ps for v in confirmed_visits(p.id, 12)]
+    ops = [o for p in ps for o in _opinions(p.id, 4)]
+    dossiers = build_dossiers(ps, 2026, chongqing, visits, ops)
+    assert [s.grade for s in suggest_grades(dossiers, chongqing)].count("优秀") == 1  # floor(4 x 30%)
+    basis = replace(chongqing.suggestions, excellent_min_quality=None)
+    none_excellent = replace(chongqing, suggestions=basis)
+    assert {s.grade for s in suggest_grades(dossiers, none_excellent)} == {"称职"}
 
 
 def test_pds10_a_year_without_any_service_suggests_the_failing_grade(profile: Profile) -> None:

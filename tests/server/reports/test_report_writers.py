@@ -1,10 +1,12 @@
-"""Exports read back with openpyxl and python-docx: CQ-8 quarterly record and HR summary, CQ-4 annual report
-draft, and the formal written opinion with its CQ-6 dissent, in both profiles."""
+"""Exports read back with openpyxl and python-docx: CQ-8 periodic record and HR summary, CQ-4 annual report
+draft with what PDS-2c's forwarding records allow it to say, the formal written opinion with its CQ-6
+dissent, and the PDS-9 settlement list, in both profiles."""
 
 from __future__ import annotations
 
 import io
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,12 +17,17 @@ from openpyxl import load_workbook
 from server.appraisal.grading import build_dossier
 from server.appraisal.model import Attendance, Opinion, Planner, Visit
 from server.reports.writers import (
+    Forwarded,
+    Settlement,
+    SettlementLine,
     consultation_record,
-    quarter_bounds,
+    period_bounds,
+    period_label,
     write_annual_report_docx,
     write_consultation_record_xlsx,
     write_hr_summary_xlsx,
     write_opinion_docx,
+    write_settlement_xlsx,
 )
 from shared.profiles import Profile
 from tests.server.factories import at, attendance, confirmed_visits, feedback, opinion, visit
@@ -54,11 +61,40 @@ def _q3_inputs() -> tuple[list[Visit], list[Opinion], list[Attendance]]:
     return visits, opinions, att
 
 
-def test_quarters_run_from_the_first_of_january_april_july_october() -> None:
-    assert quarter_bounds(2026, 3) == (date(2026, 7, 1), date(2026, 10, 1))
-    assert quarter_bounds(2026, 4) == (date(2026, 10, 1), date(2027, 1, 1))
-    with pytest.raises(ValueError, match=r"^quarter:"):
-        quarter_bounds(2026, 5)
+def test_cq8_quarters_run_from_the_first_of_january_april_july_october(chongqing: Profile) -> None:
+    months = chongqing.report_period_months
+    assert months == 3
+    assert period_bounds(2026, 3, months) == (date(2026, 7, 1), date(2026, 10, 1))
+    assert period_bounds(2026, 4, months) == (date(2026, 10, 1), date(2027, 1, 1))
+    assert period_label(3, months) == "第3季度"
+    with pytest.raises(ValueError, match=r"^period:"):
+        period_bounds(2026, 5, months)
+
+
+def test_report_periods_of_other_lengths_divide_the_year_into_whole_months() -> None:
+    assert period_bounds(2026, 2, 6) == (date(2026, 7, 1), date(2027, 1, 1))
+    assert period_bounds(2026, 12, 1) == (date(2026, 12, 1), date(2027, 1, 1))
+    assert period_bounds(2026, 1, 12) == (date(2026, 1, 1), date(2027, 1, 1))
+    assert [period_label(n, m) for n, m in ((1, 6), (2, 6), (5, 1), (1, 12), (2, 4))] == [
+        "上半年",
+        "下半年",
+        "5月",
+        "全年",
+        "第2期（5—8月）",
+    ]
+    with pytest.raises(ValueError, match=r"^months:"):
+        period_bounds(2026, 1, 5)
+
+
+def test_cq8_a_monthly_record_counts_only_its_month(chongqing: Profile) -> None:
+    visits, opinions, att = _q3_inputs()
+    record = consultation_record(1, "示范区", 2026, 8, [WANG, LI], visits, opinions, att, months=1)
+    out = io.BytesIO()
+    write_consultation_record_xlsx(record, chongqing, out)
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    assert wb["咨询服务记录"]["A1"].value == "示范区区县首席规划师咨询服务记录（2026年8月）"
+    totals = list(wb["汇总"].iter_rows(values_only=True))
+    assert totals[2][:5] == ("示范区", "王规划", 1, 0.75, 0)  # 3 August only
 
 
 def test_cq8_quarterly_record_lists_the_districts_services_and_totals(profile: Profile) -> None:
@@ -170,13 +206,17 @@ def test_cq4_annual_report_draft_states_the_dossier_numbers_in_chinese(profile: 
     assert "其中采纳1份、部分采纳0份、未采纳1份；意见质量平均4.0分（满分5分）；保留个人意见1份。" in text
     assert "其中出席2次、请假0次、无故缺席1次。" in text
 
-    visit_table, opinion_table, feedback_table = tables
+    visit_table, opinion_table, feedback_table, place_table = tables
     assert visit_table[0] == ["序号", "日期", "地点", "事由", "时长（小时）"]
     assert len(visit_table) == 1 + 3 + 1
     assert visit_table[1][1] == "2026-01-10" and visit_table[1][4] == "1.5"
     assert visit_table[-1] == ["合计", "", "", "3次", "4.5"]
     assert [row[4] for row in opinion_table[1:]] == ["采纳", "未采纳"]
     assert feedback_table[1:] == [["住房", "1"], ["道路交通", "2"], ["合计", "3"]]
+    assert place_table[1:] == [["建设路社区", "3"], ["合计", "3"]]
+    # PDS-2c: nothing records that the feedback was fed back, so the report does not claim it.
+    assert "共收集群众意见建议3条，尚未记录反馈市局及属地。" in text
+    assert "已梳理反馈" not in text
 
     normal = doc.styles["Normal"]
     assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
@@ -230,3 +270,98 @@ def test_opinion_document_without_dissent_says_none(profile: Profile) -> None:
     assert lines[lines.index("二、优化建议") + 1] == "无"
     assert lines[lines.index("四、保留意见") + 1] == "无"
     assert lines[-1] == "2026年12月31日"
+
+
+def test_pds2c_annual_report_says_the_feedback_was_fed_back_only_as_the_records_show(
+    profile: Profile,
+) -> None:
+    fb = [feedback(1, place="建设路社区"), feedback(1, place="湛河公园")]
+    dossier = build_dossier(WANG, 2026, profile, (), (), fb)
+
+    def said(forwards: list[Forwarded]) -> str:
+        out = io.BytesIO()
+        write_annual_report_docx(dossier, profile, out, (), (), fb, forwards=forwards)
+        return _docx_text(out.getvalue())[0]
+
+    bureau = Forwarded("bureau", profile.bureau_name, date(2027, 1, 10))
+    district = Forwarded("district", "示范区", date(2027, 1, 12))
+    both = said([district, bureau])
+    assert (
+        f"已梳理形成分析意见，于2027年1月10日反馈{profile.bureau_name}，于2027年1月12日反馈示范区。" in both
+    )
+    assert f"已于2027年1月10日反馈{profile.bureau_name}，尚未记录反馈属地。" in said([bureau])
+    assert "已于2027年1月12日反馈示范区，尚未记录反馈市局。" in said([district])
+
+
+def _line(name: str, **over: Any) -> SettlementLine:
+    values: dict[str, Any] = {
+        "planner_name": name,
+        "districts": "示范区",
+        "term_first": date(2025, 1, 1),
+        "term_last": date(2025, 12, 31),
+        "served_last": date(2025, 12, 31),
+        "days_served": 365,
+        "basis": "full_term",
+        "amount_fen": 500_000,
+        "amount_reason": None,
+        "paid": False,
+        "paid_by": None,
+        "paid_on": None,
+    }
+    values.update(over)
+    return SettlementLine(**values)
+
+
+def test_pds9_settlement_list_reads_back_with_amounts_states_and_totals(pingdingshan: Profile) -> None:
+    yearly = pingdingshan.allowance_cny_per_year
+    assert yearly == 5000
+    settlement = Settlement(
+        "2025年度",
+        date(2025, 1, 1),
+        date(2025, 12, 31),
+        yearly * 100,
+        (
+            _line("王规划", paid=True, paid_by="王统筹", paid_on=date(2026, 1, 8)),
+            _line(
+                "李规划", basis="short_term", served_last=date(2025, 6, 30), days_served=181, amount_fen=None
+            ),
+            _line(
+                "赵规划",
+                basis="short_term",
+                served_last=date(2025, 9, 30),
+                days_served=273,
+                amount_fen=250_050,
+                amount_reason="工作调动，经局务会研究按实际服务核定",
+            ),
+        ),
+        ("周规划",),
+    )
+    out = io.BytesIO()
+    write_settlement_xlsx(settlement, pingdingshan, out)
+    ws = load_workbook(io.BytesIO(out.getvalue()))["结算清单"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "平顶山市责任规划师交通通讯费用结算清单（2025年度，2025年1月1日至2025年12月31日）"
+    assert "每人每年5000.00元" in rows[1][0]
+    assert rows[2][:3] == ("序号", "规划师", "服务区县")
+    wang, li, zhao = rows[3:6]
+    assert wang[:7] == (
+        1,
+        "王规划",
+        "示范区",
+        datetime(2025, 1, 1),
+        datetime(2025, 12, 31),
+        datetime(2025, 12, 31),
+        365,
+    )
+    assert wang[7:] == ("聘期届满", 5000, None, "已支付", "王统筹", datetime(2026, 1, 8))
+    assert li[7:11] == ("聘期不足一年（待人工核定）", "待核定", None, "未支付")
+    assert zhao[7:10] == (
+        "聘期不足一年（已人工核定）",
+        Decimal("2500.50"),
+        "工作调动，经局务会研究按实际服务核定",
+    )
+    assert ws.cell(row=4, column=9).number_format == "0.00"
+    totals = {r[0]: r[8] for r in rows[6:9]}
+    assert totals == {"合计应付": 7500.5, "已支付": 5000, "未支付": 2500.5}
+    assert rows[9][0] == "另有1人待核定金额，未计入合计"
+    assert rows[10][0] == "未记录聘期开始、无法结算的规划师：周规划"
