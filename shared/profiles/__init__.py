@@ -39,6 +39,28 @@ class ConsequenceRule:
 
 
 @dataclass(frozen=True)
+class Eligibility:
+    """Who may join the pool (PDS-3, CQ-2), checked by `server.term.eligibility`.
+
+    Eligible when no violation is on record (if ``violation_excludes``) and one route holds: the
+    qualifications route (every requirement set here: degree level and field, title, or title-or-
+    qualification, registered planner), or ``min_years_in_field`` alone, or an exception a person granted
+    with a written reason (if ``exception_by_person``). Codes are those of `shared.term`.
+    """
+
+    rule_id: str = ""
+    min_degree: str | None = None
+    degree_fields: tuple[str, ...] = ()
+    min_title: str | None = None
+    #: The title requirement is met by a practising qualification too (PDS-3: "或相关执业资格").
+    title_or_qualification: bool = False
+    registered_planner_required: bool = False
+    min_years_in_field: int | None = None
+    exception_by_person: bool = False
+    violation_excludes: bool = False
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     city: str
@@ -46,6 +68,8 @@ class Profile:
     planner_title_en: str
     grades: tuple[str, str, str]
     grades_en: tuple[str, str, str]
+    #: The municipal bureau that runs the pool and dispatches planners, as documents name it.
+    bureau: str = ""
     visit_target: int | None = None
     excellent_cap: float | None = None
     absence_consecutive_limit: int | None = None
@@ -56,8 +80,21 @@ class Profile:
     allowance_cny_per_year: int | None = None
     report_period_months: int | None = None
     failing_grade_removes_from_pool: bool = False
+    #: The rule of the appraisal a renewal is decided from (PDS-10, CQ-9).
+    appraisal_rule_id: str = ""
     exceptions: Exceptions = field(default_factory=Exceptions)
     consequences: tuple[ConsequenceRule, ...] = ()
+    eligibility: Eligibility = field(default_factory=Eligibility)
+    #: PDS-6: the coded reasons for removal from the pool (none set: a removal is "other", with a note).
+    pool_removal_reasons: tuple[str, ...] = ()
+    #: The rule a removal from the pool is recorded under (PDS-6, CQ-7).
+    pool_removal_rule_id: str = ""
+    #: CQ-3: the appointment steps, in order (none set: a dispatch serves from the day the bureau picks).
+    appointment_steps: tuple[str, ...] = ()
+    #: CQ-11: the grounds for dismissal (none set: the profile has no dismissal).
+    dismissal_grounds: tuple[str, ...] = ()
+    #: PDS-8: what a dispatch's contract must set out (none set: the contract record is optional).
+    contract_clauses: tuple[str, ...] = ()
 
     @property
     def excellent_grade(self) -> str:
@@ -72,6 +109,11 @@ def parse_profile(text: str) -> Profile:
     raw = tomllib.loads(text)
     exceptions = Exceptions(**raw.pop("exceptions", {}))
     raw["consequences"] = tuple(ConsequenceRule(**c) for c in raw.pop("consequences", []))
+    eligibility = dict(raw.pop("eligibility", {}))
+    eligibility["degree_fields"] = tuple(eligibility.get("degree_fields", ()))
+    raw["eligibility"] = Eligibility(**eligibility)
+    for name in ("pool_removal_reasons", "appointment_steps", "dismissal_grounds", "contract_clauses"):
+        raw[name] = tuple(raw.get(name, ()))
     raw["grades"] = tuple(raw["grades"])
     raw["grades_en"] = tuple(raw["grades_en"])
     return Profile(exceptions=exceptions, **raw)
