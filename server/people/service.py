@@ -1,4 +1,5 @@
-"""Districts: listing those a user may see, and adding one (CLI).
+"""Users and districts: adding them (CLI, and the dispatch of a new planner), links between them, listing
+the districts a user may see.
 
 Planner administration by the bureau: responsibility area (PDS-1), term start (PDS-10), specialty (PDS-5),
 and exit requests (PDS-11, whose short notice becomes an alert in `server.appraisal.alerts`).
@@ -9,6 +10,7 @@ Tables ``planner_profiles`` (one row per planner, made on first edit) and ``exit
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import anyio.to_thread
@@ -47,6 +49,63 @@ from shared.records import NUL_MESSAGE
 _users, _links = table_of(User), table_of(UserDistrict)
 
 
+def check_new_user(username: str, role: str, password: str, display_name: str = "") -> None:
+    """Raise ValueError naming the field when a new user's details are not acceptable."""
+    if role not in ROLES:
+        raise ValueError(f"role: must be one of {', '.join(ROLES)}")
+    if not username.strip():
+        raise ValueError("username: is required")
+    for field, text in (("username", username), ("display_name", display_name)):
+        if "\x00" in text:
+            raise ValueError(f"{field}: {NUL_MESSAGE}")
+    if len(username) > 100:
+        raise ValueError("username: is longer than 100 characters")
+    if len(password) < 8:
+        raise ValueError("password: needs at least 8 characters")
+
+
+async def insert_user(
+    conn: AsyncConnection,
+    by: int | None,
+    username: str,
+    role: str,
+    pw_hash: str,
+    *,
+    display_name: str = "",
+    district_ids: tuple[int, ...] = (),
+) -> int:
+    """Add a user inside the caller's transaction (audited as ``by``); ValueError if the name is taken."""
+    taken = (await conn.execute(sa.select(_users.c.id).where(_users.c.username == username))).first()
+    if taken:
+        raise ValueError(f"username: {username!r} is taken")
+    user_id = (
+        await conn.execute(
+            _users.insert()
+            .values(
+                username=username,
+                password_hash=pw_hash,
+                role=role,
+                display_name=display_name or username,
+                active=True,
+                created_at=utcnow(),
+            )
+            .returning(_users.c.id)
+        )
+    ).scalar_one()
+    if district_ids:
+        await conn.execute(_links.insert(), [{"user_id": user_id, "district_id": d} for d in district_ids])
+    await audit(
+        conn,
+        by,
+        "user.add",
+        "user",
+        str(user_id),
+        None,
+        {"username": username, "role": role, "districts": list(district_ids)},
+    )
+    return int(user_id)
+
+
 async def create_user(
     db: Database,
     username: str,
@@ -57,48 +116,31 @@ async def create_user(
     district_ids: tuple[int, ...] = (),
 ) -> int:
     """Add a user (linked to ``district_ids``) and return the new id; raises ValueError naming the field."""
-    if role not in ROLES:
-        raise ValueError(f"role: must be one of {', '.join(ROLES)}")
-    if not username.strip():
-        raise ValueError("username: is required")
-    for field, text in (("username", username), ("display_name", display_name)):
-        if "\x00" in text:
-            raise ValueError(f"{field}: {NUL_MESSAGE}")
-    if len(password) < 8:
-        raise ValueError("password: needs at least 8 characters")
+    check_new_user(username, role, password, display_name)
     pw_hash = await anyio.to_thread.run_sync(hash_password, password)
     async with db.write() as conn:
-        taken = (await conn.execute(sa.select(_users.c.id).where(_users.c.username == username))).first()
-        if taken:
-            raise ValueError(f"username: {username!r} is taken")
-        user_id = (
-            await conn.execute(
-                _users.insert()
-                .values(
-                    username=username,
-                    password_hash=pw_hash,
-                    role=role,
-                    display_name=display_name or username,
-                    active=True,
-                    created_at=utcnow(),
-                )
-                .returning(_users.c.id)
-            )
-        ).scalar_one()
-        if district_ids:
-            await conn.execute(
-                _links.insert(), [{"user_id": user_id, "district_id": d} for d in district_ids]
-            )
-        await audit(
-            conn,
-            None,
-            "user.add",
-            "user",
-            str(user_id),
-            None,
-            {"username": username, "role": role, "districts": list(district_ids)},
+        return await insert_user(
+            conn, None, username, role, pw_hash, display_name=display_name, district_ids=district_ids
         )
-    return int(user_id)
+
+
+async def link_district(conn: AsyncConnection, by: int | None, user_id: int, district_id: int) -> bool:
+    """Link a user to a district they serve (audited); False when the link existed."""
+    where = sa.and_(_links.c.user_id == user_id, _links.c.district_id == district_id)
+    if (await conn.execute(sa.select(_links.c.user_id).where(where))).first():
+        return False
+    await conn.execute(_links.insert().values(user_id=user_id, district_id=district_id))
+    await audit(conn, by, "user.link", "user", str(user_id), None, {"district_id": district_id})
+    return True
+
+
+async def unlink_district(conn: AsyncConnection, by: int | None, user_id: int, district_id: int) -> bool:
+    """Take a district from a user (audited); False when there was no link. Their records stay."""
+    where = sa.and_(_links.c.user_id == user_id, _links.c.district_id == district_id)
+    gone = (await conn.execute(_links.delete().where(where))).rowcount
+    if gone:
+        await audit(conn, by, "user.unlink", "user", str(user_id), {"district_id": district_id}, None)
+    return bool(gone)
 
 
 async def set_password(db: Database, username: str, password: str) -> int:
@@ -267,54 +309,71 @@ async def update_planner(db: Database, user: CurrentUser, planner_id: int, body:
         values["term_start"] = parse_date(body["term_start"], "term_start", required=False)
     if "specialty" in body:
         values["specialty"] = parse_text(body, "specialty", required=False, max_len=200)
-    now = utcnow()
     async with db.write() as conn:
         row = await load_planner_for(conn, user, planner_id)
-        before_row = await _profile_row(conn, planner_id)
-        before = profile_json(before_row)
-        if before_row is None:
-            await conn.execute(
-                planner_profiles.insert().values(
-                    user_id=planner_id, updated_by=user.id, updated_at=now, **values
-                )
-            )
-        elif values:
-            await conn.execute(
-                planner_profiles.update()
-                .where(planner_profiles.c.user_id == planner_id)
-                .values(updated_by=user.id, updated_at=now, **values)
-            )
-        after = profile_json(await _profile_row(conn, planner_id))
-        await audit(conn, user.id, "planner.update", "planner", str(planner_id), before, after)
+        await write_profile(conn, user.id, planner_id, values)
         return await planner_json(conn, row)
+
+
+async def write_profile(conn: AsyncConnection, by: int, planner_id: int, values: dict[str, Any]) -> None:
+    """Set fields of a planner's profile (area, term start, specialty) inside the caller's transaction,
+    audited as ``planner.update``; the row is made on first write."""
+    now = utcnow()
+    before_row = await _profile_row(conn, planner_id)
+    before = profile_json(before_row)
+    if before_row is None:
+        await conn.execute(
+            planner_profiles.insert().values(user_id=planner_id, updated_by=by, updated_at=now, **values)
+        )
+    elif values:
+        await conn.execute(
+            planner_profiles.update()
+            .where(planner_profiles.c.user_id == planner_id)
+            .values(updated_by=by, updated_at=now, **values)
+        )
+    after = profile_json(await _profile_row(conn, planner_id))
+    await audit(conn, by, "planner.update", "planner", str(planner_id), before, after)
 
 
 async def add_exit_request(
     db: Database, profile: Profile, user: CurrentUser, planner_id: int, body: Any
 ) -> dict[str, Any]:
     require_role(user, *BUREAU)
+    filed_on, leave_on, reason = parse_exit_request(body)
+    async with db.write() as conn:
+        await load_planner_for(conn, user, planner_id)
+        row = await insert_exit_request(conn, user.id, planner_id, filed_on, leave_on, reason)
+    return {**exit_json(row), "alert": exit_request_alert(row, profile)}
+
+
+def parse_exit_request(body: Any) -> tuple[date, date, str | None]:
+    """PDS-11: the filing day, the first day no longer served, and the reason of an exit request."""
     body = body_object(body)
     filed_on = parse_date(body.get("filed_on"), "filed_on")
     leave_on = parse_date(body.get("leave_on"), "leave_on")
     assert filed_on is not None and leave_on is not None
     if leave_on <= filed_on:
         raise bad_request("leave_on", "must be after filed_on")
-    reason = parse_text(body, "reason", required=False)
+    return filed_on, leave_on, parse_text(body, "reason", required=False)
+
+
+async def insert_exit_request(
+    conn: AsyncConnection, by: int, planner_id: int, filed_on: date, leave_on: date, reason: str | None
+) -> Any:
+    """Store an exit request (PDS-11) inside the caller's transaction, audited; returns its row."""
     values = {
         "id": str(uuid.uuid4()),
         "planner_id": planner_id,
         "filed_on": filed_on,
         "leave_on": leave_on,
         "reason": reason,
-        "created_by": user.id,
+        "created_by": by,
         "created_at": utcnow(),
     }
-    async with db.write() as conn:
-        await load_planner_for(conn, user, planner_id)
-        await conn.execute(exit_requests.insert().values(**values))
-        row = (await conn.execute(sa.select(exit_requests).where(exit_requests.c.id == values["id"]))).one()
-        await audit(conn, user.id, "planner.exit_request", "exit_request", row.id, None, exit_json(row))
-    return {**exit_json(row), "alert": exit_request_alert(row, profile)}
+    await conn.execute(exit_requests.insert().values(**values))
+    row = (await conn.execute(sa.select(exit_requests).where(exit_requests.c.id == values["id"]))).one()
+    await audit(conn, by, "planner.exit_request", "exit_request", row.id, None, exit_json(row))
+    return row
 
 
 def _paused(pause: Pause) -> ApiError:
