@@ -70,6 +70,10 @@ class Settings:
     signin_pause_minutes: int = 15
     """FIELDLOG_SIGNIN_PAUSE_MINUTES: the window those failures are counted over, and so the pause (15)."""
 
+    pool_idle_days: int | None = None
+    """FIELDLOG_POOL_IDLE_DAYS: days without service after which a pool member is listed as long inactive
+    (PDS-5); the policies set no period, so there is no default and the list asks for one."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         if not self.database_url:
@@ -81,6 +85,8 @@ class Settings:
         for name in ("signin_max_failures", "signin_max_failures_per_address", "signin_pause_minutes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"FIELDLOG_{name.upper()}: must be at least 1")
+        if self.pool_idle_days is not None and self.pool_idle_days < 1:
+            raise ValueError("FIELDLOG_POOL_IDLE_DAYS: must be at least 1")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -108,6 +114,7 @@ class Settings:
             signin_max_failures=num("FIELDLOG_SIGNIN_MAX_FAILURES", 5),
             signin_max_failures_per_address=num("FIELDLOG_SIGNIN_MAX_FAILURES_PER_ADDRESS", 50),
             signin_pause_minutes=num("FIELDLOG_SIGNIN_PAUSE_MINUTES", 15),
+            pool_idle_days=num("FIELDLOG_POOL_IDLE_DAYS", 0) if e.get("FIELDLOG_POOL_IDLE_DAYS") else None,
         )
 
     @property

@@ -1,6 +1,7 @@
 """Downloads for the bureau and the districts, written by `server.reports.writers`: the quarterly
 consultation-service record per district and its HR-bureau summary (CQ-8, XLSX), the annual work report
-draft (CQ-4, DOCX) and each written opinion (DOCX).
+draft (CQ-4, DOCX) and each written opinion (DOCX); and by `server.reports.term_documents`: a member's
+personal archive and a dispatch notice (DOCX).
 
 A browser cannot add a bearer header to a download link, so ``POST /api/reports/links`` answers a URL
 carrying a short-lived signed token (HMAC-SHA256 over user, report, parameters and expiry, keyed by the
@@ -29,7 +30,7 @@ from litestar.response import Stream
 from litestar.security.jwt import Token
 
 from server.appraisal import grading
-from server.appraisal.data import load_year
+from server.appraisal.data import load_year, local_today
 from server.appraisal.summary import parse_year
 from server.core.access import district_names, load_planner_for, planner_districts, require_role
 from server.core.auth import BUREAU, DISTRICT, PLANNER, CurrentUser, load_user, retrieve_user
@@ -39,12 +40,15 @@ from server.core.models import Opinion, table_of
 from server.core.parsing import body_object, is_record_id, parse_int
 from server.core.settings import Settings
 from server.reports import writers as reports
+from server.reports.term_documents import write_archive_docx, write_dispatch_notice_docx
+from server.term.archive import archive_data
+from server.term.dispatch import dispatch_answer
 
 _opinions = table_of(Opinion)
 LINK_TTL_S = 300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-REPORTS = ("quarterly", "hr-summary", "annual", "opinion")
+REPORTS = ("quarterly", "hr-summary", "annual", "opinion", "archive", "dispatch-notice")
 
 
 def content_disposition(filename: str) -> str:
@@ -96,7 +100,17 @@ def _path(report: str, params: dict[str, Any]) -> tuple[str, dict[str, str]]:
         return f"/api/reports/annual/{int(need('planner_id'))}.docx", {"year": need("year")}
     if report == "opinion":
         return f"/api/reports/opinions/{quote(need('opinion_id'), safe='')}.docx", {}
+    if report == "archive":
+        return f"/api/reports/archives/{_whole(need('candidate_id'), 'params.candidate_id')}.docx", {}
+    if report == "dispatch-notice":
+        return f"/api/reports/dispatch-notices/{_whole(need('dispatch_id'), 'params.dispatch_id')}.docx", {}
     raise bad_request("report", f"must be one of {', '.join(REPORTS)}")
+
+
+def _whole(raw: str, field: str) -> int:
+    value = parse_int(raw, field, lo=1, hi=2**63 - 1)
+    assert value is not None
+    return value
 
 
 def make_link(settings: Settings, user: CurrentUser, body: Any) -> dict[str, Any]:
@@ -292,3 +306,27 @@ async def opinion_doc(request: Request[Any, Any, Any], opinion_id: str) -> Respo
         filename,
         DOCX,
     )
+
+
+async def archive_doc(request: Request[Any, Any, Any], candidate_id: int) -> Response[Any]:
+    """A member's personal archive (个人档案) for the bureau."""
+    user = await report_user(request)
+    require_role(user, *BUREAU)
+    settings: Settings = request.app.state.settings
+    async with request.app.state.db.read() as conn:
+        data = await archive_data(conn, settings.profile, local_today(settings.tz), candidate_id)
+    filename = f"{settings.profile.planner_title}个人档案-{data['candidate']['name']}.docx"
+    return await _stream(lambda out: write_archive_docx(data, settings.profile, out), filename, DOCX)
+
+
+async def dispatch_notice_doc(request: Request[Any, Any, Any], dispatch_id: int) -> Response[Any]:
+    """PDS-7's dispatch notice for the bureau, the district's staff and the planner dispatched."""
+    user = await report_user(request)
+    require_role(user, PLANNER, DISTRICT, *BUREAU)
+    settings: Settings = request.app.state.settings
+    async with request.app.state.db.read() as conn:
+        data = await dispatch_answer(conn, settings.profile, local_today(settings.tz), dispatch_id, user)
+    if data["notice"] is None:
+        raise not_found("dispatch_id", "has no notice yet: the service has not started")
+    filename = f"{data['notice']['title']}-{data['name']}.docx"
+    return await _stream(lambda out: write_dispatch_notice_docx(data, settings.profile, out), filename, DOCX)
