@@ -210,21 +210,24 @@ REASONS: Final[Labels] = {
 EVENTS: Final[Labels] = {
     "applied": ("报名入库", "applied to the pool"),
     "exception": ("破格认定（{rule_id}）：{reason}", "exception granted ({rule_id}): {reason}"),
-    "reviewed": ("审核{outcome}：{note}", "reviewed, {outcome}: {note}"),
+    "reviewed": ("审核{outcome}。{note}", "reviewed: {outcome}. {note}"),
     "notice": (
         "公示{starts_on}至{ends_on}（{rule_id}）",
         "public notice {starts_on} to {ends_on} ({rule_id})",
     ),
     "objection": ("收到异议：{content}", "objection received: {content}"),
-    "objection_decided": ("异议{outcome}：{note}", "objection {outcome}: {note}"),
-    "entered": ("纳入资源库", "entered the pool"),
+    "objection_decided": ("异议{outcome}。{note}", "objection {outcome}. {note}"),
+    "entered": ("纳入{pool}", "entered the pool ({pool})"),
     "dispatch_proposed": ("拟派驻{district}", "proposed for {district}"),
-    "step": ("{step}：{note}", "{step}: {note}"),
+    "step": ("{step}。{note}", "{step}. {note}"),
     "dispatched": (
         "派驻{district}，聘期{starts_on}至{ends_on}（通知编号{notice_no}）",
         "dispatched to {district}, term {starts_on} to {ends_on} (notice {notice_no})",
     ),
-    "contract": ("签订聘用合同，证书编号{certificate_no}", "contract signed, certificate {certificate_no}"),
+    "contract": (
+        "聘用合同及聘任证书记录（证书编号{certificate_no}）",
+        "contract and certificate recorded (certificate {certificate_no})",
+    ),
     "graded": ("{year}年度考核：{grade}", "{year} appraisal: {grade}"),
     "consequence": (
         "{year}年度考核结果：{what}（{rule_id}）",
@@ -235,9 +238,10 @@ EVENTS: Final[Labels] = {
         "term {term}: {decision} ({rule_id}, graded {grade}) {note}",
     ),
     "service_ended": ("{district}服务结束：{reason}", "service in {district} ended: {reason}"),
+    "service_ending": ("{district}服务至本日结束：{reason}", "service in {district} ends this day: {reason}"),
     "removed": (
-        "调出资源库（{rule_id}）：{reason}。{note}",
-        "removed from the pool ({rule_id}): {reason}. {note}",
+        "调出{pool}（{rule_id}）：{reason}。{note}",
+        "removed from the pool, {pool} ({rule_id}): {reason}. {note}",
     ),
     "dismissed": ("解聘（{rule_id}）：{ground}", "dismissed ({rule_id}): {ground}"),
 }
@@ -262,6 +266,7 @@ EVENT_CODES: Final[dict[str, dict[str, Labels]]] = {
     "step": {"step": APPOINTMENT_STEPS},
     "decision": {"decision": DECISIONS},
     "service_ended": {"reason": END_REASONS},
+    "service_ending": {"reason": END_REASONS},
     "removed": {"reason": REMOVAL_REASONS},
     "dismissed": {"ground": DISMISSAL_GROUNDS},
     "consequence": {"what": CONSEQUENCES},
@@ -301,7 +306,7 @@ def render_event(code: str, params: dict[str, Any], lang: str = ZH) -> str:
         if isinstance(shown.get(key), str):
             shown[key] = label(labels, shown[key], lang)
     once = describe(code, shown, lang, EVENTS)
-    return describe("_", shown, lang, {"_": (once, once)})
+    return describe("_", shown, lang, {"_": (once, once)}).strip()
 
 
 def rank(labels: Labels, code: str) -> int:

@@ -119,7 +119,7 @@ def _events(
                 )
             )
     if cand["member_since"]:
-        ev.append(_event(cand["member_since"], "entered"))
+        ev.append(_event(cand["member_since"], "entered", pool=profile.pool_name))
     for d in served:
         if d["steps"] and any(s["done_on"] for s in d["steps"]):
             first = min(s["done_on"] for s in d["steps"] if s["done_on"])
@@ -172,7 +172,7 @@ def _events(
             ev.append(
                 _event(
                     d["ends_on"],
-                    "service_ended",
+                    "service_ended" if d["status"] == "ended" else "service_ending",
                     district=d["district_name"],
                     reason=d["end"]["reason"],
                 )
@@ -189,6 +189,7 @@ def _events(
             _event(
                 r["on"],
                 "removed",
+                pool=profile.pool_name,
                 rule_id=r["rule_id"],
                 reason=r["reason"],
                 note=r["note"] or "",

@@ -21,6 +21,7 @@ from typing import Any
 
 import anyio.to_thread
 import sqlalchemy as sa
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.appraisal.data import local_today
@@ -121,10 +122,16 @@ def _may_see_district(user: CurrentUser, district_id: int) -> bool:
     return user.sees_all or (user.role == DISTRICT and district_id in user.district_ids)
 
 
+def locked(conn: AsyncConnection, query: Select[Any]) -> Select[Any]:
+    """``query`` holding its rows until commit on PostgreSQL (SQLite's writers are one at a time already),
+    so two picks of one candidate or one seat cannot both pass their checks."""
+    return query if conn.dialect.name == "sqlite" else query.with_for_update()
+
+
 async def _request(conn: AsyncConnection, user: CurrentUser, request_id: int, *, lock: bool = False) -> Any:
     query = sa.select(dispatch_requests).where(dispatch_requests.c.id == request_id)
-    if lock and conn.dialect.name != "sqlite":
-        query = query.with_for_update()
+    if lock:
+        query = locked(conn, query)
     row = (await conn.execute(query)).one_or_none()
     if row is None or not _may_see_district(user, row.district_id):
         raise not_found("request_id", "no such request")
@@ -274,8 +281,8 @@ async def request_candidates(
 # --- the pick and the start of service ---------------------------------------------------------------------
 
 
-async def parse_account(raw: Any) -> tuple[str, str, str] | None:
-    """``account`` of a body: username, display name, and the password's hash (made off the event loop)."""
+async def parse_account(raw: Any) -> tuple[str, str] | None:
+    """``account`` of a body: the username and the password's hash (made off the event loop)."""
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -291,7 +298,7 @@ async def parse_account(raw: Any) -> tuple[str, str, str] | None:
     except ValueError as exc:
         field, _, message = str(exc).partition(": ")
         raise bad_request(f"account.{field}", message) from None
-    return username, "", await anyio.to_thread.run_sync(hash_password, password)
+    return username, await anyio.to_thread.run_sync(hash_password, password)
 
 
 async def start_service(
@@ -302,7 +309,7 @@ async def start_service(
     candidate: Any,
     starts_on: date,
     term_ends_on: date | None,
-    account: tuple[str, str, str] | None,
+    account: tuple[str, str] | None,
     *,
     notice_no: str | None = None,
     certificate_no: str | None = None,
@@ -317,7 +324,7 @@ async def start_service(
     if planner_id is None:
         if account is None:
             raise ApiError(422, "account.username", "is required: the candidate has no planner account yet")
-        username, _, pw_hash = account
+        username, pw_hash = account
         try:
             planner_id = await insert_user(conn, by, username, PLANNER, pw_hash, display_name=candidate.name)
         except ValueError as exc:
@@ -415,9 +422,7 @@ async def pick(
             raise ApiError(409, "request_id", f"the request is {request_status(req, len(seated))}")
         cand = (
             await conn.execute(
-                sa.select(pool_candidates).where(pool_candidates.c.id == candidate_id).with_for_update()
-                if conn.dialect.name != "sqlite"
-                else sa.select(pool_candidates).where(pool_candidates.c.id == candidate_id)
+                locked(conn, sa.select(pool_candidates).where(pool_candidates.c.id == candidate_id))
             )
         ).one_or_none()
         if cand is None:
@@ -477,8 +482,8 @@ async def dispatch_row(
     conn: AsyncConnection, user: CurrentUser, dispatch_id: int, *, lock: bool = False
 ) -> Any:
     query = sa.select(dispatches).where(dispatches.c.id == dispatch_id)
-    if lock and conn.dialect.name != "sqlite":
-        query = query.with_for_update()
+    if lock:
+        query = locked(conn, query)
     row = (await conn.execute(query)).one_or_none()
     if row is None or not _may_see_dispatch(user, row):
         raise not_found("dispatch_id", "no such dispatch")

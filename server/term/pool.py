@@ -36,7 +36,7 @@ from server.core.parsing import body_object
 from server.core.settings import Settings
 from server.term import forms, status
 from server.term.data import CandidateView, Pool, load_pool, load_requests, request_status, user_names
-from server.term.dispatch import end_service, member_of
+from server.term.dispatch import end_service, locked, member_of
 from server.term.ranking import exclusion
 from server.term.views import candidate_json, candidate_names, objection_json
 from shared import term as vocab
@@ -121,8 +121,8 @@ async def _check_account(conn: AsyncConnection, user_id: int, candidate_id: int 
 
 async def _row(conn: AsyncConnection, candidate_id: int, *, lock: bool = False) -> Any:
     query = sa.select(pool_candidates).where(pool_candidates.c.id == candidate_id)
-    if lock and conn.dialect.name != "sqlite":
-        query = query.with_for_update()
+    if lock:
+        query = locked(conn, query)
     row = (await conn.execute(query)).one_or_none()
     if row is None:
         raise not_found("candidate_id", "no such candidate")

@@ -228,7 +228,7 @@ def notice_text(
     body = [
         f"{district}、{name}同志：",
         f"根据{district}提出的派驻申请，{profile.bureau or profile.city}按照专业匹配、能力适配的原则，从"
-        f"{profile.city}{profile.planner_title}资源库中遴选{name}同志，自{_cn(starts_on)}起派驻{district}"
+        f"{profile.city}{profile.planner_title}{profile.pool_name}中遴选{name}同志，自{_cn(starts_on)}起派驻{district}"
         f"担任{profile.planner_title}，聘期至{_cn(ends_on)}。",
     ]
     if request is not None:

@@ -16,6 +16,7 @@ def vocabulary(profile: Profile) -> dict[str, Any]:
         "planner_title": profile.planner_title,
         "planner_title_en": profile.planner_title_en,
         "bureau": profile.bureau,
+        "pool_name": profile.pool_name,
         "rules": {
             "eligibility": {
                 **asdict(profile.eligibility),

@@ -70,6 +70,8 @@ class Profile:
     grades_en: tuple[str, str, str]
     #: The municipal bureau that runs the pool and dispatches planners, as documents name it.
     bureau: str = ""
+    #: What the policy calls the pool (资源库, 专家库).
+    pool_name: str = "资源库"
     visit_target: int | None = None
     excellent_cap: float | None = None
     absence_consecutive_limit: int | None = None
