@@ -43,7 +43,6 @@ from server.core.settings import Settings
 from server.people.service import check_new_user, insert_user, link_district, unlink_district, write_profile
 from server.term import forms, ranking
 from server.term.data import (
-    HOLDING,
     CandidateView,
     Pool,
     contracts_of,
@@ -822,11 +821,9 @@ async def end_service(
     return {"dispatch_id": d.id, "ends_on": last_day.isoformat(), "closed": closed}
 
 
-async def holding_dispatch(conn: AsyncConnection, candidate_id: int) -> Any | None:
-    return (
-        await conn.execute(
-            sa.select(dispatches).where(
-                dispatches.c.candidate_id == candidate_id, dispatches.c.status.in_(HOLDING)
-            )
-        )
-    ).first()
+async def dispatched(conn: AsyncConnection, candidate_id: int) -> bool:
+    """Whether the candidate was ever picked (a withdrawn proposal aside)."""
+    query = sa.select(dispatches.c.id).where(
+        dispatches.c.candidate_id == candidate_id, dispatches.c.status != "withdrawn"
+    )
+    return (await conn.execute(query.limit(1))).first() is not None

@@ -36,7 +36,7 @@ from server.core.parsing import body_object
 from server.core.settings import Settings
 from server.term import forms, status
 from server.term.data import CandidateView, Pool, load_pool, load_requests, request_status, user_names
-from server.term.dispatch import end_service, locked, member_of
+from server.term.dispatch import dispatched, end_service, locked, member_of
 from server.term.ranking import exclusion
 from server.term.views import candidate_json, candidate_names, objection_json
 from shared import term as vocab
@@ -215,8 +215,13 @@ async def update_candidate(
         raise bad_request("body", f"names no field to change: {', '.join(CANDIDATE_FIELDS)}")
     async with db.write() as conn:
         before = await _row(conn, candidate_id, lock=True)
-        if values.get("user_id") is not None:
-            await _check_account(conn, values["user_id"], candidate_id)
+        if "user_id" in values and values["user_id"] != before.user_id:
+            if await dispatched(conn, candidate_id):
+                raise ApiError(
+                    409, "user_id", "the candidate has been dispatched: the account follows from it"
+                )
+            if values["user_id"] is not None:
+                await _check_account(conn, values["user_id"], candidate_id)
         await conn.execute(
             pool_candidates.update()
             .where(pool_candidates.c.id == candidate_id)

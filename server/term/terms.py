@@ -84,7 +84,11 @@ async def decide_term(
     db: Database, settings: Settings, user: CurrentUser, dispatch_id: int, body: Any
 ) -> dict[str, Any]:
     """Record the end-of-term decision (see `server.term.decisions`), with the grade beside it; the member's
-    status changes at once (removed from the pool, dismissed), the service ends on its last day."""
+    status changes at once (removed from the pool, dismissed), the service ends on its last day.
+
+    ``grade_year`` names the appraisal the decision rests on (its grade, and for CQ-11 its absences);
+    without it, the latest final grade of a year up to the term's last one, else the term's last year.
+    """
     require_role(user, *BUREAU)
     profile, today = settings.profile, local_today(settings.tz)
     body = body_object(body)

@@ -337,3 +337,19 @@ async def test_a_bad_candidate_is_a_4xx_naming_the_field_and_stores_nothing(
         assert resp.json()["field"] == field
         assert await api.count("pool_candidates") == 0
         assert await _audit(api, w, "pool.candidate") == []
+
+
+async def test_a_dispatched_candidates_account_is_not_retyped(db_url: str, tmp_path: Path) -> None:
+    async with make_api(db_url, tmp_path, "pingdingshan") as api:
+        w = await World(api).build()
+        cid = await add_member(w.coord, "pingdingshan", user_id=w.p1_id)
+        twice = await w.coord.post("/api/pool/candidates", json=candidate(name="重复", user_id=w.p1_id))
+        assert twice.status_code == 422 and twice.json()["field"] == "user_id"
+        staff_account = await w.coord.put(f"/api/pool/candidates/{cid}", json={"user_id": w.s1_id})
+        assert staff_account.status_code == 422 and staff_account.json()["field"] == "user_id"
+        rid = await add_request(w.s1, w.a)
+        await ok(
+            await w.coord.post(f"/api/dispatch-requests/{rid}/dispatches", json={"candidate_id": cid}), 201
+        )
+        moved = await w.coord.put(f"/api/pool/candidates/{cid}", json={"user_id": w.p2_id})
+        assert moved.status_code == 409 and moved.json()["field"] == "user_id"
