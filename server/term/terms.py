@@ -305,7 +305,17 @@ async def list_terms(db: Database, settings: Settings, user: CurrentUser) -> dic
     async with db.read() as conn:
         rows = list((await conn.execute(query)).all())
         answers = await dispatch_answers(conn, profile, today, rows)
+        planners = sorted({d.planner_id for d in rows if d.planner_id is not None})
+        grades: dict[int, list[tuple[int, str]]] = {}
+        if planners:
+            for g in await conn.execute(
+                sa.select(final_grades.c.planner_id, final_grades.c.year, final_grades.c.grade)
+                .where(final_grades.c.planner_id.in_(planners))
+                .order_by(final_grades.c.year)
+            ):
+                grades.setdefault(g.planner_id, []).append((g.year, g.grade))
         out = []
+        wanted: dict[int, list[int]] = {}  # year -> planners whose suggestion reads that year's absences
         for d, a in zip(rows, answers, strict=True):
             term = a["terms"][-1] if a["terms"] else None
             entry: dict[str, Any] = {
@@ -319,15 +329,35 @@ async def list_terms(db: Database, settings: Settings, user: CurrentUser) -> dic
                 "close_due": a["close_due"],
                 "term": term,
                 "terms": len(a["terms"]),
+                "latest_grade": None,
             }
             if term is not None:
                 ends = date.fromisoformat(term["ends_on"])
-                year, grade = await _grade(conn, d.planner_id, None, ends)
-                entry["latest_grade"] = None if grade is None else {"year": year, "grade": grade}
-                if user.sees_all and d.status == "serving" and term["decision"] is None:
-                    warning = await _absences(conn, d.planner_id, year or ends.year, profile, settings.tz)
-                    entry["suggestion"] = decisions.suggestion(profile, grade, year, warning)
+                # The latest final grade of a year up to the term's last one (as a decision reads it).
+                held = [g for g in grades.get(d.planner_id or 0, []) if g[0] <= ends.year]
+                if held:
+                    entry["latest_grade"] = {"year": held[-1][0], "grade": held[-1][1]}
+                if user.sees_all and d.status == "serving" and term["decision"] is None and d.planner_id:
+                    wanted.setdefault(held[-1][0] if held else ends.year, []).append(d.planner_id)
             out.append(entry)
+        warnings: dict[tuple[int, int], AbsenceWarning | None] = {}
+        for year, ids in wanted.items():
+            records = await load_attendance(conn, sorted(set(ids)), year, settings.tz)
+            for pid in ids:
+                own = [r for r in records if r.planner_id == pid]
+                warnings[(year, pid)] = planner_absence_warning(own, year, profile)
+    for entry in out:
+        term = entry["term"]
+        if not (user.sees_all and entry["status"] == "serving" and term and term["decision"] is None):
+            continue
+        if entry["planner_id"] is None:
+            continue
+        g = entry["latest_grade"]
+        year = g["year"] if g else date.fromisoformat(term["ends_on"]).year
+        warning = warnings.get((year, entry["planner_id"]))
+        entry["suggestion"] = decisions.suggestion(
+            profile, g["grade"] if g else None, year if g else None, warning
+        )
     return {"today": today.isoformat(), "term_years": profile.term_years, "terms": out}
 
 
