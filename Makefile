@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.appraisal
 	$(PY) -m bench.id_locality
+	$(PY) -m bench.term_pool
 
 clean:
 	rm -rf $(VENV) data test-artifacts
