@@ -35,6 +35,7 @@ from server.core.models import (
     District,
     User,
     UserDistrict,
+    dispatches,
     exit_requests,
     planner_profiles,
     table_of,
@@ -311,8 +312,20 @@ async def update_planner(db: Database, user: CurrentUser, planner_id: int, body:
         values["specialty"] = parse_text(body, "specialty", required=False, max_len=200)
     async with db.write() as conn:
         row = await load_planner_for(conn, user, planner_id)
+        if "term_start" in values and await _dispatched(conn, planner_id):
+            raise ApiError(
+                409, "term_start", "follows from the planner's dispatch: record the renewal or the end there"
+            )
         await write_profile(conn, user.id, planner_id, values)
         return await planner_json(conn, row)
+
+
+async def _dispatched(conn: AsyncConnection, planner_id: int) -> bool:
+    """Whether a dispatch (server.term) holds the planner's term, so it is not typed here again."""
+    query = sa.select(dispatches.c.id).where(
+        dispatches.c.planner_id == planner_id, dispatches.c.status == "serving"
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
 
 
 async def write_profile(conn: AsyncConnection, by: int, planner_id: int, values: dict[str, Any]) -> None:

@@ -350,3 +350,23 @@ async def test_a_bad_request_is_a_400_naming_the_field_and_stores_nothing(
         resp = await w.s1.post("/api/dispatch-requests", json=body)
         assert resp.status_code == 400 and resp.json()["field"] == field, resp.text
         assert await api.count("dispatch_requests") == 0
+
+
+async def test_a_dispatched_planners_term_start_is_not_typed_again(db_url: str, tmp_path: Path) -> None:
+    async with make_api(db_url, tmp_path, "pingdingshan") as api:
+        w = await World(api).build()
+        cid = await add_member(w.coord, "pingdingshan")
+        d = await dispatch(w.coord, "pingdingshan", await add_request(w.s1, w.a), cid, "2026-10-12", ACCOUNT)
+        url = f"/api/planners/{d['planner_id']}"
+        resp = await w.coord.put(url, json={"term_start": "2026-01-01"})
+        assert resp.status_code == 409 and resp.json()["field"] == "term_start"
+        assert (await ok(await w.coord.get(url)))["term_start"] == "2026-10-12"
+        # The area may still be drawn more precisely.
+        polygon = {"polygon": [[29.55, 106.54], [29.57, 106.54], [29.57, 106.56]]}
+        assert (await ok(await w.coord.put(url, json={"responsibility_area": polygon})))[
+            "responsibility_area"
+        ] == polygon
+        # A planner from before the pool keeps the old way.
+        assert (
+            await w.coord.put(f"/api/planners/{w.p1_id}", json={"term_start": "2026-01-01"})
+        ).status_code == 200
