@@ -30,6 +30,7 @@ from server.reports.api import ReportController
 from server.review.api import ReviewController, VisitController
 from server.sync import totals
 from server.sync.api import AttachmentController, SyncController
+from server.term.api import DispatchController, DispatchRequestController, PoolController, TermController
 from shared.protocol import PROTOCOL_VERSION
 
 # A push of MAX_OPS_PER_PUSH long records is the largest JSON body we expect.
@@ -81,6 +82,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ClaimController,
             WorkFundsController,
             FeedbackAnalysisController,
+            PoolController,
+            DispatchRequestController,
+            DispatchController,
+            TermController,
         ],
         on_app_init=[jwt_auth.on_app_init],
         on_startup=[on_startup],

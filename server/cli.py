@@ -222,6 +222,7 @@ def demo(settings: Settings, host: str, port: int, with_app: bool) -> int:
     print(
         "           also planner2..planner10, staff2 (江北区), staff3 (南岸区): a demo year on the dashboard"
     )
+    print("           the pool, requests and dispatches: coord1; a planner's term and notice: planner1..10")
     print("  Ctrl-C stops.")
     try:
         return serve(settings, host, port)

@@ -1,6 +1,10 @@
 """A demo year for `fieldlog demo`: ten planners in three districts, visits over the current year
 (confirmed, pending, rejected, flagged), opinions with follow-ups, feedback, activities with attendance,
-terms and an exit request, so that every part of the dashboard and the appraisal has something to show.
+terms and an exit request, so that every part of the dashboard and the appraisal has something to show;
+and the pool behind them (`seed_demo_pool`): the ten planners as members dispatched on their districts'
+requests (their areas and terms come from the dispatch), members waiting to be picked, candidates in
+review and, in pingdingshan, in public notice (one with an objection being checked), and open requests,
+one of them the seat planner7 leaves (PDS-11), so every screen of the term has something on it.
 
 `seed_demo_lifecycle` adds what surrounds the year, each part in the profiles that have it: a bureau meeting
 (CQ-11), planner1's feedback forwarded to the bureau (PDS-2c); in Pingdingshan the year's allowance
@@ -10,7 +14,8 @@ and 示范区's submission of last quarter's record (CQ-6, CQ-8). It is skipped 
 
 Everything goes through the services the API uses (push, review, activities, follow-up, planner admin), as
 the signed-in people would; only the time the server received old visits is set afterwards, as if they had
-been synced the day they were made. Seeding is skipped when ``planner2`` exists (idempotent).
+been synced the day they were made. Seeding is skipped when ``planner2`` exists, the pool's when any
+candidate does (idempotent; a demo database made before the pool existed gets the pool on the next run).
 
 Built in: ``planner3`` misses three activities in a row without excuse (CQ-11), ``planner5`` is behind pace
 (CQ-5), ``planner6``'s term ends within the profile's ``term_warning_days`` (PDS-10, pingdingshan),
@@ -39,11 +44,20 @@ from server.core.settings import Settings
 from server.feedback.service import record_forward as forward_feedback
 from server.money import allowance, claims, funds
 from server.opinions.service import record_followup
-from server.people.service import add_district, add_exit_request, create_user, update_planner
+from server.people.service import add_district, create_user
 from server.reports.handover import record_submission
 from server.review.service import review_visit
 from server.sync.attachments import put_attachment
 from server.sync.service import push
+from server.term.dispatch import file_request, list_dispatches, pick, record_step
+from server.term.pool import (
+    add_candidate,
+    add_objection,
+    grant_exception,
+    publish_notice,
+    review_candidate,
+)
+from server.term.terms import leave_early
 
 _users, _districts, _visits = table_of(User), table_of(District), table_of(Visit)
 
@@ -93,7 +107,10 @@ async def seed_demo_year(settings: Settings, password: str) -> bool:
             dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
     try:
-        return await _seed(db, settings, password)
+        seeded = await _seed(db, settings, password)
+        if not seeded:
+            await seed_demo_pool(db, settings)
+        return seeded
     finally:
         await db.dispose()
 
@@ -127,12 +144,13 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
         assert u is not None
         return u
 
-    coord = await user("coord1")
     staff = {d: await user(s) for s, _, d in STAFF}
     tz = ZoneInfo(settings.tz)
     now = datetime.now(tz).replace(microsecond=0)
     today = now.date()
     year_start = date(today.year, 1, 1)
+    # The planners' areas and terms come from their dispatches.
+    dispatched = await seed_demo_pool(db, settings)
     elapsed = max(1, (today - year_start).days)
     rnd = random.Random(20261122)
     sha, body = _photo()
@@ -141,11 +159,6 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
     for n, (username, _, district) in enumerate(PLANNERS):
         planner = await user(username)
         lat0, lon0 = DISTRICTS[district]
-        area = {"center": [lat0, lon0], "radius_m": 3000}
-        term_start = today - timedelta(days=345) if username == "planner6" else year_start
-        await update_planner(
-            db, coord, planner.id, {"responsibility_area": area, "term_start": term_start.isoformat()}
-        )
         # planner5 is behind pace; the others roughly on track for a 10-a-year target.
         count = 3 if username == "planner5" else 12 + n % 3
         ops: list[dict[str, Any]] = []
@@ -285,12 +298,12 @@ async def _seed(db: Database, settings: Settings, password: str) -> bool:
             "planner_ids": invited,
         },
     )
-    # planner7 asks to leave in ten days (PDS-11 wants 15 working days).
-    await add_exit_request(
+    # planner7 asks to leave in ten days (PDS-11 wants 15 working days): the seat is a replacement request.
+    await leave_early(
         db,
-        settings.profile,
-        coord,
-        ids["planner7"],
+        settings,
+        await user("coord1"),
+        dispatched["planner7"],
         {
             "filed_on": today.isoformat(),
             "leave_on": (today + timedelta(days=10)).isoformat(),
@@ -461,3 +474,193 @@ async def _lifecycle(db: Database, settings: Settings) -> bool:
             {"submitted_on": today.isoformat(), "note": "按期报送"},
         )
     return True
+
+
+#: username -> (specialties, title, years in the field) of the demo planners as pool members.
+MEMBERS = {
+    "planner1": (("urban_renewal", "spatial_planning"), "senior", 18),
+    "planner2": (("spatial_planning", "land_use_control"), "associate_senior", 12),
+    "planner3": (("architecture", "urban_design"), "associate_senior", 9),
+    "planner4": (("landscape", "urban_renewal"), "associate_senior", 11),
+    "planner5": (("municipal_transport",), "associate_senior", 15),
+    "planner6": (("urban_renewal", "architecture"), "senior", 22),
+    "planner7": (("spatial_planning", "farmland_protection"), "associate_senior", 14),
+    "planner8": (("land_use_control", "farmland_protection"), "associate_senior", 10),
+    "planner9": (("landscape",), "associate_senior", 8),
+    "planner10": (("urban_design", "architecture"), "associate_senior", 7),
+}
+#: Members and candidates who are not planners yet: (name, specialties, title, registered, years).
+NEWCOMERS = (
+    ("黄景明", ("landscape", "urban_renewal"), "associate_senior", True, 13),
+    ("林书涵", ("farmland_protection", "land_use_control"), "senior", True, 20),
+    ("马志远", ("municipal_transport", "spatial_planning"), "associate_senior", True, 9),
+    ("高雨桐", ("urban_design",), "intermediate", False, 6),
+    ("曹文轩", ("spatial_planning",), "senior", False, 25),
+)
+
+
+def _candidate(
+    name: str, specialties: tuple[str, ...], title: str, registered: bool, years: int, applied: date
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "applied_on": applied.isoformat(),
+        "organisation": "市规划设计研究院",
+        "degree": "master",
+        "degree_field": "urban_rural_planning",
+        "title": title,
+        "registered_planner": registered,
+        "years_in_field": years,
+        "specialties": list(specialties),
+        "local_familiarity": "长期参与本市国土空间规划编制与实施",
+    }
+
+
+async def _admit(
+    db: Database, settings: Settings, coord: Any, cid: int, reviewed: date, notice: date
+) -> None:
+    """Review (approved) and, where the profile has one, the public notice (PDS-4)."""
+    await review_candidate(
+        db, settings, coord, cid, {"outcome": "approved", "reviewed_on": reviewed.isoformat()}
+    )
+    if settings.profile.pool_notice_working_days:
+        await publish_notice(db, settings, coord, cid, {"starts_on": notice.isoformat()})
+
+
+async def _dispatch(
+    db: Database, settings: Settings, coord: Any, request_id: int, cid: int, start: date
+) -> int:
+    """Pick ``cid`` for the request so that service starts on ``start`` (CQ-3: with its five steps)."""
+    from server.appraisal.alerts import term_last_day
+
+    if not settings.profile.appointment_steps:
+        d = await pick(db, settings, coord, request_id, {"candidate_id": cid, "starts_on": start.isoformat()})
+        return int(d["id"])
+    d = await pick(db, settings, coord, request_id, {"candidate_id": cid})
+    steps = settings.profile.appointment_steps
+    for k, step in enumerate(steps):
+        body: dict[str, Any] = {
+            "step": step,
+            "done_on": (start - timedelta(days=len(steps) - 1 - k)).isoformat(),
+        }
+        if step == steps[-1]:
+            body.update(
+                term_ends_on=term_last_day(start, 1).isoformat(), certificate_no=f"聘〔{start.year}〕{cid}号"
+            )
+        await record_step(db, settings, coord, d["id"], body)
+    return int(d["id"])
+
+
+async def seed_demo_pool(db: Database, settings: Settings) -> dict[str, int]:
+    """The pool behind the demo planners (see the module docstring); planner username -> dispatch id.
+
+    Skipped, answering the existing dispatches, when the pool has a candidate already.
+    """
+    from server.core.models import pool_candidates
+
+    async with db.read() as conn:
+        names = {r.username: r.id for r in await conn.execute(sa.select(_users.c.username, _users.c.id))}
+        districts = {r.name: r.id for r in await conn.execute(sa.select(_districts.c.name, _districts.c.id))}
+        seeded = (await conn.execute(sa.select(pool_candidates.c.id).limit(1))).first() is not None
+        coord = await load_user(conn, names["coord1"])
+        found = {d: await load_user(conn, names[s]) for s, _, d in STAFF}
+    assert coord is not None
+    staff = {d: u for d, u in found.items() if u is not None}
+    if seeded:
+        mine = await list_dispatches(db, settings, coord, "serving")
+        by_planner = {v: k for k, v in names.items()}
+        return {
+            by_planner[d["planner_id"]]: d["id"] for d in mine["dispatches"] if d["planner_id"] in by_planner
+        }
+    tz = ZoneInfo(settings.tz)
+    today = datetime.now(tz).date()
+    year_start = date(today.year, 1, 1)
+    starts = {u: today - timedelta(days=345) if u == "planner6" else year_start for u, _, _ in PLANNERS}
+    first = min(starts.values())
+    # The planners went through the pool before their terms started.
+    members: dict[str, int] = {}
+    for username, display, _ in PLANNERS:
+        specialties, title, years = MEMBERS[username]
+        body = _candidate(display, specialties, title, True, years, first - timedelta(days=60))
+        cid = (await add_candidate(db, settings, coord, {**body, "user_id": names[username]}))["id"]
+        await _admit(db, settings, coord, cid, first - timedelta(days=45), first - timedelta(days=40))
+        members[username] = cid
+    requests: dict[str, int] = {}
+    for district, (lat, lon) in DISTRICTS.items():
+        theirs = [u for u, _, d in PLANNERS if d == district]
+        wanted = sorted({s for u in theirs for s in MEMBERS[u][0]})[:3]
+        r = await file_request(
+            db,
+            settings,
+            staff[district],
+            {
+                "district_id": districts[district],
+                "specialties": wanted,
+                "planners_needed": len(theirs),
+                "service_focus": "国土空间规划实施、城市更新项目技术把关和群众意见收集",
+                "responsibility_area": {"center": [lat, lon], "radius_m": 3000},
+                "filed_on": (first - timedelta(days=20)).isoformat(),
+            },
+        )
+        requests[district] = r["id"]
+    dispatched = {
+        u: await _dispatch(db, settings, coord, requests[d], members[u], starts[u]) for u, _, d in PLANNERS
+    }
+    # Members waiting to be picked, and candidates on their way in.
+    newcomers: list[int] = []
+    for name, specialties, title, registered, years in NEWCOMERS:
+        body = _candidate(name, specialties, title, registered, years, today - timedelta(days=20))
+        newcomers.append((await add_candidate(db, settings, coord, body))["id"])
+    await _admit(db, settings, coord, newcomers[0], today - timedelta(days=15), today - timedelta(days=14))
+    await _admit(db, settings, coord, newcomers[1], today - timedelta(days=15), today - timedelta(days=14))
+    if settings.profile.pool_notice_working_days:
+        # In public notice now, one with an objection being checked (PDS-4).
+        await _admit(db, settings, coord, newcomers[2], today - timedelta(days=1), today)
+        await add_objection(
+            db,
+            settings,
+            coord,
+            newcomers[2],
+            {"filed_on": today.isoformat(), "content": "反映其参与项目存在质量问题", "source": "来信"},
+        )
+    elif settings.profile.eligibility.exception_by_person:
+        # CQ-2: not registered, admitted on the exception a person granted.
+        await grant_exception(
+            db,
+            settings,
+            coord,
+            newcomers[4],
+            {"reason": "主持完成多项市级国土空间规划，在行业内有较高影响力"},
+        )
+        await _admit(db, settings, coord, newcomers[4], today - timedelta(days=2), today)
+    # Open requests: one the pool can fill, one it cannot (farmland protection is short), and, in
+    # chongqing, one whose appointment is under way (CQ-3).
+    await file_request(
+        db,
+        settings,
+        staff["江北区"],
+        {
+            "district_id": districts["江北区"],
+            "specialties": ["landscape", "urban_renewal"],
+            "planners_needed": 1,
+            "service_focus": "滨江公园和老旧小区改造方案把关",
+            "filed_on": (today - timedelta(days=3)).isoformat(),
+        },
+    )
+    short = await file_request(
+        db,
+        settings,
+        staff["南岸区"],
+        {
+            "district_id": districts["南岸区"],
+            "specialties": ["farmland_protection"],
+            "planners_needed": 2,
+            "service_focus": "耕地保护和用途管制",
+            "filed_on": (today - timedelta(days=2)).isoformat(),
+        },
+    )
+    if settings.profile.appointment_steps:
+        d = await pick(db, settings, coord, short["id"], {"candidate_id": newcomers[1]})
+        for step in settings.profile.appointment_steps[:2]:
+            await record_step(db, settings, coord, d["id"], {"step": step, "done_on": today.isoformat()})
+    return dispatched

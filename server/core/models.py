@@ -1,5 +1,6 @@
 """Database tables: people and districts, the three record kinds, sync bookkeeping, review, audit, attendance,
-money (allowance, claims, work funds), the appraisal's district part, report hand-overs and dismissals.
+money (allowance, claims, work funds), the appraisal's district part, report hand-overs, dismissals,
+the planner pool and dispatches.
 
 Records keep the phone's JSON as ``data`` plus typed copies of the fields that queries filter on.
 Datetimes are stored as UTC: timezone-aware on PostgreSQL, naive-UTC text on SQLite (`UTCDateTime`),
@@ -553,6 +554,170 @@ report_forwards = sa.Table(
     sa.Column("forwarded_on", sa.Date, nullable=False),
     #: The districts whose submissions it carried.
     sa.Column("district_ids", JSONType, nullable=False),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+
+# The planner's term (server/term): the pool, district requests, dispatches, terms, contracts, steps.
+
+pool_candidates = sa.Table(
+    "pool_candidates",
+    Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("organisation", sa.String(200), nullable=True),
+    sa.Column("contact", sa.String(200), nullable=True),
+    #: The planner account, once dispatched (or an existing planner entered into the pool).
+    sa.Column("user_id", sa.ForeignKey("users.id"), nullable=True, unique=True),
+    #: The day the candidate applied (the public call, PDS-4).
+    sa.Column("applied_on", sa.Date, nullable=False),
+    sa.Column("degree", sa.String(20), nullable=False),
+    sa.Column("degree_field", sa.String(40), nullable=False),
+    sa.Column("title", sa.String(20), nullable=False),
+    sa.Column("registered_planner", sa.Boolean, nullable=False),
+    sa.Column("practising_qualification", sa.String(200), nullable=True),
+    sa.Column("years_in_field", sa.Integer, nullable=False),
+    sa.Column("specialties", JSONType, nullable=False),
+    sa.Column("local_familiarity", sa.Text, nullable=True),
+    #: Records of violations or dishonesty: [{"on": "YYYY-MM-DD" or null, "note": ...}].
+    sa.Column("violations", JSONType, nullable=False),
+    #: CQ-2's exception for outstanding practice, granted by a person with a written reason.
+    sa.Column("exception_reason", sa.Text, nullable=True),
+    sa.Column("exception_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("exception_at", UTCDateTime(), nullable=True),
+    #: The last step a person took (server.term.status computes where the candidate stands).
+    sa.Column("stage", sa.String(20), nullable=False),
+    sa.Column("review_note", sa.Text, nullable=True),
+    sa.Column("reviewed_on", sa.Date, nullable=True),
+    sa.Column("reviewed_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("notice_starts_on", sa.Date, nullable=True),
+    sa.Column("notice_ends_on", sa.Date, nullable=True),
+    sa.Column("notice_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("removed_on", sa.Date, nullable=True),
+    sa.Column("removal_reason", sa.String(40), nullable=True),
+    sa.Column("removal_rule", sa.String(20), nullable=True),
+    sa.Column("removal_note", sa.Text, nullable=True),
+    sa.Column("removed_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("created_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+
+pool_objections = sa.Table(
+    "pool_objections",
+    Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "candidate_id", sa.ForeignKey("pool_candidates.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    sa.Column("filed_on", sa.Date, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("source", sa.String(200), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("decision_note", sa.Text, nullable=True),
+    sa.Column("decided_on", sa.Date, nullable=True),
+    sa.Column("decided_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+
+dispatch_requests = sa.Table(
+    "dispatch_requests",
+    Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("district_id", sa.ForeignKey("districts.id"), nullable=False, index=True),
+    sa.Column("specialties", JSONType, nullable=False),
+    sa.Column("planners_needed", sa.Integer, nullable=False),
+    sa.Column("service_focus", sa.Text, nullable=False),
+    sa.Column("responsibility_area", JSONType, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("filed_on", sa.Date, nullable=False),
+    #: The dispatch whose early end (PDS-11) this seat replaces; no foreign key, as dispatches point here.
+    sa.Column("replaces_dispatch_id", sa.Integer, nullable=True),
+    sa.Column("withdrawn_on", sa.Date, nullable=True),
+    sa.Column("withdraw_note", sa.Text, nullable=True),
+    sa.Column("filed_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+
+dispatches = sa.Table(
+    "dispatches",
+    Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("request_id", sa.ForeignKey("dispatch_requests.id"), nullable=False, index=True),
+    sa.Column("candidate_id", sa.ForeignKey("pool_candidates.id"), nullable=False, index=True),
+    sa.Column("district_id", sa.ForeignKey("districts.id"), nullable=False, index=True),
+    #: The planner account; set when service starts.
+    sa.Column("planner_id", sa.ForeignKey("users.id"), nullable=True, index=True),
+    sa.Column("responsibility_area", JSONType, nullable=True),
+    #: proposed (CQ-3 steps under way), serving, ended, withdrawn.
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("starts_on", sa.Date, nullable=True),
+    #: The last day of service once decided (not renewed, dismissed, leaving early, removed).
+    sa.Column("ends_on", sa.Date, nullable=True),
+    sa.Column("end_reason", sa.String(40), nullable=True),
+    sa.Column("end_rule", sa.String(20), nullable=True),
+    sa.Column("end_note", sa.Text, nullable=True),
+    #: When the service was closed: the district link and the planner's term were taken away.
+    sa.Column("closed_at", UTCDateTime(), nullable=True),
+    sa.Column("closed_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("notice_no", sa.String(40), nullable=True),
+    sa.Column("notice_on", sa.Date, nullable=True),
+    sa.Column("created_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+
+dispatch_terms = sa.Table(
+    "dispatch_terms",
+    Base.metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("dispatch_id", sa.ForeignKey("dispatches.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=False),
+    sa.Column("decision", sa.String(20), nullable=True),
+    sa.Column("decision_rule", sa.String(20), nullable=True),
+    sa.Column("ground", sa.String(40), nullable=True),
+    sa.Column("grade", sa.String(20), nullable=True),
+    sa.Column("grade_year", sa.Integer, nullable=True),
+    sa.Column("decision_note", sa.Text, nullable=True),
+    sa.Column("decided_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("decided_at", UTCDateTime(), nullable=True),
+    sa.UniqueConstraint("dispatch_id", "number"),
+)
+
+
+dispatch_contracts = sa.Table(
+    "dispatch_contracts",
+    Base.metadata,
+    sa.Column("term_id", sa.ForeignKey("dispatch_terms.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("certificate_no", sa.String(100), nullable=True),
+    sa.Column("signed_on", sa.Date, nullable=True),
+    sa.Column("tasks", sa.Text, nullable=True),
+    sa.Column("service_mode", sa.Text, nullable=True),
+    #: In fen (0.01 CNY), so sums are exact.
+    sa.Column("service_fee_fen", sa.BigInteger, nullable=True),
+    sa.Column("fee_note", sa.Text, nullable=True),
+    sa.Column("rights_duties", sa.Text, nullable=True),
+    sa.Column("appraisal", sa.Text, nullable=True),
+    sa.Column("breach", sa.Text, nullable=True),
+    sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
+    sa.Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+
+appointment_steps = sa.Table(
+    "appointment_steps",
+    Base.metadata,
+    sa.Column("dispatch_id", sa.ForeignKey("dispatches.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("step", sa.String(40), primary_key=True),
+    sa.Column("done_on", sa.Date, nullable=False),
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
     sa.Column("recorded_at", UTCDateTime(), nullable=False),

@@ -77,6 +77,10 @@ class Settings:
     """FIELDLOG_REPORT_PERIOD_MONTHS: months in a periodic consultation-service report when the profile sets
     none (Chongqing's CQ-8 sets 3, which wins); one of 1, 2, 3, 4, 6, 12 (3)."""
 
+    pool_idle_days: int | None = None
+    """FIELDLOG_POOL_IDLE_DAYS: days without service after which a pool member is listed as long inactive
+    (PDS-5); the policies set no period, so there is no default and the list asks for one."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         if not self.database_url:
@@ -93,6 +97,8 @@ class Settings:
             raise ValueError(
                 f"FIELDLOG_REPORT_PERIOD_MONTHS: must be one of {choices} (months that divide a year)"
             )
+        if self.pool_idle_days is not None and self.pool_idle_days < 1:
+            raise ValueError("FIELDLOG_POOL_IDLE_DAYS: must be at least 1")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -121,6 +127,7 @@ class Settings:
             signin_max_failures_per_address=num("FIELDLOG_SIGNIN_MAX_FAILURES_PER_ADDRESS", 50),
             signin_pause_minutes=num("FIELDLOG_SIGNIN_PAUSE_MINUTES", 15),
             report_period_months=num("FIELDLOG_REPORT_PERIOD_MONTHS", 3),
+            pool_idle_days=num("FIELDLOG_POOL_IDLE_DAYS", 0) if e.get("FIELDLOG_POOL_IDLE_DAYS") else None,
         )
 
     @property

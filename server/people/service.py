@@ -7,6 +7,7 @@ records exit requests (PDS-11; a short notice is answered with its alert, `serve
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 import anyio.to_thread
@@ -32,6 +33,7 @@ from server.core.models import (
     User,
     UserDistrict,
     dismissals,
+    dispatches,
     exit_requests,
     planner_profiles,
     table_of,
@@ -129,6 +131,25 @@ async def create_user(
     pw_hash = await anyio.to_thread.run_sync(hash_password, password)
     async with db.write() as conn:
         return await insert_user(conn, username, role, pw_hash, display_name, district_ids, by)
+
+
+async def link_district(conn: AsyncConnection, by: int | None, user_id: int, district_id: int) -> bool:
+    """Link a user to a district they serve (audited); False when the link existed."""
+    where = sa.and_(_links.c.user_id == user_id, _links.c.district_id == district_id)
+    if (await conn.execute(sa.select(_links.c.user_id).where(where))).first():
+        return False
+    await conn.execute(_links.insert().values(user_id=user_id, district_id=district_id))
+    await audit(conn, by, "user.link", "user", str(user_id), None, {"district_id": district_id})
+    return True
+
+
+async def unlink_district(conn: AsyncConnection, by: int | None, user_id: int, district_id: int) -> bool:
+    """Take a district from a user (audited); False when there was no link. Their records stay."""
+    where = sa.and_(_links.c.user_id == user_id, _links.c.district_id == district_id)
+    gone = (await conn.execute(_links.delete().where(where))).rowcount
+    if gone:
+        await audit(conn, by, "user.unlink", "user", str(user_id), {"district_id": district_id}, None)
+    return bool(gone)
 
 
 async def set_password(db: Database, username: str, password: str, by: int | None = None) -> int:
@@ -331,54 +352,83 @@ async def update_planner(db: Database, user: CurrentUser, planner_id: int, body:
         values["term_start"] = parse_date(body["term_start"], "term_start", required=False)
     if "specialty" in body:
         values["specialty"] = parse_text(body, "specialty", required=False, max_len=200)
-    now = utcnow()
     async with db.write() as conn:
         row = await load_planner_for(conn, user, planner_id)
-        before_row = await _profile_row(conn, planner_id)
-        before = profile_json(before_row)
-        if before_row is None:
-            await conn.execute(
-                planner_profiles.insert().values(
-                    user_id=planner_id, updated_by=user.id, updated_at=now, **values
-                )
+        if "term_start" in values and await _dispatched(conn, planner_id):
+            raise ApiError(
+                409, "term_start", "follows from the planner's dispatch: record the renewal or the end there"
             )
-        elif values:
-            await conn.execute(
-                planner_profiles.update()
-                .where(planner_profiles.c.user_id == planner_id)
-                .values(updated_by=user.id, updated_at=now, **values)
-            )
-        after = profile_json(await _profile_row(conn, planner_id))
-        await audit(conn, user.id, "planner.update", "planner", str(planner_id), before, after)
+        await write_profile(conn, user.id, planner_id, values)
         return await planner_json(conn, row)
+
+
+async def _dispatched(conn: AsyncConnection, planner_id: int) -> bool:
+    """Whether a dispatch (server.term) holds the planner's term, so it is not typed here again."""
+    query = sa.select(dispatches.c.id).where(
+        dispatches.c.planner_id == planner_id, dispatches.c.status == "serving"
+    )
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
+async def write_profile(conn: AsyncConnection, by: int, planner_id: int, values: dict[str, Any]) -> None:
+    """Set fields of a planner's profile (area, term start, specialty) inside the caller's transaction,
+    audited as ``planner.update``; the row is made on first write."""
+    now = utcnow()
+    before_row = await _profile_row(conn, planner_id)
+    before = profile_json(before_row)
+    if before_row is None:
+        await conn.execute(
+            planner_profiles.insert().values(user_id=planner_id, updated_by=by, updated_at=now, **values)
+        )
+    elif values:
+        await conn.execute(
+            planner_profiles.update()
+            .where(planner_profiles.c.user_id == planner_id)
+            .values(updated_by=by, updated_at=now, **values)
+        )
+    after = profile_json(await _profile_row(conn, planner_id))
+    await audit(conn, by, "planner.update", "planner", str(planner_id), before, after)
 
 
 async def add_exit_request(
     db: Database, profile: Profile, user: CurrentUser, planner_id: int, body: Any
 ) -> dict[str, Any]:
     require_role(user, *BUREAU)
+    filed_on, leave_on, reason = parse_exit_request(body)
+    async with db.write() as conn:
+        await load_planner_for(conn, user, planner_id)
+        row = await insert_exit_request(conn, user.id, planner_id, filed_on, leave_on, reason)
+    return {**exit_json(row), "alert": exit_request_alert(row, profile)}
+
+
+def parse_exit_request(body: Any) -> tuple[date, date, str | None]:
+    """PDS-11: the filing day, the first day no longer served, and the reason of an exit request."""
     body = body_object(body)
     filed_on = parse_date(body.get("filed_on"), "filed_on")
     leave_on = parse_date(body.get("leave_on"), "leave_on")
     assert filed_on is not None and leave_on is not None
     if leave_on <= filed_on:
         raise bad_request("leave_on", "must be after filed_on")
-    reason = parse_text(body, "reason", required=False)
+    return filed_on, leave_on, parse_text(body, "reason", required=False)
+
+
+async def insert_exit_request(
+    conn: AsyncConnection, by: int, planner_id: int, filed_on: date, leave_on: date, reason: str | None
+) -> Any:
+    """Store an exit request (PDS-11) inside the caller's transaction, audited; returns its row."""
     values = {
         "id": str(uuid.uuid4()),
         "planner_id": planner_id,
         "filed_on": filed_on,
         "leave_on": leave_on,
         "reason": reason,
-        "created_by": user.id,
+        "created_by": by,
         "created_at": utcnow(),
     }
-    async with db.write() as conn:
-        await load_planner_for(conn, user, planner_id)
-        await conn.execute(exit_requests.insert().values(**values))
-        row = (await conn.execute(sa.select(exit_requests).where(exit_requests.c.id == values["id"]))).one()
-        await audit(conn, user.id, "planner.exit_request", "exit_request", row.id, None, exit_json(row))
-    return {**exit_json(row), "alert": exit_request_alert(row, profile)}
+    await conn.execute(exit_requests.insert().values(**values))
+    row = (await conn.execute(sa.select(exit_requests).where(exit_requests.c.id == values["id"]))).one()
+    await audit(conn, by, "planner.exit_request", "exit_request", row.id, None, exit_json(row))
+    return row
 
 
 async def record_dismissal(

@@ -14,6 +14,8 @@ from server.reports import handover
 from server.reports.service import (
     allowance_xlsx,
     annual,
+    archive_doc,
+    dispatch_notice_doc,
     hr_summary,
     make_link,
     opinion_doc,
@@ -138,3 +140,31 @@ class ReportController(Controller):
         if not opinion_id.endswith(".docx"):
             raise not_found("path", "use /api/reports/opinions/<id>.docx")
         return await opinion_doc(request, opinion_id.removesuffix(".docx"))
+
+    @get(
+        "/archives/{name:str}",
+        opt=_NO_JWT,
+        summary="A member's personal archive (<candidate id>.docx; bureau)",
+    )
+    async def archive_docx(
+        self, request: Request[Any, Any, Any], name: FromPath[str], token: FromQuery[str | None] = None
+    ) -> Response[Any]:
+        return await archive_doc(request, _docx_id(name, "archives", "candidate"))
+
+    @get(
+        "/dispatch-notices/{name:str}",
+        opt=_NO_JWT,
+        summary="A dispatch notice, PDS-7 (<dispatch id>.docx; bureau, the district, the planner)",
+    )
+    async def dispatch_notice_docx(
+        self, request: Request[Any, Any, Any], name: FromPath[str], token: FromQuery[str | None] = None
+    ) -> Response[Any]:
+        return await dispatch_notice_doc(request, _docx_id(name, "dispatch-notices", "dispatch"))
+
+
+def _docx_id(name: str, route: str, what: str) -> int:
+    """The id in ``<id>.docx``; anything else is a 404 naming the route's form."""
+    stem = name.removesuffix(".docx")
+    if not name.endswith(".docx") or not stem.isdigit() or not 1 <= int(stem) < 2**31:
+        raise not_found("path", f"use /api/reports/{route}/<{what} id>.docx")
+    return int(stem)

@@ -1,7 +1,8 @@
 """Downloads for the bureau and the districts, written by `server.reports.writers`: the periodic
 consultation-service record per district and its HR-bureau summary (CQ-8, XLSX; a period has
 `Settings.period_months` months, the profile's ``report_period_months``), the annual work report draft
-(CQ-4, DOCX), each written opinion (DOCX) and a PDS-9 allowance settlement list (XLSX).
+(CQ-4, DOCX), each written opinion (DOCX) and a PDS-9 allowance settlement list (XLSX); and by
+`server.reports.term_documents`: a member's personal archive and a dispatch notice (DOCX).
 
 A period is named by its number in the year, ``period`` (``quarter`` is accepted as the same number, as
 phones made before periods ask for it).
@@ -35,7 +36,7 @@ from litestar.response import Stream
 from litestar.security.jwt import Token
 
 from server.appraisal import grading
-from server.appraisal.data import load_year
+from server.appraisal.data import load_year, local_today
 from server.appraisal.summary import parse_year
 from server.core.access import district_names, load_planner_for, planner_districts, require_role
 from server.core.auth import BUREAU, DISTRICT, PLANNER, CurrentUser, load_user, retrieve_user
@@ -47,12 +48,15 @@ from server.core.settings import Settings
 from server.feedback.service import forwards_of
 from server.money.allowance import period_detail
 from server.reports import writers as reports
+from server.reports.term_documents import write_archive_docx, write_dispatch_notice_docx
+from server.term.archive import archive_data
+from server.term.dispatch import dispatch_answer
 
 _opinions = table_of(Opinion)
 LINK_TTL_S = 300
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-REPORTS = ("quarterly", "hr-summary", "annual", "opinion", "allowance")
+REPORTS = ("quarterly", "hr-summary", "annual", "opinion", "allowance", "archive", "dispatch-notice")
 
 
 def content_disposition(filename: str) -> str:
@@ -116,6 +120,10 @@ def _path(report: str, params: dict[str, Any]) -> tuple[str, dict[str, str]]:
         return f"/api/reports/annual/{need_id('planner_id')}.docx", {"year": need("year")}
     if report == "opinion":
         return f"/api/reports/opinions/{quote(need('opinion_id'), safe='')}.docx", {}
+    if report == "archive":
+        return f"/api/reports/archives/{need_id('candidate_id')}.docx", {}
+    if report == "dispatch-notice":
+        return f"/api/reports/dispatch-notices/{need_id('dispatch_id')}.docx", {}
     raise bad_request("report", f"must be one of {', '.join(REPORTS)}")
 
 
@@ -374,3 +382,27 @@ async def allowance_xlsx(request: Request[Any, Any, Any], period_id: int) -> Res
     return await _stream(
         lambda out: reports.write_settlement_xlsx(settlement, settings.profile, out), filename, XLSX
     )
+
+
+async def archive_doc(request: Request[Any, Any, Any], candidate_id: int) -> Response[Any]:
+    """A member's personal archive (个人档案) for the bureau."""
+    user = await report_user(request)
+    require_role(user, *BUREAU)
+    settings: Settings = request.app.state.settings
+    async with request.app.state.db.read() as conn:
+        data = await archive_data(conn, settings.profile, local_today(settings.tz), candidate_id)
+    filename = f"{settings.profile.planner_title}个人档案-{data['candidate']['name']}.docx"
+    return await _stream(lambda out: write_archive_docx(data, settings.profile, out), filename, DOCX)
+
+
+async def dispatch_notice_doc(request: Request[Any, Any, Any], dispatch_id: int) -> Response[Any]:
+    """PDS-7's dispatch notice for the bureau, the district's staff and the planner dispatched."""
+    user = await report_user(request)
+    require_role(user, PLANNER, DISTRICT, *BUREAU)
+    settings: Settings = request.app.state.settings
+    async with request.app.state.db.read() as conn:
+        data = await dispatch_answer(conn, settings.profile, local_today(settings.tz), dispatch_id, user)
+    if data["notice"] is None:
+        raise not_found("dispatch_id", "has no notice yet: the service has not started")
+    filename = f"{data['notice']['title']}-{data['name']}.docx"
+    return await _stream(lambda out: write_dispatch_notice_docx(data, settings.profile, out), filename, DOCX)

@@ -70,6 +70,28 @@ class DismissalGround:
 
 
 @dataclass(frozen=True)
+class Eligibility:
+    """Who may join the pool (PDS-3, CQ-2), checked by `server.term.eligibility`.
+
+    Eligible when no violation is on record (if ``violation_excludes``) and one route holds: the
+    qualifications route (every requirement set here: degree level and field, title, or title-or-
+    qualification, registered planner), or ``min_years_in_field`` alone, or an exception a person granted
+    with a written reason (if ``exception_by_person``). Codes are those of `shared.term`.
+    """
+
+    rule_id: str = ""
+    min_degree: str | None = None
+    degree_fields: tuple[str, ...] = ()
+    min_title: str | None = None
+    #: The title requirement is met by a practising qualification too (PDS-3: "或相关执业资格").
+    title_or_qualification: bool = False
+    registered_planner_required: bool = False
+    min_years_in_field: int | None = None
+    exception_by_person: bool = False
+    violation_excludes: bool = False
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     city: str
@@ -77,6 +99,8 @@ class Profile:
     planner_title_en: str
     grades: tuple[str, str, str]
     grades_en: tuple[str, str, str]
+    #: What the policy calls the pool (资源库, 专家库).
+    pool_name: str = "资源库"
     visit_target: int | None = None
     excellent_cap: float | None = None
     absence_consecutive_limit: int | None = None
@@ -87,6 +111,8 @@ class Profile:
     allowance_cny_per_year: int | None = None
     report_period_months: int | None = None
     failing_grade_removes_from_pool: bool = False
+    #: The rule of the appraisal a renewal is decided from (PDS-10, CQ-9).
+    appraisal_rule_id: str = ""
     exceptions: Exceptions = field(default_factory=Exceptions)
     consequences: tuple[ConsequenceRule, ...] = ()
     #: PDS-10: warn this many days before a term ends (fieldlog's setting, not a policy number).
@@ -104,6 +130,20 @@ class Profile:
     hr_bureau: str | None = None
     #: CQ-11: the grounds for dismissal, as a person records them.
     dismissal_grounds: tuple[DismissalGround, ...] = ()
+    eligibility: Eligibility = field(default_factory=Eligibility)
+    #: PDS-6: the coded reasons for removal from the pool (none set: a removal is "other", with a note).
+    pool_removal_reasons: tuple[str, ...] = ()
+    #: The rule a removal from the pool is recorded under (PDS-6, CQ-7).
+    pool_removal_rule_id: str = ""
+    #: CQ-3: the appointment steps, in order (none set: a dispatch serves from the day the bureau picks).
+    appointment_steps: tuple[str, ...] = ()
+    #: PDS-8: what a dispatch's contract must set out (none set: the contract record is optional).
+    contract_clauses: tuple[str, ...] = ()
+
+    @property
+    def dismissal_codes(self) -> tuple[str, ...]:
+        """The codes of the CQ-11 grounds for dismissal (none: the profile has no dismissal)."""
+        return tuple(g.code for g in self.dismissal_grounds)
 
     @property
     def excellent_grade(self) -> str:
@@ -127,6 +167,11 @@ def parse_profile(text: str) -> Profile:
     raw["suggestions"] = Suggestions(failing_when=failing, **suggestions)
     raw["dismissal_grounds"] = tuple(DismissalGround(**g) for g in raw.pop("dismissal_grounds", []))
     raw["district_assessment_criteria"] = tuple(raw.pop("district_assessment_criteria", ()))
+    eligibility = dict(raw.pop("eligibility", {}))
+    eligibility["degree_fields"] = tuple(eligibility.get("degree_fields", ()))
+    raw["eligibility"] = Eligibility(**eligibility)
+    for name in ("pool_removal_reasons", "appointment_steps", "contract_clauses"):
+        raw[name] = tuple(raw.get(name, ()))
     raw["grades"] = tuple(raw["grades"])
     raw["grades_en"] = tuple(raw["grades_en"])
     return Profile(exceptions=exceptions, **raw)

@@ -3,7 +3,7 @@ appraisal (PDS-10), feedback forwarded (PDS-2c), periodic reports submitted and 
 dismissals with their grounds (CQ-11), and the bureau's own activities (``activities.district_id`` empty).
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-05 09:00:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010"
-down_revision: str | None = "0007"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
