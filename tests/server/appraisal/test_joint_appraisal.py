@@ -125,7 +125,7 @@ async def test_cq11_a_dismissal_is_recorded_with_its_ground_and_reason(
             "unable_to_serve",
             "absences",
             "incompetent",
-            "violations",
+            "violation",
         ]
 
 

@@ -16,9 +16,9 @@ def test_cq11_chongqing_lists_the_five_grounds_with_their_rule(chongqing: Profil
         ("unable_to_serve", "CQ-11", False),
         ("absences", "CQ-11", True),
         ("incompetent", "CQ-11", True),
-        ("violations", "CQ-11", False),
+        ("violation", "CQ-11", False),
     ]
-    assert dismissal_ground(chongqing, "violations").label == "有违纪违法行为"
+    assert dismissal_ground(chongqing, "violation").label == "有违纪违法行为"
 
 
 def test_cq11_a_recorded_dismissal_needs_a_ground_of_the_profile_and_a_reason(chongqing: Profile) -> None:
