@@ -25,6 +25,7 @@ from server.opinions.api import FollowUpController
 from server.people.api import AuthController, DistrictController, PlannerController
 from server.reports.api import ReportController
 from server.review.api import ReviewController, VisitController
+from server.sites.api import SiteController
 from server.sync import totals
 from server.sync.api import AttachmentController, SyncController
 from shared.protocol import PROTOCOL_VERSION
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AppraisalController,
             ReportController,
             AuditController,
+            SiteController,
         ],
         on_app_init=[jwt_auth.on_app_init],
         on_startup=[on_startup],

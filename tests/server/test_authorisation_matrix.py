@@ -1,4 +1,4 @@
-"""Authorisation of the review, activity, follow-up, appraisal and report endpoints as a matrix:
+"""Authorisation of the review, activity, follow-up, appraisal, report and site endpoints as a matrix:
 endpoint x role (planner, district staff,
 coordinator, admin) x a record in scope (district A, where planner p1 and staff s1 serve) and one out of
 scope (district B). Out of scope is 403 or 404, and the answer never contains district B's data.
@@ -6,6 +6,7 @@ scope (district B). Out of scope is 403 or 404, and the answer never contains di
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,12 @@ STAFF_ONLY_WRITE = {
     "admin": (DENY, DENY),
 }
 OWNER_STAFF_BUREAU = {"planner": (OK, DENY), "staff": (OK, DENY), "coordinator": (OK, OK), "admin": (OK, OK)}
+STAFF_AND_BUREAU_WRITE = {
+    "planner": (DENY, DENY),
+    "staff": (OK, DENY),
+    "coordinator": (OK, OK),
+    "admin": (OK, OK),
+}
 
 
 def _d(w: Seeded, inside: bool) -> int:
@@ -49,6 +56,19 @@ async def _confirm(w: Seeded, c: httpx.AsyncClient, inside: bool) -> httpx.Respo
         w.p1 if inside else w.p2, _d(w, inside), site=f"{SECRET}地" if not inside else "甲地"
     )
     return await c.post(f"/api/visits/{rid}/confirm", json=REASON)
+
+
+_names = itertools.count()
+
+
+async def _curate(w: Seeded, c: httpx.AsyncClient, inside: bool, action: str) -> httpx.Response:
+    """Curate a site nobody touched yet (a new visit's), so each role's call has its own."""
+    site = f"甲地{next(_names)}" if inside else f"{SECRET}地{next(_names)}"
+    await new_visit(w.p1 if inside else w.p2, _d(w, inside), site=site)
+    body = {"district_id": _d(w, inside), "name": site}
+    if action == "rename":
+        body["new_name"] = f"{site}新"
+    return await c.post(f"/api/sites/{action}" if action else "/api/sites", json=body)
 
 
 async def _download(
@@ -145,6 +165,12 @@ CASES: dict[str, Case] = {
         lambda w, c, i: _download(w, c, "annual", {"year": YEAR, "planner_id": w.p1_id if i else w.p2_id}),
         OWNER_STAFF_BUREAU,
     ),
+    "GET /api/sites": Case(
+        lambda w, c, i: c.get("/api/sites", params={"district_id": _d(w, i)}), OWNER_STAFF_BUREAU
+    ),
+    "POST /api/sites": Case(lambda w, c, i: _curate(w, c, i, ""), STAFF_AND_BUREAU_WRITE),
+    "POST /api/sites/rename": Case(lambda w, c, i: _curate(w, c, i, "rename"), STAFF_AND_BUREAU_WRITE),
+    "POST /api/sites/retire": Case(lambda w, c, i: _curate(w, c, i, "retire"), STAFF_AND_BUREAU_WRITE),
     "GET /api/reports/opinions/{id}.docx": Case(
         lambda w, c, i: _download(w, c, "opinion", {"opinion_id": w.opinion_a if i else w.opinion_b}),
         OWNER_STAFF_BUREAU,
