@@ -141,6 +141,9 @@ class SitePicker:
 
     def default_district(self, fix: Fix | None = None) -> int | None:
         """The district a new record goes to (see the module docstring for the order)."""
+        return self._default_district(fix, None)
+
+    def _default_district(self, fix: Fix | None, every: Sequence[Suggestion] | None) -> int | None:
         districts = self.districts()
         if len(districts) <= 1:
             return districts[0].id if districts else None
@@ -154,7 +157,7 @@ class SitePicker:
                 return inside[0]
             candidates = inside or candidates
             # One area recorded for several districts, or none: the sites around the planner may tell.
-            near = self.nearest_site(fix, district_ids=candidates)
+            near = self.nearest_site(fix, district_ids=candidates, among=every)
             if near is not None and near.district_id is not None:
                 return near.district_id
         last = self.store.last_used_district()
@@ -220,10 +223,18 @@ class SitePicker:
         out.sort(key=lambda s: _order(s, q, fix is not None))
         return out[: max(0, limit)]
 
-    def nearest_site(self, fix: Fix, *, district_ids: Sequence[int] | None = None) -> Suggestion | None:
-        """The nearest known site within the radius (widened by the fix's accuracy, up to a limit)."""
+    def nearest_site(
+        self,
+        fix: Fix,
+        *,
+        district_ids: Sequence[int] | None = None,
+        among: Sequence[Suggestion] | None = None,
+    ) -> Suggestion | None:
+        """The nearest known site within the radius (widened by the fix's accuracy, up to a limit).
+
+        ``among``: suggestions already made for this fix with no query (all of them), to look through."""
         radius = self.site_radius_m + min(max(fix.accuracy_m or 0.0, 0.0), ACCURACY_ALLOWANCE_M)
-        for s in self.suggestions("", fix, kind=SITE, limit=10_000):
+        for s in among if among is not None else self.suggestions("", fix, kind=SITE, limit=1_000_000):
             if s.distance_m is None or s.distance_m > radius:
                 # Sorted nearest first: nothing after this one is nearer.
                 return None
@@ -233,12 +244,14 @@ class SitePicker:
 
     def check_in_default(self, fix: Fix | None) -> SiteDefault:
         """District and site for a check-in at ``fix`` (see `SiteDefault`)."""
-        district_id = self.default_district(fix)
-        suggestions = self.suggestions("", fix)
+        every = self.suggestions("", fix, limit=1_000_000)
+        district_id = self._default_district(fix, every)
         if fix is None:
-            return SiteDefault(district_id, "", "", suggestions)
-        near = self.nearest_site(fix, district_ids=None if district_id is None else [district_id])
-        return SiteDefault(district_id, near.name if near else "", fix_text(fix), suggestions)
+            return SiteDefault(district_id, "", "", every[:DEFAULT_LIMIT])
+        near = self.nearest_site(
+            fix, district_ids=None if district_id is None else [district_id], among=every
+        )
+        return SiteDefault(district_id, near.name if near else "", fix_text(fix), every[:DEFAULT_LIMIT])
 
 
 @dataclass

@@ -1213,9 +1213,18 @@ class LocalStore:
             params = (kind, q)
         with self._read() as c:
             rows = c.exec_driver_sql(sql + " ORDER BY last_at DESC, name", params).all()
+        # Most sites have no earlier name: their "[]" is not decoded (a third of a search's time).
         return [
             KnownSite(
-                int(d), k, n, st, lat, lon, _parse_stamp(at) if at else None, int(uses), tuple(json.loads(al))
+                int(d),
+                k,
+                n,
+                st,
+                lat,
+                lon,
+                _parse_stamp(at) if at else None,
+                int(uses),
+                () if al == "[]" else tuple(json.loads(al)),
             )
             for d, k, n, st, lat, lon, at, uses, al in rows
         ]
