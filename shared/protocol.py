@@ -57,14 +57,18 @@ Sites (server -> phone), ``GET /api/sites?cursor=&limit=``, after every pull::
     -> {districts: [{id, name, area}], cursor, has_more, counts?,
         sites: [{district_id, kind, name, state, lat, lon, last_at, uses, aliases, curated_id}]}
 
+* Its own endpoint, not part of the pull: sites come from every planner's records of the district while a
+  pull carries only the user's own, and keeping them in the pull's stream would need a table written by
+  every push. A server without it answers 404 and the phone goes on without suggestions.
 * A district's sites come from its records: the ``site`` of its visits (kind ``site``, with the position
   of the newest visit that had a fix) and the ``subject`` of its opinions (kind ``project``). District
   staff curate them: add one (a position is optional), rename one (the old name becomes an alias, whose
   records count for the new name; renaming onto another site merges them), retire one.
 * The cursor follows the pull's change sequence: a site is sent again when a record naming it or its
   curated row took a number after the cursor. ``state`` says what to do: ``live`` (offer it),
-  ``retired`` (keep it off the lists), ``gone`` (forget it). Each page is applied with its cursor in one
-  local transaction.
+  ``retired`` (keep it off the lists), ``gone`` (forget it). An answer reads the sequence's committed value
+  first and looks at no change past it, so its several statements agree with each other even where each
+  sees its own snapshot. Each page is applied with its cursor in one local transaction.
 * A site can also vanish, or exist unseen, with no change of its own after the cursor (the last record
   naming it was renamed; a district newly served brings its older sites). So the last page carries
   ``counts``, the live sites of each district: a phone holding other numbers fetches again from an empty
