@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PY) -m bench.id_locality
 	$(PY) -m bench.photo
 	$(PY) -m bench.term_pool
+	$(PY) -m bench.sites
 
 ## Phone builds, on a machine with the Flutter SDK (flet-cli installs the JDK and Android SDK it lacks; see
 ## the README's phone section). `ipa` needs macOS with Xcode.

@@ -135,6 +135,32 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "category.public_facilities": ("公共设施", "Public facilities"),
     "category.housing": ("住房", "Housing"),
     "category.other": ("其他", "Other"),
+    # sites and districts (app.sites)
+    "site.search": ("搜索地点", "Search places"),
+    "site.none_near": (
+        "附近没有已知地点，请写下地点名称（下方为当前定位）",
+        "No known place nearby: name it (your position is shown below)",
+    ),
+    "site.new": ("新地点：{name}", "New place: {name}"),
+    "site.only_here": ("本机记录", "From this phone"),
+    "site.district": ("片区：{name}", "District: {name}"),
+    "site.choose_district": ("记录到哪个片区", "Record for which district"),
+    # editing and deleting (app.edits)
+    "edit.locked": (
+        "已确认的指导已锁定，不能修改或删除；如有错误请联系区里的工作人员。",
+        "A confirmed visit is locked: it cannot be changed or deleted. Ask district staff if it is wrong.",
+    ),
+    "edit.conflict": (
+        "这条记录的修改与服务器冲突，请先在同步页处理。",
+        "This record's edit conflicts with the server: resolve it on the Sync screen first.",
+    ),
+    "edit.deleted_on_server": (
+        "服务器上已删除这条记录，只能删除本机的副本。",
+        "The server deleted this record: only the phone's copy can be deleted.",
+    ),
+    "edit.confirm_delete": ("确定删除这条记录吗？", "Delete this record?"),
+    "edit.deleted": ("已删除（这条记录只在本机，服务器从未收到）", "Deleted (it was only on this phone)"),
+    "edit.tombstone": ("已删除，下次同步时通知服务器", "Deleted: the server is told at the next sync"),
     # records
     "records.title": ("我的记录", "My records"),
     "records.empty": ("还没有记录", "No records yet"),
@@ -526,6 +552,15 @@ def field_error(lang: str, field: str, message: str) -> str:
 
 def fmt_hours(hours: float) -> str:
     return f"{hours:.2f}"
+
+
+def fmt_distance(metres: float, lang: str) -> str:
+    """A distance as a planner reads it: ``80 米`` / ``80 m`` under a kilometre, ``1.2 公里`` / ``1.2 km``."""
+    if metres < 995:
+        n = max(10, round(metres / 10) * 10)  # GPS is not better than ten metres in a city
+        return f"{n} 米" if lang == "zh" else f"{n} m"
+    km = f"{metres / 1000:.1f}" if metres < 9_950 else f"{metres / 1000:.0f}"
+    return f"{km} 公里" if lang == "zh" else f"{km} km"
 
 
 def fmt_bytes(size: int, lang: str) -> str:

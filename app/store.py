@@ -23,7 +23,8 @@ from typing import Any, Final
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine
 
-from shared.records import KINDS, RecordError, new_id, occurred_at, parse_time, validate
+from shared.protocol import PROJECT, SITE, SITE_GONE, SITE_LIVE, SITE_RETIRED
+from shared.records import KINDS, OPINION, VISIT, RecordError, new_id, occurred_at, parse_time, validate
 from shared.rules import CONFIRMED, REJECTED, VisitFacts, counted_visits, local_year, visit_hours, year_bounds
 
 #: Outbox operation states. ``sent`` means the request may have reached the server (outcome unknown).
@@ -109,8 +110,37 @@ MIGRATIONS: Final[list[list[str]]] = [
             PRIMARY KEY (kind, id)
         )""",
     ],
+    [
+        # v3: the districts and their known sites (fetched after the pull), and records the planner deleted
+        # on this phone whose tombstone waits for the server.
+        """CREATE TABLE sites (
+            district_id INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            name TEXT NOT NULL,
+            state TEXT NOT NULL,
+            lat REAL,
+            lon REAL,
+            last_at TEXT,
+            uses INTEGER NOT NULL DEFAULT 0,
+            aliases TEXT NOT NULL DEFAULT '[]',
+            search TEXT NOT NULL,
+            round INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (district_id, kind, name)
+        )""",
+        """CREATE TABLE districts (
+            id INTEGER PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            area TEXT,
+            position INTEGER NOT NULL
+        )""",
+        "ALTER TABLE records ADD COLUMN removed INTEGER NOT NULL DEFAULT 0",
+    ],
 ]
 SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+#: What `LocalStore.delete` did: the record was only on this phone and is gone, or a tombstone waits.
+DELETED: Final = "deleted"
+TOMBSTONE: Final = "tombstone"
 
 
 @dataclass(frozen=True)
@@ -131,6 +161,9 @@ class LocalRecord:
     updated_at: datetime
     #: True when the server deleted the record while this phone still had an unsynced edit of it.
     deleted_on_server: bool = False
+    #: True when the server has the record or may have it (a request carried an op of it): after that an
+    #: edit needs a base version and a delete becomes a tombstone.
+    on_server: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +178,8 @@ class LocalConflict:
     server_version: int | None
     error: str | None
     created_at: datetime
+    #: True when the refused op deletes the record (the planner deleted it on this phone).
+    deleting: bool = False
 
 
 @dataclass(frozen=True)
@@ -169,8 +204,9 @@ class OutgoingOp:
     data_json: str
 
     @property
-    def data(self) -> dict[str, Any]:
-        value: dict[str, Any] = json.loads(self.data_json)
+    def data(self) -> dict[str, Any] | None:
+        """The record data; None for a delete."""
+        value: dict[str, Any] | None = json.loads(self.data_json)
         return value
 
     def wire(self) -> dict[str, Any]:
@@ -202,6 +238,59 @@ class PushOutcome:
     conflicts: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LocalDistrict:
+    """A district the planner serves, as the server last listed it."""
+
+    id: int
+    name: str
+    #: The planner's responsibility area there (`shared.geo.area_from_json` reads it), or None.
+    area: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class KnownSite:
+    """A site or project of a district, as the server last described it (shared/protocol.py, Sites)."""
+
+    district_id: int
+    kind: str
+    name: str
+    #: ``live`` (offer it) or ``retired`` (staff took it off the lists).
+    state: str
+    lat: float | None
+    lon: float | None
+    last_at: datetime | None
+    uses: int
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RecordPlace:
+    """A place one of this phone's own records names (the server may not have it yet)."""
+
+    district_id: int | None
+    kind: str
+    name: str
+    lat: float | None
+    lon: float | None
+    at: datetime | None
+
+
+@dataclass(frozen=True)
+class SitesPage:
+    """What applying one page of sites did."""
+
+    changed: int
+    has_more: bool
+    #: After the last page: this phone holds another number of live sites than the server counts, so some
+    #: were lost to it; `LocalStore.start_sites_round` fetches the whole list again.
+    behind: bool
+
+
+#: Where each site kind comes from among the phone's own records: the record kind and its naming field.
+SITE_SOURCES: Final = {SITE: (VISIT, "site"), PROJECT: (OPINION, "subject")}
 
 
 def _now() -> str:
@@ -371,6 +460,9 @@ class LocalStore:
         """Save many new records in one transaction (imports, tests, benchmarks); all or none."""
         cleaned = [validate(kind, d) for d in items]
         now = _now()
+        last_district = next(
+            (str(d["district_id"]) for d in reversed(cleaned) if isinstance(d.get("district_id"), int)), None
+        )
         ids = [new_id() for _ in cleaned]
         rec_rows = [
             {"id": i, "kind": kind, "data": _dumps(d), "now": now, "occ": _occurred_utc(kind, d)}
@@ -384,14 +476,20 @@ class LocalStore:
             if rec_rows:
                 c.execute(_INSERT_RECORD, rec_rows)
                 c.execute(_INSERT_OP, op_rows)
+            if last_district is not None:
+                _set_meta(c, "last_district", last_district)
         return ids
 
     def _save(self, c: Connection, kind: str, clean: dict[str, Any], record_id: str | None, now: str) -> str:
         data = _dumps(clean)
+        if isinstance(clean.get("district_id"), int):
+            _set_meta(c, "last_district", str(clean["district_id"]))
         occ = _occurred_utc(kind, clean)
         row = None
         if record_id is not None:
-            row = c.exec_driver_sql("SELECT kind FROM records WHERE id = ?", (record_id,)).first()
+            row = c.exec_driver_sql("SELECT kind, removed FROM records WHERE id = ?", (record_id,)).first()
+        if row is not None and row[1]:
+            raise RecordError("id", f"record {record_id} was deleted on this phone")
         if row is None:
             rid = record_id or new_id()
             c.execute(_INSERT_RECORD, {"id": rid, "kind": kind, "data": data, "now": now, "occ": occ})
@@ -420,21 +518,96 @@ class LocalStore:
             )
         return record_id
 
+    def delete(self, kind: str, record_id: str) -> str:
+        """Delete a record the planner made; returns `DELETED` or `TOMBSTONE`.
+
+        A record no request has carried yet is only on this phone: it goes with its ops, its conflict and
+        the photos no other record shows (`DELETED`), so the server never hears of it. Otherwise the server
+        has it or may have it: the record disappears from the lists and a delete op (``data: null``) waits
+        behind the record's earlier ops (`TOMBSTONE`); the op rewrites the newest op if no request carried
+        that one yet. A refused edit waiting for a person is dropped: the planner wants the record gone.
+        Raises `RecordError` naming ``id`` (no such record here) or ``kind``.
+        """
+        released: list[str] = []
+        with self._tx() as c:
+            row = c.exec_driver_sql(
+                "SELECT kind, server_version, server_seen_version, removed FROM records WHERE id = ?",
+                (record_id,),
+            ).first()
+            if row is None or row[3]:
+                raise RecordError("id", f"no record {record_id} on this phone")
+            if row[0] != kind:
+                raise RecordError("kind", f"record {record_id} is a {row[0]}, not a {kind}")
+            ops = c.exec_driver_sql(
+                "SELECT seq, state, sent_at FROM outbox WHERE record_id = ? ORDER BY seq", (record_id,)
+            ).all()
+            carried = any(st in (SENT, CONFLICT) or sent_at is not None for _, st, sent_at in ops)
+            if not row[1] and not carried:
+                released = _forget(c, record_id)
+                result = DELETED
+            else:
+                now = _now()
+                c.exec_driver_sql(
+                    "UPDATE records SET removed = 1, updated_at = ? WHERE id = ?", (now, record_id)
+                )
+                conflict = c.exec_driver_sql(
+                    "SELECT server_version FROM conflicts WHERE record_id = ?", (record_id,)
+                ).first()
+                if conflict is not None:
+                    known = max(int(conflict[0] or 0), int(row[2] or 0), int(row[1] or 0))
+                    c.exec_driver_sql(
+                        "DELETE FROM outbox WHERE record_id = ? AND state = ?", (record_id, CONFLICT)
+                    )
+                    c.exec_driver_sql("DELETE FROM conflicts WHERE record_id = ?", (record_id,))
+                    c.exec_driver_sql(
+                        "UPDATE records SET server_version = ? WHERE id = ?", (known, record_id)
+                    )
+                last = c.exec_driver_sql(
+                    "SELECT seq, state, sent_at FROM outbox WHERE record_id = ? ORDER BY seq DESC LIMIT 1",
+                    (record_id,),
+                ).first()
+                if last is not None and ((last[1] == PENDING and last[2] is None) or last[1] == OP_REJECTED):
+                    c.exec_driver_sql(
+                        "UPDATE outbox SET data = ?, state = ?, error = NULL, sent_at = NULL WHERE seq = ?",
+                        (_NULL, PENDING, last[0]),
+                    )
+                else:
+                    c.execute(
+                        _INSERT_OP,
+                        {"op_id": new_id(), "kind": kind, "rid": record_id, "data": _NULL, "now": now},
+                    )
+                result = TOMBSTONE
+        self._unlink_photos(released)
+        return result
+
+    def deletes_waiting(self) -> int:
+        """Records deleted on this phone whose tombstone the server has not applied yet."""
+        with self._read() as c:
+            return int(c.exec_driver_sql("SELECT count(*) FROM records WHERE removed = 1").scalar_one())
+
+    def _unlink_photos(self, digests: Iterable[str]) -> None:
+        for digest in digests:
+            for path in (self._photo_file(digest), self._thumb_file(digest)):
+                with contextlib.suppress(OSError):
+                    path.unlink()
+
     def get(self, kind: str, record_id: str) -> LocalRecord | None:
-        found = self._load("WHERE r.kind = ? AND r.id = ?", (kind, record_id))
+        found = self._load("AND r.kind = ? AND r.id = ?", (kind, record_id))
         return found[0] if found else None
 
     def records(self, kind: str | None = None) -> list[LocalRecord]:
-        """Records newest first (by the time of the work, then by when they were made)."""
+        """Records newest first (by the time of the work, then by when they were made).
+
+        A record the planner deleted on this phone is not among them, even while its tombstone waits."""
         if kind is None:
             return self._load("", ())
-        return self._load("WHERE r.kind = ?", (kind,))
+        return self._load("AND r.kind = ?", (kind,))
 
     def _load(self, where: str, params: tuple[Any, ...]) -> list[LocalRecord]:
         with self._read() as c:
             rows = c.exec_driver_sql(
                 "SELECT r.kind, r.id, r.data, r.server_version, r.review, r.reject_reason, r.state,"
-                " r.created_at, r.updated_at, r.deleted FROM records r "
+                " r.created_at, r.updated_at, r.deleted FROM records r WHERE r.removed = 0 "
                 + where
                 + " ORDER BY r.occurred_at DESC, r.created_at DESC, r.id",
                 params,
@@ -442,13 +615,16 @@ class LocalStore:
             ids = {r[1] for r in rows}
             ops: dict[str, list[tuple[str, str | None]]] = {}
             op_rows = (
-                c.exec_driver_sql("SELECT record_id, state, error FROM outbox ORDER BY seq").all()
+                c.exec_driver_sql("SELECT record_id, state, error, sent_at FROM outbox ORDER BY seq").all()
                 if rows
                 else []
             )
-            for rid, st, err in op_rows:
+            sent: set[str] = set()
+            for rid, st, err, sent_at in op_rows:
                 if rid in ids:
                     ops.setdefault(rid, []).append((st, err))
+                    if st in (SENT, CONFLICT) or sent_at is not None:
+                        sent.add(rid)
             waiting = {
                 r[0] for r in c.exec_driver_sql("SELECT sha256 FROM photos WHERE uploaded_at IS NULL").all()
             }
@@ -474,6 +650,7 @@ class LocalStore:
                     created_at=_parse_stamp(created),
                     updated_at=_parse_stamp(updated),
                     deleted_on_server=bool(deleted),
+                    on_server=int(version) > 0 or rid in sent,
                 )
             )
         return out
@@ -508,7 +685,7 @@ class LocalStore:
         with self._read() as c:
             rows = c.exec_driver_sql(
                 "SELECT k.record_id, k.kind, k.op_id, r.data, r.server_data, k.server_version,"
-                " r.server_seen_version, k.error, k.created_at"
+                " r.server_seen_version, k.error, k.created_at, r.removed"
                 " FROM conflicts k JOIN records r ON r.id = k.record_id ORDER BY k.created_at"
             ).all()
         return [
@@ -521,25 +698,33 @@ class LocalStore:
                 server_version=max(int(r[5] or 0), int(r[6] or 0)) or None,
                 error=r[7],
                 created_at=_parse_stamp(r[8]),
+                deleting=bool(r[9]),
             )
             for r in rows
         ]
 
     def resolve_conflict(self, record_id: str, *, keep_mine: bool) -> None:
-        """Keep the phone's edit (re-queued on the server's current version) or take the server's copy."""
+        """Keep the phone's edit (re-queued on the server's current version) or take the server's copy.
+
+        For a refused delete, keeping mine queues the delete again on that version; taking theirs brings
+        the record back on this phone."""
         with self._tx() as c:
             k = c.exec_driver_sql(
-                "SELECT k.kind, k.server_version, r.server_seen_version, r.server_data, r.data"
+                "SELECT k.kind, k.server_version, r.server_seen_version, r.server_data, r.data, r.removed"
                 " FROM conflicts k JOIN records r ON r.id = k.record_id WHERE k.record_id = ?",
                 (record_id,),
             ).first()
             if k is None:
                 raise KeyError(f"no conflict for record {record_id}")
-            kind, k_version, seen, server_data, data = k
+            kind, k_version, seen, server_data, data, removed = k
             server_version = max(int(k_version or 0), int(seen or 0))
             c.exec_driver_sql("DELETE FROM outbox WHERE record_id = ?", (record_id,))
             c.exec_driver_sql("DELETE FROM conflicts WHERE record_id = ?", (record_id,))
             now = _now()
+            if removed and keep_mine:
+                data = _NULL
+            elif removed:
+                c.exec_driver_sql("UPDATE records SET removed = 0 WHERE id = ?", (record_id,))
             if keep_mine:
                 c.exec_driver_sql(
                     "UPDATE records SET server_version = ? WHERE id = ?", (server_version, record_id)
@@ -641,7 +826,8 @@ class LocalStore:
             rows = c.exec_driver_sql(
                 "SELECT DISTINCT p.sha256 FROM records r, json_each(r.server_data, '$.photos') j"
                 " JOIN photos p ON p.sha256 = j.value"
-                " WHERE r.server_data IS NOT NULL AND p.uploaded_at IS NULL ORDER BY p.created_at"
+                " WHERE r.server_data IS NOT NULL AND r.removed = 0 AND p.uploaded_at IS NULL"
+                " ORDER BY p.created_at"
             ).all()
         return [r[0] for r in rows]
 
@@ -758,6 +944,7 @@ class LocalStore:
                 outcome.rejected += 1
                 outcome.errors.append(f"{op.kind} {op.record_id}: {error}")
                 rejected.append({"seq": op.seq, "rid": op.record_id, "error": error or "rejected"})
+        released: list[str] = []
         with self._tx() as c:
             if applied:
                 c.exec_driver_sql(
@@ -767,6 +954,11 @@ class LocalStore:
                     applied,
                 )
                 c.exec_driver_sql("DELETE FROM outbox WHERE seq = ?", done)
+                settled = {seq for (seq,) in done}
+                for op in ops:
+                    if op.data_json == _NULL and op.seq in settled and not _has_ops(c, op.record_id):
+                        # The server holds the tombstone: nothing of the record is needed here any more.
+                        released += _forget(c, op.record_id)
             if conflicts:
                 c.execute(
                     text("UPDATE outbox SET state = 'conflict', error = :error WHERE seq = :seq"), conflicts
@@ -780,6 +972,13 @@ class LocalStore:
                     conflicts,
                 )
             for r in rejected:
+                gone = c.exec_driver_sql(
+                    "SELECT 1 FROM records WHERE id = ? AND removed = 1 AND server_version = 0", (r["rid"],)
+                ).first()
+                if gone is not None:
+                    # Deleted here, and the server refused the record's first op: it never had the record.
+                    released += _forget(c, r["rid"])
+                    continue
                 # The server stored nothing, so the same op_id may carry the record's latest data again.
                 later = c.exec_driver_sql(
                     "SELECT seq, data FROM outbox WHERE record_id = ? AND seq > ? ORDER BY seq DESC LIMIT 1",
@@ -799,6 +998,7 @@ class LocalStore:
                         " WHERE seq = ?",
                         (later[1], r["seq"]),
                     )
+        self._unlink_photos(released)
         return outcome
 
     def pull_cursor(self) -> str | None:
@@ -840,9 +1040,18 @@ class LocalStore:
                 invitations.append(row)
             else:
                 foreign.append(row)
+        released: list[str] = []
         with self._tx() as c:
             if upserts:
                 c.exec_driver_sql(_UPSERT_PULLED, upserts)
+            for t in tombstones:
+                removed = c.exec_driver_sql(
+                    "SELECT 1 FROM records WHERE id = ? AND removed = 1", (t["id"],)
+                ).first()
+                if removed is not None:
+                    # Deleted on the server too (another of the planner's phones): the tombstone waiting
+                    # here has nothing left to do.
+                    released += _forget(c, str(t["id"]))
             if tombstones:
                 c.execute(
                     text(
@@ -881,6 +1090,7 @@ class LocalStore:
                     foreign,
                 )
             _set_meta(c, "pull_cursor", cursor)
+        self._unlink_photos(released)
         return len(changes)
 
     def record_sync(self, *, clock_offset_s: float | None) -> None:
@@ -889,6 +1099,170 @@ class LocalStore:
             if clock_offset_s is not None:
                 _set_meta(c, "clock_offset_s", repr(clock_offset_s))
 
+    # --- districts and sites (filled by app.sync after the pull; shared/protocol.py, Sites) ---
+
+    def sites_cursor(self) -> str | None:
+        return self.get_meta("sites.cursor")
+
+    def apply_sites(self, answer: Mapping[str, Any]) -> SitesPage:
+        """Apply one page of ``GET /api/sites`` and its cursor in one transaction.
+
+        ``districts`` replaces the phone's list; each site is stored (live, retired) or forgotten (gone)
+        and marked with the current round. On the last page a full round forgets every site it did not
+        bring, and the server's ``counts`` are compared with what the phone now holds.
+        """
+        entries = answer.get("sites") or []
+        districts = answer.get("districts")
+        has_more = bool(answer.get("has_more"))
+        keep: list[dict[str, Any]] = []
+        drop: list[dict[str, Any]] = []
+        for e in entries if isinstance(entries, list) else []:
+            if not isinstance(e, Mapping):
+                continue
+            did, kind, name, state = e.get("district_id"), e.get("kind"), e.get("name"), e.get("state")
+            if not isinstance(did, int) or not isinstance(kind, str) or not isinstance(name, str):
+                continue
+            key = {"d": did, "kind": kind, "name": name}
+            if state == SITE_GONE:
+                drop.append(key)
+            elif state in (SITE_LIVE, SITE_RETIRED):
+                aliases = [a for a in e.get("aliases") or () if isinstance(a, str)]
+                keep.append(
+                    {
+                        **key,
+                        "state": state,
+                        "lat": _float(e.get("lat")),
+                        "lon": _float(e.get("lon")),
+                        "last_at": _stamp_or_none(e.get("last_at")),
+                        "uses": _int(e.get("uses")),
+                        "aliases": _dumps(aliases),
+                        "search": "\n".join([name, *aliases]).lower(),
+                    }
+                )
+        behind = False
+        with self._tx() as c:
+            round_ = int(_meta(c, "sites.round") or 0)
+            if isinstance(districts, list):
+                rows = [
+                    {
+                        "id": d["id"],
+                        "name": str(d.get("name") or ""),
+                        "area": _area_text(d.get("area")),
+                        "pos": i,
+                    }
+                    for i, d in enumerate(districts)
+                    if isinstance(d, Mapping) and isinstance(d.get("id"), int)
+                ]
+                c.exec_driver_sql("DELETE FROM districts")
+                if rows:
+                    c.execute(
+                        text(
+                            "INSERT INTO districts (id, name, area, position)"
+                            " VALUES (:id, :name, :area, :pos)"
+                        ),
+                        rows,
+                    )
+            if keep:
+                c.execute(_UPSERT_SITE, [{**k, "round": round_} for k in keep])
+            if drop:
+                c.execute(
+                    text("DELETE FROM sites WHERE district_id = :d AND kind = :kind AND name = :name"), drop
+                )
+            _set_meta(c, "sites.cursor", str(answer.get("cursor") or "") or None)
+            if not has_more:
+                if _meta(c, "sites.full"):
+                    c.exec_driver_sql("DELETE FROM sites WHERE round < ?", (round_,))
+                    _set_meta(c, "sites.full", None)
+                counts = answer.get("counts")
+                if isinstance(counts, Mapping):
+                    held: dict[int, int] = dict(
+                        c.exec_driver_sql(
+                            "SELECT district_id, count(*) FROM sites WHERE state = ? GROUP BY district_id",
+                            (SITE_LIVE,),
+                        ).all()
+                    )
+                    told = {int(k): int(v) for k, v in counts.items() if str(k).isdigit()}
+                    behind = any(held.get(d, 0) != n for d, n in told.items()) or any(
+                        n and d not in told for d, n in held.items()
+                    )
+        return SitesPage(len(keep) + len(drop), has_more, behind)
+
+    def start_sites_round(self) -> None:
+        """Fetch every site again from an empty cursor; at the round's end the unmarked ones are forgotten."""
+        with self._tx() as c:
+            _set_meta(c, "sites.round", str(int(_meta(c, "sites.round") or 0) + 1))
+            _set_meta(c, "sites.full", "1")
+            _set_meta(c, "sites.cursor", None)
+
+    def districts(self) -> list[LocalDistrict]:
+        """The districts the server last listed for this user, in its order (empty before the first sync)."""
+        with self._read() as c:
+            rows = c.exec_driver_sql("SELECT id, name, area FROM districts ORDER BY position, id").all()
+        return [LocalDistrict(int(i), n, json.loads(a) if a else None) for i, n, a in rows]
+
+    def find_sites(self, kind: str, query: str = "") -> list[KnownSite]:
+        """Sites of ``kind`` whose name or an earlier name contains ``query`` (any case), live and retired."""
+        q = query.strip().lower()
+        sql = (
+            "SELECT district_id, kind, name, state, lat, lon, last_at, uses, aliases"
+            " FROM sites WHERE kind = ?"
+        )
+        params: tuple[Any, ...] = (kind,)
+        if q:
+            sql += " AND instr(search, ?) > 0"
+            params = (kind, q)
+        with self._read() as c:
+            rows = c.exec_driver_sql(sql + " ORDER BY last_at DESC, name", params).all()
+        # Most sites have no earlier name: their "[]" is not decoded (a third of a search's time).
+        return [
+            KnownSite(
+                int(d),
+                k,
+                n,
+                st,
+                lat,
+                lon,
+                _parse_stamp(at) if at else None,
+                int(uses),
+                () if al == "[]" else tuple(json.loads(al)),
+            )
+            for d, k, n, st, lat, lon, at, uses, al in rows
+        ]
+
+    def record_places(self, kind: str, query: str = "") -> list[RecordPlace]:
+        """The places this phone's own records of ``kind`` (`SITE_SOURCES`) name, newest first."""
+        record_kind, field_name = SITE_SOURCES[kind]
+        q = query.strip().lower()
+        with self._read() as c:
+            rows = c.exec_driver_sql(
+                "SELECT data, occurred_at FROM records WHERE kind = ? AND removed = 0"
+                " ORDER BY occurred_at DESC, created_at DESC",
+                (record_kind,),
+            ).all()
+        out: list[RecordPlace] = []
+        for data, occurred in rows:
+            d = json.loads(data)
+            name = d.get(field_name)
+            if not isinstance(name, str) or not name or (q and q not in name.lower()):
+                continue
+            did = d.get("district_id")
+            out.append(
+                RecordPlace(
+                    did if isinstance(did, int) else None,
+                    kind,
+                    name,
+                    _float(d.get("lat")),
+                    _float(d.get("lon")),
+                    _parse_stamp(occurred) if occurred else None,
+                )
+            )
+        return out
+
+    def last_used_district(self) -> int | None:
+        """The district of the record saved last on this phone."""
+        value = self.get_meta("last_district")
+        return int(value) if value and value.isdigit() else None
+
     # --- progress ---
 
     def year_progress(self, year: int, tz: str = "Asia/Shanghai") -> YearProgress:
@@ -896,7 +1270,7 @@ class LocalStore:
         start, end = year_bounds(year, tz)
         with self._read() as c:
             rows = c.exec_driver_sql(
-                "SELECT data, review FROM records WHERE kind = 'visit' AND deleted = 0"
+                "SELECT data, review FROM records WHERE kind = 'visit' AND deleted = 0 AND removed = 0"
                 " AND occurred_at >= ? AND occurred_at < ?",
                 (_utc(start), _utc(end)),
             ).all()
@@ -938,6 +1312,85 @@ _UPSERT_PULLED = (
     " updated_at = excluded.updated_at"
     " WHERE excluded.server_seen_version >= records.server_seen_version"
 )
+
+
+_UPSERT_SITE = text(
+    "INSERT INTO sites (district_id, kind, name, state, lat, lon, last_at, uses, aliases, search, round)"
+    " VALUES (:d, :kind, :name, :state, :lat, :lon, :last_at, :uses, :aliases, :search, :round)"
+    " ON CONFLICT (district_id, kind, name) DO UPDATE SET state = excluded.state, lat = excluded.lat,"
+    " lon = excluded.lon, last_at = excluded.last_at, uses = excluded.uses, aliases = excluded.aliases,"
+    " search = excluded.search, round = excluded.round"
+)
+
+
+def _meta(c: Connection, key: str) -> str | None:
+    row = c.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (key,)).first()
+    return None if row is None else row[0]
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _stamp_or_none(value: Any) -> str | None:
+    """A server time as this store's sortable UTC text, or None when it is not a time with an offset."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return _utc(parse_time(value))
+    except ValueError:
+        return None
+
+
+def _area_text(value: Any) -> str | None:
+    return _dumps(value) if isinstance(value, Mapping) else None
+
+
+def _has_ops(c: Connection, record_id: str) -> bool:
+    return (
+        c.exec_driver_sql("SELECT 1 FROM outbox WHERE record_id = ? LIMIT 1", (record_id,)).first()
+        is not None
+    )
+
+
+#: An outbox op's data when it deletes the record (JSON null on the wire).
+_NULL: Final = "null"
+
+
+def _forget(c: Connection, record_id: str) -> list[str]:
+    """Remove a record with its ops and conflict, and the photo rows only it showed; returns those photos'
+    digests, whose files the caller deletes once the transaction has committed."""
+    texts = c.exec_driver_sql(
+        "SELECT data FROM records WHERE id = ? UNION ALL SELECT server_data FROM records WHERE id = ?"
+        " UNION ALL SELECT data FROM outbox WHERE record_id = ?",
+        (record_id, record_id, record_id),
+    ).all()
+    digests: set[str] = set()
+    for (value,) in texts:
+        loaded = json.loads(value) if value else None
+        if isinstance(loaded, dict):
+            digests.update(d for d in loaded.get("photos") or () if isinstance(d, str))
+    c.exec_driver_sql("DELETE FROM outbox WHERE record_id = ?", (record_id,))
+    c.exec_driver_sql("DELETE FROM conflicts WHERE record_id = ?", (record_id,))
+    c.exec_driver_sql("DELETE FROM records WHERE id = ?", (record_id,))
+    released = []
+    for digest in sorted(digests):
+        shown_elsewhere = c.exec_driver_sql(
+            "SELECT 1 FROM records r, json_each(r.data, '$.photos') j WHERE j.value = ?1"
+            " UNION ALL SELECT 1 FROM records r, json_each(r.server_data, '$.photos') j WHERE j.value = ?1"
+            " UNION ALL SELECT 1 FROM outbox o, json_each(o.data, '$.photos') j WHERE j.value = ?1 LIMIT 1",
+            (digest,),
+        ).first()
+        if shown_elsewhere is None:
+            c.exec_driver_sql("DELETE FROM photos WHERE sha256 = ?", (digest,))
+            released.append(digest)
+    return released
 
 
 def _set_meta(c: Connection, key: str, value: str | None) -> None:

@@ -59,6 +59,8 @@ class SyncReport:
     rejected: int = 0
     photos_uploaded: int = 0
     pulled: int = 0
+    #: Known sites added, changed or forgotten on the phone.
+    sites: int = 0
     clock_offset_s: float | None = None
     errors: list[str] = field(default_factory=list)
     started_at: datetime | None = None
@@ -192,6 +194,7 @@ class SyncEngine:
         self._push(report)
         self._photos(report)
         self._pull(report)
+        self._sites(report)
         # Only now are the review states current: free the originals the server holds for settled visits.
         self.store.release_confirmed_photos()
         self.store.record_sync(clock_offset_s=report.clock_offset_s)
@@ -363,6 +366,42 @@ class SyncEngine:
             if new_cursor == cursor and not changes:
                 raise ServerError("the server keeps sending the same position; try again later")
             cursor = new_cursor
+
+    def _sites(self, report: SyncReport) -> None:
+        """Fetch the districts' known sites that changed (shared/protocol.py, Sites).
+
+        Sites only help to name a place: a failure here is one more line of the report, not a failed
+        sync, and it reports no progress of its own (a few small pages after the pull). If the phone turns
+        out to hold another number of sites than the server counts, one whole round follows from an empty
+        cursor (at most one per sync).
+        """
+        limit = min(self.batch_size, MAX_PULL_LIMIT)
+        rounds = 0
+        try:
+            while True:
+                params: dict[str, Any] = {"limit": limit}
+                cursor = self.store.sites_cursor()
+                if cursor:
+                    params["cursor"] = cursor
+                answer = self._request("GET", "/api/sites", params=params).json()
+                page = self.store.apply_sites(answer if isinstance(answer, dict) else {})
+                report.sites += page.changed
+                if page.has_more:
+                    if self.store.sites_cursor() == cursor:
+                        raise SyncError("the server keeps sending the same position; try again later")
+                    continue
+                if not page.behind or rounds:
+                    return
+                rounds += 1
+                self.store.start_sites_round()
+        except RequestRefused as exc:
+            if exc.status == 404 and exc.field == "path":
+                return  # a server from before sites: the planner types places, as before
+            report.errors.append(f"sites: {exc}")
+        except AuthError:
+            raise
+        except SyncError as exc:
+            report.errors.append(f"sites: {exc}")
 
 
 def _offset(server_time: Any, t0: float, t1: float) -> float | None:

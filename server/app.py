@@ -28,6 +28,7 @@ from server.opinions.api import FollowUpController
 from server.people.api import AuthController, DistrictController, PlannerController
 from server.reports.api import ReportController
 from server.review.api import ReviewController, VisitController
+from server.sites.api import SiteController
 from server.sync import totals
 from server.sync.api import AttachmentController, SyncController
 from server.term.api import DispatchController, DispatchRequestController, PoolController, TermController
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DispatchRequestController,
             DispatchController,
             TermController,
+            SiteController,
         ],
         on_app_init=[jwt_auth.on_app_init],
         on_startup=[on_startup],

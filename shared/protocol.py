@@ -26,6 +26,13 @@ Push (phone -> server), ``POST /api/sync/push``::
   commits a batch in one transaction, so a server killed mid-batch has applied all of it or none.
 * The record's owner is the signed-in user, never a field of ``data``.
 
+Edits and deletes on the phone: an edit rewrites the record's newest op while no request has carried it
+(or the server refused it, storing nothing), else it queues a new op, which leaves once the earlier one's
+outcome gives it its ``base_version``. A record deleted before any op of it left the phone never reaches
+the server: the record, its ops and its photos go. Once the server may have it, a delete is one more op
+with ``data: null`` (a tombstone, answered like an edit: applied, or a conflict for a person); the phone
+hides the record at once and forgets it, with its photos, when the tombstone is applied.
+
 Media: records carry photo digests (SHA-256 hex). After pushing, the phone asks
 ``POST /api/attachments/missing`` which digests the server lacks and ``PUT``s only those. An upload
 is checked against its digest, so a resumed or repeated upload is harmless. The phone deletes a
@@ -44,6 +51,31 @@ Pull (server -> phone), ``GET /api/sync/pull?cursor=&limit=``::
 * The phone applies a pulled batch and saves the new cursor in the same local transaction, then asks
   again while ``has_more``. A pulled change never overwrites a record that has an unsynced local edit;
   server-set ``state`` is still recorded, and the edit is resolved by push (applied, or a conflict).
+
+Sites (server -> phone), ``GET /api/sites?cursor=&limit=``, after every pull::
+
+    -> {districts: [{id, name, area}], cursor, has_more, counts?,
+        sites: [{district_id, kind, name, state, lat, lon, last_at, uses, aliases, curated_id}]}
+
+* Its own endpoint, not part of the pull: sites come from every planner's records of the district while a
+  pull carries only the user's own, and keeping them in the pull's stream would need a table written by
+  every push. A server without it answers 404 and the phone goes on without suggestions.
+* A district's sites come from its records: the ``site`` of its visits (kind ``site``, with the position
+  of the newest visit that had a fix) and the ``subject`` of its opinions (kind ``project``). District
+  staff curate them: add one (a position is optional), rename one (the old name becomes an alias, whose
+  records count for the new name; renaming onto another site merges them), retire one.
+* The cursor follows the pull's change sequence: a site is sent again when a record naming it or its
+  curated row took a number after the cursor. ``state`` says what to do: ``live`` (offer it),
+  ``retired`` (keep it off the lists), ``gone`` (forget it). An answer reads the sequence's committed value
+  first and looks at no change past it, so its several statements agree with each other even where each
+  sees its own snapshot. Each page is applied with its cursor in one local transaction.
+* A site can also vanish, or exist unseen, with no change of its own after the cursor (the last record
+  naming it was renamed; a district newly served brings its older sites). So the last page carries
+  ``counts``, the live sites of each district: a phone holding other numbers fetches again from an empty
+  cursor, marks every site that round brings, and at its end forgets the unmarked ones.
+* ``districts`` lists the districts in scope, each with the responsibility area the planner answers for
+  there (null if none is recorded), and replaces the phone's list every time: the phone defaults a new
+  record's district to the one whose area holds the fix.
 
 Clock: the phone records ``server_time - local midpoint of the request`` as its clock offset, which the
 server uses to flag visits whose times came from a skewed clock.
@@ -108,6 +140,46 @@ class PullResponse(TypedDict):
     changes: list[Change]
     cursor: str
     has_more: bool
+
+
+#: Site kinds and states (see "Sites" above).
+SITE: Final = "site"
+PROJECT: Final = "project"
+SITE_KINDS: Final = (SITE, PROJECT)
+SITE_LIVE: Final = "live"
+SITE_RETIRED: Final = "retired"
+SITE_GONE: Final = "gone"
+
+
+class SiteEntry(TypedDict):
+    district_id: int
+    kind: str
+    name: str
+    state: str
+    lat: float | None
+    lon: float | None
+    #: The newest record naming it (ISO 8601 with offset), or None.
+    last_at: str | None
+    uses: int
+    aliases: list[str]
+    #: The curated row's id, or None for a site only its records know.
+    curated_id: int | None
+
+
+class DistrictEntry(TypedDict):
+    id: int
+    name: str
+    #: ``shared.geo.area_from_json`` reads it; None when no area is recorded.
+    area: dict[str, Any] | None
+
+
+class SitesResponse(TypedDict):
+    districts: list[DistrictEntry]
+    sites: list[SiteEntry]
+    cursor: str
+    has_more: bool
+    #: On the last page: district id (as text) -> its live sites.
+    counts: NotRequired[dict[str, int]]
 
 
 _CURSOR_PREFIX: Final = "c1:"

@@ -1,7 +1,8 @@
 """Reading the audit log (coordinator, admin): newest first, paged by ``before`` (an entry id).
 
 Each entry names what it is about in words (``about``: the planner and the site of a visit, the subject of an
-opinion, a district's or a user's name), so the bureau reads "张规划 · 解放碑社区", not a record id.
+opinion, a district's, a user's or a curated site's name), so the bureau reads "张规划 · 解放碑社区", not a
+record id.
 """
 
 from __future__ import annotations
@@ -15,11 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.core.access import require_role
 from server.core.auth import BUREAU, CurrentUser
 from server.core.db import Database
-from server.core.models import Activity, AuditLog, District, Feedback, Opinion, User, Visit, table_of
+from server.core.models import (
+    Activity,
+    AuditLog,
+    District,
+    DistrictSite,
+    Feedback,
+    Opinion,
+    User,
+    Visit,
+    table_of,
+)
 
 _audit, _users, _districts = table_of(AuditLog), table_of(User), table_of(District)
 _records = {"visit": table_of(Visit), "opinion": table_of(Opinion), "feedback": table_of(Feedback)}
-_activities = table_of(Activity)
+_activities, _sites = table_of(Activity), table_of(DistrictSite)
 #: The text field that names a record to a person, per record kind.
 _NAMED_BY = {"visit": "site", "opinion": "subject", "feedback": "place"}
 
@@ -53,6 +64,7 @@ async def _abouts(conn: AsyncConnection, rows: Sequence[Any]) -> dict[tuple[str,
         ("planner", _users, _users.c.display_name),
         ("district", _districts, _districts.c.name),
         ("activity", _activities, _activities.c.topic),
+        ("site", _sites, _sites.c.name),
     ):
         if numeric.get(kind):
             for named in await conn.execute(sa.select(t.c.id, column).where(t.c.id.in_(numeric[kind]))):

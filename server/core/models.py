@@ -722,3 +722,32 @@ appointment_steps = sa.Table(
     sa.Column("recorded_by", sa.ForeignKey("users.id"), nullable=True),
     sa.Column("recorded_at", UTCDateTime(), nullable=False),
 )
+
+
+class DistrictSite(Base):
+    """A site or project as district staff curate it: added before anyone visited it, renamed (its earlier
+    names kept as ``aliases``, so records made under them count for it), or retired from the phones' lists.
+
+    Sites nobody curated are derived from the records themselves (`server.sites`); this table holds only
+    what a person decided.
+    """
+
+    __tablename__ = "district_sites"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id", ondelete="CASCADE"))
+    #: ``site`` (a place visited) or ``project`` (what opinions are written on).
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: WGS-84, as staff placed it; None: the position of the latest visit with a fix is used.
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    #: Earlier names: records made under them count for this site.
+    aliases: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    retired: Mapped[bool] = mapped_column(default=False)
+    #: Taken from the server-wide change sequence, so phones fetch only what changed.
+    seq: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime]
+    __table_args__ = (
+        sa.UniqueConstraint("district_id", "kind", "name", name="uq_district_sites_district_id_kind_name"),
+    )

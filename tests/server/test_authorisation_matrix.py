@@ -1,5 +1,5 @@
-"""Authorisation of the review, activity, follow-up, appraisal, report, administration, money, feedback
-and hand-over endpoints as a matrix: endpoint x role (planner, district staff, coordinator, admin) x a
+"""Authorisation of the review, activity, follow-up, appraisal, report, administration, money, feedback,
+hand-over and site endpoints as a matrix: endpoint x role (planner, district staff, coordinator, admin) x a
 record in scope (district A, where planner p1 and staff s1 serve) and one out of scope (district B). Out of
 scope is 403 or 404, and the answer never contains district B's data. Endpoints of one profile's rules run
 under that profile (PDS-9 and PDS-10's district part in Pingdingshan, CQ-6 and CQ-8 in Chongqing).
@@ -53,6 +53,12 @@ OWNER_ONLY_WRITE = {
 }
 _n = itertools.count(1)
 WORDS = {"service_attitude": "好", "professional_ability": "好", "district_feedback": "好"}
+STAFF_AND_BUREAU_WRITE = {
+    "planner": (DENY, DENY),
+    "staff": (OK, DENY),
+    "coordinator": (OK, OK),
+    "admin": (OK, OK),
+}
 
 
 def _d(w: Seeded, inside: bool) -> int:
@@ -64,6 +70,19 @@ async def _confirm(w: Seeded, c: httpx.AsyncClient, inside: bool) -> httpx.Respo
         w.p1 if inside else w.p2, _d(w, inside), site=f"{SECRET}地" if not inside else "甲地"
     )
     return await c.post(f"/api/visits/{rid}/confirm", json=REASON)
+
+
+_names = itertools.count()
+
+
+async def _curate(w: Seeded, c: httpx.AsyncClient, inside: bool, action: str) -> httpx.Response:
+    """Curate a site nobody touched yet (a new visit's), so each role's call has its own."""
+    site = f"甲地{next(_names)}" if inside else f"{SECRET}地{next(_names)}"
+    await new_visit(w.p1 if inside else w.p2, _d(w, inside), site=site)
+    body = {"district_id": _d(w, inside), "name": site}
+    if action == "rename":
+        body["new_name"] = f"{site}新"
+    return await c.post(f"/api/sites/{action}" if action else "/api/sites", json=body)
 
 
 async def _download(
@@ -278,6 +297,12 @@ CASES: dict[str, Case] = {
         lambda w, c, i: _download(w, c, "annual", {"year": YEAR, "planner_id": w.p1_id if i else w.p2_id}),
         OWNER_STAFF_BUREAU,
     ),
+    "GET /api/sites": Case(
+        lambda w, c, i: c.get("/api/sites", params={"district_id": _d(w, i)}), OWNER_STAFF_BUREAU
+    ),
+    "POST /api/sites": Case(lambda w, c, i: _curate(w, c, i, ""), STAFF_AND_BUREAU_WRITE),
+    "POST /api/sites/rename": Case(lambda w, c, i: _curate(w, c, i, "rename"), STAFF_AND_BUREAU_WRITE),
+    "POST /api/sites/retire": Case(lambda w, c, i: _curate(w, c, i, "retire"), STAFF_AND_BUREAU_WRITE),
     "GET /api/reports/opinions/{id}.docx": Case(
         lambda w, c, i: _download(w, c, "opinion", {"opinion_id": w.opinion_a if i else w.opinion_b}),
         OWNER_STAFF_BUREAU,

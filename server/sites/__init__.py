@@ -1,0 +1,1 @@
+"""A district's known sites and projects: derived from its records, curated by staff, fetched by phones."""
