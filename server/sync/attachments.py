@@ -6,13 +6,14 @@ file, synced, and renamed into ``<data_dir>/attachments/ab/cd/<sha256>``, so a r
 
 Resumable upload (tus-like, without the creation step: the digest is the upload's address). ``HEAD
 .../{sha256}/upload`` answers ``Upload-Offset``, the bytes the server holds of that photo from this user;
-``PATCH`` sends bytes from ``Upload-Offset`` towards ``Upload-Length``. The server keeps whatever arrived
-(a connection that broke or fell silent for ``UPLOAD_IDLE_S`` included) in a partial file
-``<data_dir>/uploads/<user id>/<sha256>``, outside the photo store. Appends are serialised by a lock on
-that file and checked against its size, so a stale or duplicated request can neither skip nor repeat
-bytes (409 naming ``Upload-Offset``). The request that brings the last byte hands the whole file to the
-same checks as a plain upload and removes the partial whatever they decide: a photo appears only
-complete and under its own digest, and a mismatch stores nothing.
+``PATCH`` sends bytes from ``Upload-Offset`` towards ``Upload-Length``. The server keeps the bytes it was
+handed, also when the connection breaks or falls silent for ``UPLOAD_IDLE_S`` (a phone whose link dropped
+sends no FIN; of a connection that closes, uvicorn drops the piece it had not handed over yet), in a
+partial file ``<data_dir>/uploads/<user id>/<sha256>``, outside the photo store. Appends are serialised
+by a lock on that file and checked against its size, so a stale or duplicated request can neither skip
+nor repeat bytes (409 naming ``Upload-Offset``). The request that brings the last byte hands the whole
+file to the same checks as a plain upload and removes the partial whatever they decide: a photo appears
+only complete and under its own digest, and a mismatch stores nothing.
 """
 
 from __future__ import annotations
