@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check browser clean bench
+.PHONY: run test check browser weaklink clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/fieldlog demo
 
-## Install everything the suite needs (including Debian's Chromium), check the import layers, run the suite.
-test: $(STAMP) browser
+## Install everything the suite needs (Debian's Chromium, the weak-link tools), check the import layers, run the suite.
+test: $(STAMP) browser weaklink
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
@@ -28,8 +28,19 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+## The weak-link tests' tools from Debian: ip netns and tc (iproute2), iptables, ethtool. Needs root to install.
+weaklink:
+	@missing=; \
+	for tool in ip:iproute2 tc:iproute2 iptables:iptables ethtool:ethtool; do \
+		command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 ## ruff, mypy and pytest: the same as CI, plus the linters.
-check: $(STAMP) browser
+check: $(STAMP) browser weaklink
 	$(VENV)/bin/ruff check app server shared tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
@@ -41,6 +52,7 @@ bench: $(STAMP)
 	$(PY) -m bench.dashboard
 	$(PY) -m bench.appraisal
 	$(PY) -m bench.id_locality
+	$(PY) -m bench.weak_link
 
 clean:
 	rm -rf $(VENV) data test-artifacts

@@ -107,12 +107,17 @@ class SyncReport:
     finished_at: datetime | None = None
 
 
-def _client(base_url: str, transport: httpx.BaseTransport | None, token: str | None = None) -> httpx.Client:
+def _client(
+    base_url: str,
+    transport: httpx.BaseTransport | None,
+    token: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> httpx.Client:
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return httpx.Client(
-        base_url=base_url.rstrip("/"), transport=transport, headers=headers, timeout=DEFAULT_TIMEOUT_S
+        base_url=base_url.rstrip("/"), transport=transport, headers=headers, timeout=timeout_s
     )
 
 
@@ -178,6 +183,7 @@ class SyncEngine:
         sleep: Callable[[float], None] = time.sleep,
         resumable_uploads: bool = True,
         upload_part_bytes: int = UPLOAD_PART_BYTES,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.store = store
         self.base_url = base_url.rstrip("/")
@@ -187,7 +193,8 @@ class SyncEngine:
         self.progress = progress
         self.sleep = sleep
         self.upload_part_bytes = max(_PIECE_BYTES, upload_part_bytes)
-        self._client = _client(self.base_url, transport, token)
+        # One limit for connecting and for each read or write that makes no progress.
+        self._client = _client(self.base_url, transport, token, timeout_s)
         self._gzip_pushes = True
         # None until the first photo tells whether the server resumes uploads; False also when asked not to.
         self._server_resumes: bool | None = None if resumable_uploads else False
