@@ -83,7 +83,7 @@ class Outage:
             return
         if self.mark is None:
             self.mark = p["sent_bytes"]  # photo 11 starts here
-        elif p["sent_bytes"] >= self.mark + 120_000:  # well into photo 11
+        elif p["sent_bytes"] >= self.mark + 150_000:  # half-way through photo 11
             self.started_at_bytes = p["sent_bytes"]
             self.link.drop()
             self.timer = threading.Timer(OUTAGE_S, self._restore)
