@@ -153,18 +153,13 @@ class WeakLink:
                     self._host_rules.append(rule)
 
     def _start_delay_line(self, netns: str | None, queue: int, delay_ms: float) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "tests.e2e.delay_line",
-            "--queue",
-            str(queue),
-            "--delay-ms",
-            str(delay_ms),
-        ]
+        line = ["tests.e2e.delay_line", "--queue", str(queue), "--delay-ms", str(delay_ms), "--watch-stdin"]
+        cmd = [sys.executable, "-m", *line]
         if netns:
             cmd = ["ip", "netns", "exec", netns, *cmd]
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         self._delay_lines.append(proc)
         self.delay_line_pids.append(proc.pid)
         assert proc.stdout is not None
@@ -187,7 +182,7 @@ class WeakLink:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=5)
-            for stream in (proc.stdout, proc.stderr):
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
         self._delay_lines.clear()
