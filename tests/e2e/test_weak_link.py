@@ -25,7 +25,7 @@ from tests.e2e.phone_process import PhoneRun, run_phone
 
 pytestmark = [pytest.mark.netem, pytest.mark.slow]
 
-#: The longest a day's sync over the 2G-like link may take before the test gives up (it takes about 8 min).
+#: The longest a day's sync over the 2G-like link may take before the test gives up (it takes 8-10 min).
 SYNC_LIMIT_S = 1800
 OUTAGE_S = 20.0
 
