@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test check browser clean bench apk ipa
+.PHONY: run test check browser weaklink clean bench apk ipa
 
 # The phone's packages ([project] dependencies), Flet's web client, the server and the test tools.
 $(STAMP): pyproject.toml
@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/fieldlog demo
 
-## Install everything the suite needs (including Debian's Chromium), check the import layers, run the suite.
-test: $(STAMP) browser
+## Install everything the suite needs (Debian's Chromium, the weak-link tools), check the import layers, run the suite.
+test: $(STAMP) browser weaklink
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
@@ -29,8 +29,19 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+## The weak-link tests' tools from Debian: ip netns and tc (iproute2), iptables, ethtool. Needs root to install.
+weaklink:
+	@missing=; \
+	for tool in ip:iproute2 tc:iproute2 iptables:iptables ethtool:ethtool; do \
+		command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
 ## ruff, mypy and pytest: the same as CI, plus the linters.
-check: $(STAMP) browser
+check: $(STAMP) browser weaklink
 	$(VENV)/bin/ruff check app server shared tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
@@ -45,6 +56,7 @@ bench: $(STAMP)
 	$(PY) -m bench.photo
 	$(PY) -m bench.term_pool
 	$(PY) -m bench.sites
+	$(PY) -m bench.weak_link
 
 ## Phone builds, on a machine with the Flutter SDK (flet-cli installs the JDK and Android SDK it lacks; see
 ## the README's phone section). `ipa` needs macOS with Xcode.

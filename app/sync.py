@@ -4,15 +4,21 @@ The algorithm is the one in shared/protocol.py. Network errors and 5xx answers a
 exponential backoff and jitter; every op carries a fixed op_id, so a re-send after a lost answer is
 answered ``duplicate`` and nothing is counted twice. Each push answer, and each pulled batch with its
 cursor, is applied in one local transaction.
+
+Photos go by resumable upload where the server offers it (server/sync/attachments.py): ask the bytes
+held, send the rest; after a broken connection, ask again and send only what is missing. A server
+without it answers 404 to the question, and the photo goes whole by ``PUT``, as before.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import math
 import random
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,15 +32,30 @@ from app.store import LocalStore, OutgoingOp
 from shared.protocol import MAX_OPS_PER_PUSH, MAX_PULL_LIMIT
 
 DEFAULT_TIMEOUT_S: Final = 60.0
+#: A resumable upload sends at most this much per request (a proxy may limit bodies; most photos fit).
+UPLOAD_PART_BYTES: Final = 1024 * 1024
+#: Photo bytes are handed to the connection in pieces of this size, and progress is told after each.
+_PIECE_BYTES: Final = 16 * 1024
 _JSON: Final = {"Content-Type": "application/json"}
 _GZIP_JSON: Final = {**_JSON, "Content-Encoding": "gzip"}
 Phase = Literal["push", "photos", "pull"]
+#: Keep little unsent data in the kernel (Linux, Android, iOS): on a slow link its send buffer would hold
+#: a photo's next 200 KB, counted as sent by the progress bar and lost when the link breaks.
+_SOCKET_OPTIONS: Final = (
+    [(socket.IPPROTO_TCP, socket.TCP_NOTSENT_LOWAT, 16 * 1024)]
+    if hasattr(socket, "TCP_NOTSENT_LOWAT")
+    else []
+)
 
 
 #: What the engine raises, by the names its callers know: every failure is an `app.errors.ServerError`
 #: (`Unreachable`, `AuthError`, `SignInPaused`, `Refused`), and nothing stored on the phone is lost.
 SyncError = ServerError
 RequestRefused = Refused
+
+
+class _NoResumableUpload(Exception):
+    """The server (an older one) does not offer resumable upload: send photos whole."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,10 @@ class SyncProgress:
     phase: Phase
     done: int
     total: int
+    #: Photos phase: bytes of this sync's photos the server holds or that are on their way to it (after a
+    #: broken connection this falls back to what the server says it holds), and their sum.
+    sent_bytes: int = 0
+    total_bytes: int = 0
 
 
 @dataclass
@@ -58,6 +83,9 @@ class SyncReport:
     conflicts: int = 0
     rejected: int = 0
     photos_uploaded: int = 0
+    #: Photo bytes put on the wire, every re-send included; and uploads continued after a break.
+    photo_bytes_sent: int = 0
+    photo_resumes: int = 0
     pulled: int = 0
     #: Known sites added, changed or forgotten on the phone.
     sites: int = 0
@@ -67,12 +95,19 @@ class SyncReport:
     finished_at: datetime | None = None
 
 
-def _client(base_url: str, transport: httpx.BaseTransport | None, token: str | None = None) -> httpx.Client:
+def _client(
+    base_url: str,
+    transport: httpx.BaseTransport | None,
+    token: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> httpx.Client:
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if transport is None:
+        transport = httpx.HTTPTransport(socket_options=_SOCKET_OPTIONS)
     return httpx.Client(
-        base_url=base_url.rstrip("/"), transport=transport, headers=headers, timeout=DEFAULT_TIMEOUT_S
+        base_url=base_url.rstrip("/"), transport=transport, headers=headers, timeout=timeout_s
     )
 
 
@@ -126,6 +161,9 @@ class SyncEngine:
         backoff_s: float = 0.5,
         progress: Callable[[SyncProgress], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        resumable_uploads: bool = True,
+        upload_part_bytes: int = UPLOAD_PART_BYTES,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.store = store
         self.base_url = base_url.rstrip("/")
@@ -134,8 +172,12 @@ class SyncEngine:
         self.backoff_s = backoff_s
         self.progress = progress
         self.sleep = sleep
-        self._client = _client(self.base_url, transport, token)
+        self.upload_part_bytes = max(_PIECE_BYTES, upload_part_bytes)
+        # One limit for connecting and for each read or write that makes no progress.
+        self._client = _client(self.base_url, transport, token, timeout_s)
         self._gzip_pushes = True
+        # None until the first photo tells whether the server resumes uploads; False also when asked not to.
+        self._server_resumes: bool | None = None if resumable_uploads else False
 
     def close(self) -> None:
         self._client.close()
@@ -153,8 +195,7 @@ class SyncEngine:
         last = ""
         for attempt in range(self.max_attempts):
             if attempt:
-                delay = self.backoff_s * (2 ** (attempt - 1))
-                self.sleep(delay + random.uniform(0, delay / 2))
+                self._pause(attempt)
             try:
                 resp = self._client.request(method, url, **kwargs)
             except httpx.TransportError as exc:
@@ -182,9 +223,14 @@ class SyncEngine:
             "everything stays saved on the phone, try again later"
         )
 
-    def _emit(self, phase: Phase, done: int, total: int) -> None:
+    def _pause(self, attempt: int) -> None:
+        """Exponential backoff with jitter before retry number ``attempt`` (1, 2, ...)."""
+        delay = self.backoff_s * (2 ** (attempt - 1))
+        self.sleep(delay + random.uniform(0, delay / 2))
+
+    def _emit(self, phase: Phase, done: int, total: int, sent_bytes: int = 0, total_bytes: int = 0) -> None:
         if self.progress is not None:
-            self.progress(SyncProgress(phase, done, max(done, total)))
+            self.progress(SyncProgress(phase, done, max(done, total), sent_bytes, total_bytes))
 
     # --- the three phases ---
 
@@ -313,23 +359,29 @@ class SyncEngine:
             self.store.mark_photos_uploaded([d for d in chunk if d not in server_lacks])
             missing.extend(d for d in chunk if d in server_lacks)
         done = len(wanted) - len(missing)
-        self._emit("photos", done, len(wanted))
+        paths = {d: self.store.photo_path(d) for d in missing}
+        total_bytes = sum(p.stat().st_size for p in paths.values() if p is not None)
+        sent_before = 0  # bytes of the photos finished (or given up) in this sync
+        self._emit("photos", done, len(wanted), 0, total_bytes)
         for digest in missing:
-            path = self.store.photo_path(digest)
+            path = paths[digest]
             if path is None:
                 report.errors.append(f"photo {digest}: the file is no longer on this phone")
                 continue
+            body = path.read_bytes()
+            base, count = sent_before, done
+
+            def moved(held: int, base: int = base, count: int = count) -> None:
+                self._emit("photos", count, len(wanted), base + held, total_bytes)
+
             try:
-                resp = self._request(
-                    "PUT",
-                    f"/api/attachments/{digest}",
-                    content=path.read_bytes(),
-                    headers={"Content-Type": "image/jpeg"},
-                )
+                resp = self._upload(digest, body, report, moved)
             except Refused as exc:
                 # One refused photo (say, a damaged file) must not stop the others or the pull.
                 report.errors.append(f"photo {digest}: {exc}")
                 continue
+            finally:
+                sent_before += len(body)
             confirmed = _confirmed_digest(resp)
             if confirmed != digest:
                 report.errors.append(f"photo {digest}: the server did not confirm it (got {confirmed})")
@@ -337,7 +389,114 @@ class SyncEngine:
             self.store.mark_photos_uploaded([digest])
             report.photos_uploaded += 1
             done += 1
-            self._emit("photos", done, len(wanted))
+            self._emit("photos", done, len(wanted), sent_before, total_bytes)
+
+    def _upload(
+        self, digest: str, body: bytes, report: SyncReport, moved: Callable[[int], None]
+    ) -> httpx.Response:
+        """Upload one photo, resumably when the server can; the answer that confirms it."""
+        if self._server_resumes is not False:
+            try:
+                resp = self._upload_resumably(digest, body, report, moved)
+                self._server_resumes = True
+                return resp
+            except _NoResumableUpload:
+                self._server_resumes = False
+        sent = [0]
+
+        def counted(n: int) -> None:
+            sent[0] += n
+            report.photo_bytes_sent += n
+            moved(min(sent[0], len(body)))
+
+        # Each retry sends the whole photo again: that is what resumable upload saves.
+        return self._request(
+            "PUT",
+            f"/api/attachments/{digest}",
+            content=_Pieces(body, counted, lambda: sent.__setitem__(0, 0)),
+            headers={"Content-Type": "image/jpeg", "Content-Length": str(len(body))},
+        )
+
+    def _upload_resumably(
+        self, digest: str, body: bytes, report: SyncReport, moved: Callable[[int], None]
+    ) -> httpx.Response:
+        """Ask how much the server holds, send the rest; after a break, ask again. Raises
+        `_NoResumableUpload` when the server does not offer it."""
+        url = f"/api/attachments/{digest}/upload"
+        size = len(body)
+        failures, broke, last = 0, False, ""
+        known: int | None = None  # the offset the last answer gave, so the next part needs no question
+        rounds = math.ceil(size / self.upload_part_bytes) + 3 * self.max_attempts
+        for _ in range(rounds):
+            offset = known if known is not None else self._held_bytes(url)
+            if offset is None or offset > size:
+                raise _NoResumableUpload  # an answer this phone cannot continue from: send it whole
+            if broke and offset:
+                report.photo_resumes += 1
+            broke, known = False, None
+            moved(offset)
+            end = min(size, offset + self.upload_part_bytes)
+            sent = [offset]
+
+            def counted(n: int, sent: list[int] = sent) -> None:
+                sent[0] += n
+                report.photo_bytes_sent += n
+                moved(sent[0])
+
+            headers = {
+                "Upload-Offset": str(offset),
+                "Upload-Length": str(size),
+                "Content-Type": "application/offset+octet-stream",
+                "Content-Length": str(end - offset),
+            }
+            try:
+                resp = self._client.patch(url, content=_Pieces(body[offset:end], counted), headers=headers)
+            except httpx.TransportError as exc:
+                resp, last = None, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            if resp is not None and resp.status_code in (200, 201):
+                if (_json_object(resp) or {}).get("stored"):
+                    moved(size)
+                    return resp
+                failures, known = 0, _int_header(resp, "Upload-Offset")
+                continue
+            if resp is not None and resp.status_code in (404, 405):
+                raise _NoResumableUpload
+            if resp is not None and resp.status_code == 401:
+                raise AuthError(
+                    "the server no longer accepts this sign-in, please sign in again"
+                    f" ({_server_message(resp)})"
+                )
+            if resp is not None and resp.status_code not in (408, 409) and resp.status_code < 500:
+                message, field = read_refusal(resp)
+                raise Refused(
+                    f"the server refused the request: {message}",
+                    status=resp.status_code,
+                    field=field,
+                    detail=message,
+                )
+            # Broken off, silent too long (408), out of step with the server (409) or a server error: ask
+            # the server what it holds and go on from there.
+            if resp is not None:
+                last = f"{resp.status_code}: {_server_message(resp)}"
+            broke = True
+            failures += 1
+            if failures >= self.max_attempts:
+                break
+            self._pause(failures)
+        raise Unreachable(
+            f"photo {digest}: the upload to {self.base_url} did not finish ({last or 'no answer'}); "
+            "the bytes the server holds are kept and the next sync sends the rest"
+        )
+
+    def _held_bytes(self, url: str) -> int | None:
+        """The server's ``Upload-Offset`` for an upload URL; `_NoResumableUpload` from a server without."""
+        try:
+            head = self._request("HEAD", url)
+        except RequestRefused as exc:
+            if exc.status in (404, 405):
+                raise _NoResumableUpload from None
+            raise
+        return _int_header(head, "Upload-Offset")
 
     def _pull(self, report: SyncReport) -> None:
         limit = min(self.batch_size, MAX_PULL_LIMIT)
@@ -425,6 +584,40 @@ def _date_offset(resp: httpx.Response) -> float | None:
         return parsedate_to_datetime(value).timestamp() - time.time()
     except (TypeError, ValueError):
         return None
+
+
+class _Pieces:
+    """A request body handed over in pieces, reporting each piece's size once it is taken.
+
+    Iterable afresh for every retry (httpx refuses to re-send a consumed generator); ``restart`` is told
+    when a new pass begins.
+    """
+
+    def __init__(
+        self, data: bytes, taken: Callable[[int], None], restart: Callable[[], None] | None = None
+    ) -> None:
+        self.data, self.taken, self.restart = data, taken, restart
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.restart is not None:
+            self.restart()
+        for start in range(0, len(self.data), _PIECE_BYTES):
+            piece = self.data[start : start + _PIECE_BYTES]
+            yield piece
+            self.taken(len(piece))
+
+
+def _int_header(resp: httpx.Response, name: str) -> int | None:
+    value = resp.headers.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _json_object(resp: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = resp.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def _confirmed_digest(resp: httpx.Response) -> str | None:

@@ -1,4 +1,4 @@
-"""A real fieldlog server subprocess on loopback with its own data directory, for the benchmarks."""
+"""A real fieldlog server subprocess on loopback (or a given address) with its own data directory."""
 
 from __future__ import annotations
 
@@ -24,13 +24,14 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``fieldlog serve`` in a subprocess; the SQLite file is ``db_path``."""
+    """``fieldlog serve`` in a subprocess on ``host``; the SQLite file is ``db_path``."""
 
-    def __init__(self, data_dir: Path | None = None) -> None:
+    def __init__(self, data_dir: Path | None = None, host: str = "127.0.0.1") -> None:
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="fieldlog-bench-"))
+        self.host = host
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.env = dict(
             os.environ,
             FIELDLOG_DATA_DIR=str(self.data_dir),
@@ -70,7 +71,7 @@ class ServerProcess:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "server", "serve", "--host", self.host, "--port", str(self.port)],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -34,9 +34,16 @@ with ``data: null`` (a tombstone, answered like an edit: applied, or a conflict 
 hides the record at once and forgets it, with its photos, when the tombstone is applied.
 
 Media: records carry photo digests (SHA-256 hex). After pushing, the phone asks
-``POST /api/attachments/missing`` which digests the server lacks and ``PUT``s only those. An upload
+``POST /api/attachments/missing`` which digests the server lacks and uploads only those. An upload
 is checked against its digest, so a resumed or repeated upload is harmless. The phone deletes a
 photo only after the server has confirmed its digest.
+
+Uploads resume (tus-like; the digest is the upload's address, so no creation step):
+``HEAD /api/attachments/{sha256}/upload`` answers ``Upload-Offset``, the bytes the server holds;
+``PATCH`` with ``Upload-Offset`` and ``Upload-Length`` sends the rest. The server keeps bytes that arrived
+before a connection broke, appends only at the offset it holds (409 otherwise, with its offset), and
+stores the photo when the last byte has come and the whole hashes to the digest. A server that answers
+404 to the ``HEAD`` does not offer this: the phone then ``PUT``s each photo whole.
 
 Pull (server -> phone), ``GET /api/sync/pull?cursor=&limit=``::
 

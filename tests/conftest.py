@@ -16,11 +16,11 @@ Fixtures
 ``live_server_any``
     The same, parametrized over ``db_url`` (SQLite and, when configured, PostgreSQL).
 
-``LiveServer(tmp_path, db_url=None, env=None)``
-    The real thing: ``fieldlog db upgrade``, then ``python -m server serve --host 127.0.0.1 --port <port>``
+``LiveServer(tmp_path, db_url=None, env=None, host="127.0.0.1")``
+    The real thing: ``fieldlog db upgrade``, then ``python -m server serve --host <host> --port <port>``
     as a subprocess with its own ``FIELDLOG_DATA_DIR``. Offers:
 
-    * ``.url`` (``http://127.0.0.1:<port>``; the port stays the same across restarts), ``.data_dir``,
+    * ``.url`` (``http://<host>:<port>``; the port stays the same across restarts), ``.data_dir``,
       ``.db_url``, ``.log_path`` (the server's stdout+stderr);
     * ``.upgrade()``; ``.start()`` (waits for ``/health``; raises with the log if the process dies);
       ``.kill()`` (SIGKILL, to simulate a crash); ``.stop()`` (SIGTERM, then SIGKILL after 10 s);
@@ -118,13 +118,18 @@ class LiveServer:
     """A fieldlog server in a subprocess, with its own data directory (see the module docstring)."""
 
     def __init__(
-        self, tmp_path: Path, db_url: str | None = None, env: Mapping[str, str] | None = None
+        self,
+        tmp_path: Path,
+        db_url: str | None = None,
+        env: Mapping[str, str] | None = None,
+        host: str = "127.0.0.1",
     ) -> None:
         self.data_dir = tmp_path / "server-data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or f"sqlite+aiosqlite:///{self.data_dir / 'fieldlog.sqlite3'}"
+        self.host = host
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.log_path = self.data_dir / "server.log"
         base = {k: v for k, v in os.environ.items() if not k.startswith("FIELDLOG_") or k in ("FIELDLOG_TZ",)}
         self.env: dict[str, str] = {
@@ -184,7 +189,7 @@ class LiveServer:
             return
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "server", "serve", "--host", self.host, "--port", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self.env,

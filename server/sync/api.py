@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import Controller, Request, Response, get, head, patch, post, put
+from litestar.datastructures import ResponseHeader
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody
 from litestar.response import File
 
 from server.core.auth import CurrentUser
@@ -16,7 +17,9 @@ from server.sync.attachments import (
     missing,
     put_attachment,
     read_limited,
+    resume_upload,
     stored_photo,
+    upload_offset,
 )
 from server.sync.service import (
     parse_limit,
@@ -82,6 +85,58 @@ class AttachmentController(Controller):
         body = await read_limited(request, settings.max_upload_bytes)
         status, result = await put_attachment(request.app.state.db, settings, request.user, sha256, body)
         return Response(result, status_code=status)
+
+    @head(
+        "/{sha256:str}/upload",
+        summary="How many bytes of this photo the server holds from me (resumable upload)",
+        description=(
+            "`Upload-Offset` is where a resumed `PATCH` starts: 0 when nothing has arrived, the photo's size"
+            " once it is stored. A server without resumable upload answers 404 here: use `PUT`."
+        ),
+        response_headers=[
+            ResponseHeader(name="Upload-Offset", description="bytes held", documentation_only=True)
+        ],
+    )
+    async def held_bytes(
+        self, request: Request[CurrentUser, Any, Any], sha256: FromPath[str]
+    ) -> Response[None]:
+        offset = await upload_offset(request.app.state.db, request.app.state.settings, request.user, sha256)
+        return Response(None, headers={"Upload-Offset": str(offset), "Cache-Control": "no-store"})
+
+    @patch(
+        "/{sha256:str}/upload",
+        summary="Send a photo's bytes from Upload-Offset; the last byte stores it, checked like a PUT",
+        description=(
+            "Body: bytes from `Upload-Offset` of a photo of `Upload-Length` bytes. Bytes that arrive before a"
+            " connection breaks are kept. Answer: `{sha256, offset, length, stored: false}` while bytes are"
+            " missing; the PUT answer with `offset` once stored (201, or 200 if it was stored already)."
+            " A wrong `Upload-Offset` is 409 with the held offset in the `Upload-Offset` header."
+        ),
+        response_headers=[
+            ResponseHeader(name="Upload-Offset", description="bytes held", documentation_only=True)
+        ],
+    )
+    async def send_bytes(
+        self,
+        request: Request[CurrentUser, Any, Any],
+        sha256: FromPath[str],
+        offset: Annotated[
+            str | None, HeaderParameter(name="Upload-Offset", description="where these bytes start")
+        ] = None,
+        length: Annotated[
+            str | None, HeaderParameter(name="Upload-Length", description="the whole photo's size in bytes")
+        ] = None,
+    ) -> Response[dict[str, Any]]:
+        status, result, held = await resume_upload(
+            request.app.state.db,
+            request.app.state.settings,
+            request.user,
+            sha256,
+            offset,
+            length,
+            request.receive,
+        )
+        return Response(result, status_code=status, headers={"Upload-Offset": str(held)})
 
     @get("/{sha256:str}", summary="A stored photo, to users who may see a record listing it")
     async def photo(self, request: Request[CurrentUser, Any, Any], sha256: FromPath[str]) -> File:

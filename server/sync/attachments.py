@@ -3,23 +3,38 @@
 An upload is accepted only when its bytes hash to the address, fit the size limit, and decode completely
 as JPEG, PNG or WebP within the pixel limit (a decompression bomb is refused). It is written to a temporary
 file, synced, and renamed into ``<data_dir>/attachments/ab/cd/<sha256>``, so a reader never sees half a photo.
+
+Resumable upload (tus-like, without the creation step: the digest is the upload's address). ``HEAD
+.../{sha256}/upload`` answers ``Upload-Offset``, the bytes the server holds of that photo from this user;
+``PATCH`` sends bytes from ``Upload-Offset`` towards ``Upload-Length``. The server keeps the bytes it was
+handed, also when the connection breaks or falls silent for ``UPLOAD_IDLE_S`` (a phone whose link dropped
+sends no FIN; of a connection that closes, uvicorn drops the piece it had not handed over yet), in a
+partial file ``<data_dir>/uploads/<user id>/<sha256>``, outside the photo store. Appends are serialised
+by a lock on that file and checked against its size, so a stale or duplicated request can neither skip
+nor repeat bytes (409 naming ``Upload-Offset``). The request that brings the last byte hands the whole
+file to the same checks as a plain upload and removes the partial whatever they decide: a photo appears
+only complete and under its own digest, and a mismatch stores nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import io
 import os
 import re
 import tempfile
 import warnings
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, cast
 
 import anyio.to_thread
 import sqlalchemy as sa
 from litestar import Request
 from litestar.params import FromPath
+from litestar.types import HTTPRequestEvent, Receive
 from PIL import Image
 
 from server.core.auth import DISTRICT, PLANNER, CurrentUser
@@ -33,6 +48,12 @@ _attachments = table_of(Attachment)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 MAX_MISSING_QUERY = 5000
+#: A resumable upload that sends nothing for this long is treated as broken off: what arrived is kept.
+UPLOAD_IDLE_S: Final = 10.0
+#: One PATCH request reads for at most this long; the phone goes on from the offset with the next one.
+UPLOAD_REQUEST_MAX_S: Final = 300.0
+_LOCK_TRIES: Final = 5
+_MAX_HEADER_DIGITS: Final = 12
 
 
 def attachment_path(settings: Settings, sha256: FromPath[str]) -> Path:
@@ -143,6 +164,181 @@ async def put_attachment(
     except sa.exc.IntegrityError:
         return 200, answer  # the same photo, uploaded at the same moment by another request, won the insert
     return 201, answer
+
+
+async def _stored(db: Database, settings: Settings, sha256: str) -> dict[str, Any] | None:
+    """The plain-upload answer for a photo the server already holds complete, else None."""
+    query = sa.select(_attachments.c.size, _attachments.c.content_type).where(_attachments.c.sha256 == sha256)
+    async with db.read() as conn:
+        row = (await conn.execute(query)).first()
+    if row is None or not attachment_path(settings, sha256).exists():
+        return None
+    return {"sha256": sha256, "size": row.size, "content_type": row.content_type, "stored": True}
+
+
+def partial_path(settings: Settings, user_id: int, sha256: str) -> Path:
+    return settings.data_dir / "uploads" / str(int(user_id)) / sha256
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def upload_header(value: str | None, name: str) -> int:
+    """A byte count from an ``Upload-*`` header, or 400 naming the header."""
+    if value is None:
+        raise bad_request(name, "is required (a whole number of bytes)")
+    text = value.strip()
+    if not text.isdigit() or not text.isascii() or len(text) > _MAX_HEADER_DIGITS:
+        raise bad_request(name, f"must be a whole number of bytes, not {value[:40]!r}")
+    return int(text)
+
+
+def _offset_conflict(sent: int, held: int) -> ApiError:
+    return ApiError(
+        409,
+        "Upload-Offset",
+        f"is {sent} but the server holds {held} bytes of this photo; send from {held}",
+        headers={"Upload-Offset": str(held)},
+    )
+
+
+async def upload_offset(db: Database, settings: Settings, user: CurrentUser, sha256: str) -> int:
+    """How many bytes of the photo the server holds for this user: its size once stored."""
+    check_digest(sha256)
+    stored = await _stored(db, settings, sha256)
+    if stored is not None:
+        return int(stored["size"])
+    return _size(partial_path(settings, user.id, sha256))
+
+
+async def _receive_part(receive: Receive, room: int) -> tuple[bytes, bool]:
+    """The request body as it arrives, and whether it arrived whole.
+
+    Stops early, keeping what came, when the client disconnects, sends nothing for ``UPLOAD_IDLE_S`` or
+    has been sending for ``UPLOAD_REQUEST_MAX_S``: a phone whose link dropped is usually not told so for
+    minutes, and its bytes are worth keeping. More than ``room`` bytes is 413 and nothing is kept.
+    """
+    parts: list[bytes] = []
+    size = 0
+    deadline = anyio.current_time() + UPLOAD_REQUEST_MAX_S
+    while anyio.current_time() < deadline:
+        with anyio.move_on_after(min(UPLOAD_IDLE_S, deadline - anyio.current_time())) as idle:
+            message = await receive()
+        if idle.cancelled_caught or message["type"] != "http.request":
+            break  # a disconnect, or silence
+        event = cast("HTTPRequestEvent", message)
+        body = event["body"]
+        size += len(body)
+        if size > room:
+            raise ApiError(
+                413, "body", f"runs past Upload-Length: {room} bytes were left after Upload-Offset"
+            )
+        parts.append(body)
+        if not event.get("more_body", False):
+            return b"".join(parts), True
+    return b"".join(parts), False
+
+
+@contextlib.asynccontextmanager
+async def _locked_partial(path: Path) -> AsyncIterator[int]:
+    """The partial file, open for appending, under an exclusive lock that other workers respect too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(_LOCK_TRIES):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            await anyio.to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        if os.fstat(fd).st_nlink:
+            break
+        # Completed and removed by another request while this one waited: open the path afresh.
+        os.close(fd)
+    else:
+        raise ApiError(
+            409, "Upload-Offset", "other uploads of this photo keep finishing; ask the offset again"
+        )
+    try:
+        yield fd
+    finally:
+        os.close(fd)  # closing the file releases the lock
+
+
+def _append(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, size, 0)
+
+
+async def resume_upload(
+    db: Database,
+    settings: Settings,
+    user: CurrentUser,
+    sha256: str,
+    offset_header: str | None,
+    length_header: str | None,
+    receive: Receive,
+) -> tuple[int, dict[str, Any], int]:
+    """Append one PATCH's bytes at ``Upload-Offset``: (HTTP status, answer, the offset now held)."""
+    check_digest(sha256)
+    length = upload_header(length_header, "Upload-Length")
+    offset = upload_header(offset_header, "Upload-Offset")
+    if length < 1:
+        raise bad_request("Upload-Length", "must be at least 1 byte")
+    if length > settings.max_upload_bytes:
+        raise ApiError(413, "Upload-Length", f"the photo is larger than {settings.max_upload_bytes} bytes")
+    if offset > length:
+        raise bad_request("Upload-Offset", f"is past Upload-Length ({offset} > {length})")
+    path = partial_path(settings, user.id, sha256)
+    stored = await _stored(db, settings, sha256)
+    if stored is not None:
+        path.unlink(missing_ok=True)  # the photo came complete by another way: its bytes are not needed
+        return 200, {**stored, "offset": stored["size"]}, int(stored["size"])
+    held = _size(path)
+    if held != offset:  # before reading a byte; checked again under the lock
+        raise _offset_conflict(offset, held)
+    part, whole = await _receive_part(receive, length - offset)
+    async with _locked_partial(path) as fd:
+        stored = await _stored(db, settings, sha256)
+        if stored is not None:
+            path.unlink(missing_ok=True)
+            return 200, {**stored, "offset": stored["size"]}, int(stored["size"])
+        held = os.fstat(fd).st_size
+        if held != offset:
+            if held == 0:
+                path.unlink(missing_ok=True)  # only this request's own empty file
+            raise _offset_conflict(offset, held)
+        if part:
+            await anyio.to_thread.run_sync(_append, fd, part)
+        held += len(part)
+        if held < length:
+            if not whole:
+                raise ApiError(
+                    408,
+                    "body",
+                    f"stopped arriving; {held} bytes are kept, send the rest from Upload-Offset {held}",
+                    headers={"Upload-Offset": str(held)},
+                )
+            return 200, {"sha256": sha256, "offset": held, "length": length, "stored": False}, held
+        body = await anyio.to_thread.run_sync(_read_all, fd)
+        try:
+            status, answer = await put_attachment(db, settings, user, sha256, body)
+        finally:
+            path.unlink(missing_ok=True)
+    # Other users' unfinished copies of the same photo are not needed any more either.
+    for other in path.parent.parent.glob(f"*/{sha256}"):
+        other.unlink(missing_ok=True)
+    return status, {**answer, "offset": held}, held
 
 
 async def referenced_digests(db: Database, user: CurrentUser) -> set[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import socket
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,32 +55,70 @@ def request_json(request: httpx.Request) -> Any:
     return json.loads(body)
 
 
+#: What a server from before resumable upload answered to ``HEAD``/``PATCH .../upload`` (measured on it).
+OLD_SERVER_404: dict[str, Any] = {"status_code": 404, "detail": "path: Not Found", "field": "path"}
+
+
 class FaultyTransport(httpx.BaseTransport):
     """A real HTTP transport with faults injected on purpose, one per upcoming request or all while down.
 
     Faults: ``"drop"`` (connection refused before sending), ``"503"`` (a server error answer),
-    ``"lose_answer"`` (the request reaches the server and is applied, then the answer is lost).
+    ``"lose_answer"`` (the request reaches the server and is applied, then the answer is lost),
+    ``"cut_upload"`` (the request's head and the first ``cut_fraction`` of its body reach the server over
+    a socket that then goes silent, as when the link drops mid-upload; the phone sees a write error once
+    the server holds those bytes, after its idle limit of about ten seconds). ``old_server`` answers the
+    resumable-upload paths as a server from before them did.
     """
 
     def __init__(self, inner: httpx.BaseTransport | None = None) -> None:
         self.inner = inner or httpx.HTTPTransport()
         self.plan: list[str | None] = []
         self.down = False
+        self.old_server = False
+        self.cut_fraction = 0.6
         self.requests: list[tuple[str, str]] = []
+        self.sent: list[httpx.Request] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append((request.method, request.url.path))
+        self.sent.append(request)
+        if self.old_server and request.url.path.endswith("/upload"):
+            return httpx.Response(404, json=OLD_SERVER_404 if request.method != "HEAD" else None)
         fault = self.plan.pop(0) if self.plan else None
         if self.down or fault == "drop":
             raise httpx.ConnectError("injected: network down", request=request)
         if fault == "503":
             return httpx.Response(503, json={"status_code": 503, "detail": "injected: server busy"})
+        if fault == "cut_upload":
+            self._cut(request)
+            raise httpx.WriteError("injected: the link broke during the upload", request=request)
         resp = self.inner.handle_request(request)
         if fault == "lose_answer":
             resp.read()
             resp.close()
             raise httpx.ReadError("injected: answer lost", request=request)
         return resp
+
+    def _cut(self, request: httpx.Request) -> None:
+        body = b"".join(request.stream)  # type: ignore[arg-type]
+        cut = int(len(body) * self.cut_fraction)
+        offset = int(request.headers.get("Upload-Offset", "0"))
+        url = request.url
+        head = [f"{request.method} {url.raw_path.decode()} HTTP/1.1", f"Host: {url.netloc.decode()}"]
+        head += [f"{k}: {v}" for k, v in request.headers.items() if k.lower() != "host"]
+        ask = httpx.Request("HEAD", url, headers={"Authorization": request.headers.get("Authorization", "")})
+        # The link goes silent, not closed (a dead radio sends no FIN): the server stops waiting after
+        # its idle limit and keeps the bytes. The socket stays open until the server says so (bounded).
+        with socket.create_connection((url.host, url.port or 80), timeout=10) as raw:
+            raw.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body[:cut])
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                held = self.inner.handle_request(ask)
+                held.read()
+                if int(held.headers.get("Upload-Offset", "0")) >= offset + cut:
+                    return
+                time.sleep(0.2)
+        raise AssertionError("the server never showed the bytes sent before the link went silent")
 
     def close(self) -> None:
         self.inner.close()

@@ -125,8 +125,9 @@ def test_photos_upload_only_what_the_server_lacks_and_count_after_it_confirmed(
     a, b, c = (phone.add_photo(jpeg(col), b"thumb") for col in ("red", "green", "blue"))
     rid = phone.save("visit", visit(planner.district_id, photos=[a, b, c]))
     transport = FaultyTransport()
-    # Push answers, the missing-list answers, the first upload goes through, then the network fails.
-    transport.plan = [None, None, None, "drop", "drop"]
+    # Push answers, the missing-list answers, the first upload (its offset, its bytes) goes through, then
+    # the network fails.
+    transport.plan = [None, None, None, None, "drop", "drop"]
     with pytest.raises(SyncError):
         engine(phone, planner, transport, max_attempts=2).sync()
     rec = phone.get("visit", rid)
@@ -135,8 +136,8 @@ def test_photos_upload_only_what_the_server_lacks_and_count_after_it_confirmed(
     assert (st.code, st.done, st.total) == ("photos", 1, 3)
     transport.requests.clear()
     report = engine(phone, planner, transport).sync()
-    puts = [path for method, path in transport.requests if method == "PUT"]
-    assert len(puts) == 2 and f"/api/attachments/{a}" not in puts  # resumed, not restarted
+    sent = [path for method, path in transport.requests if method == "PATCH"]
+    assert len(sent) == 2 and f"/api/attachments/{a}/upload" not in sent  # resumed, not restarted
     assert report.photos_uploaded == 2
     rec = phone.get("visit", rid)
     assert rec is not None and record_status(rec).code == "synced"
@@ -240,3 +241,69 @@ def test_batches_prepared_behind_a_failed_request_are_sent_by_the_next_sync_each
     counts = server_counts(planner.db_path)
     assert counts["visits"] == counts["visits_distinct"] == 6 and counts["applied_ops"] == 6
     assert {r.id for r in phone.records()} == set(ids)
+
+
+def noisy_jpeg(seed: int, size: tuple[int, int] = (480, 360)) -> bytes:
+    """A real photo-sized JPEG (tens of kilobytes): noise does not compress."""
+    buf = io.BytesIO()
+    Image.effect_noise(size, 30 + seed).convert("RGB").save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def test_an_upload_that_broke_off_resumes_from_the_bytes_the_server_holds(
+    planner: Planner, phone: LocalStore
+) -> None:
+    body = noisy_jpeg(1)
+    digest = phone.add_photo(body)
+    rid = phone.save("visit", visit(planner.district_id, photos=[digest]))
+    transport = FaultyTransport()
+    # Push, missing list, the offset (0), then the upload breaks after 60% of the photo reached the server.
+    transport.plan = [None, None, None, "cut_upload"]
+    seen: list[SyncProgress] = []
+    report = engine(phone, planner, transport, progress=seen.append).sync()
+
+    patches = [r for r in transport.sent if r.method == "PATCH"]
+    assert [r.headers["Upload-Offset"] for r in patches] == ["0", str(int(len(body) * 0.6))]
+    assert int(patches[1].headers["Content-Length"]) == len(body) - int(len(body) * 0.6)
+    assert report.photos_uploaded == 1 and report.photo_resumes == 1 and report.errors == []
+    path = planner.server.data_dir / "attachments" / digest[:2] / digest[2:4] / digest
+    assert path.read_bytes() == body
+    rec = phone.get("visit", rid)
+    assert rec is not None and record_status(rec).code == "synced"
+    photo_steps = [p for p in seen if p.phase == "photos"]
+    assert photo_steps[-1].done == photo_steps[-1].total == 1
+    assert photo_steps[-1].sent_bytes == photo_steps[-1].total_bytes == len(body)
+
+
+def test_an_older_server_without_resumable_upload_gets_each_photo_whole(
+    planner: Planner, phone: LocalStore
+) -> None:
+    bodies = [noisy_jpeg(seed) for seed in range(3)]
+    digests = [phone.add_photo(b) for b in bodies]
+    rid = phone.save("visit", visit(planner.district_id, photos=digests))
+    transport = FaultyTransport()
+    transport.old_server = True
+    report = engine(phone, planner, transport).sync()
+    assert report.photos_uploaded == 3 and report.errors == []
+    asked = [path for method, path in transport.requests if method == "HEAD"]
+    puts = [path for method, path in transport.requests if method == "PUT"]
+    assert len(asked) == 1  # asked once; the engine remembers the answer for the other photos
+    assert sorted(puts) == sorted(f"/api/attachments/{d}" for d in digests)
+    assert report.photo_bytes_sent == sum(len(b) for b in bodies)
+    rec = phone.get("visit", rid)
+    assert rec is not None and record_status(rec).code == "synced"
+
+
+def test_photo_progress_moves_by_bytes_and_photos_to_the_totals(planner: Planner, phone: LocalStore) -> None:
+    bodies = [noisy_jpeg(seed, size=(640, 480)) for seed in range(2)]
+    digests = [phone.add_photo(b) for b in bodies]
+    phone.save("visit", visit(planner.district_id, photos=digests))
+    seen: list[SyncProgress] = []
+    engine(phone, planner, FaultyTransport(), progress=seen.append).sync()
+    steps = [p for p in seen if p.phase == "photos" and p.total_bytes]
+    total = sum(len(b) for b in bodies)
+    assert all(p.total_bytes == total and p.total == 2 for p in steps)
+    sent = [p.sent_bytes for p in steps]
+    assert sent == sorted(sent) and sent[-1] == total
+    assert len(set(sent)) > len(bodies) * 2  # it moves within a photo, not only when one is done
+    assert [p.done for p in steps] == sorted(p.done for p in steps) and steps[-1].done == 2
