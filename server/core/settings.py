@@ -121,6 +121,10 @@ class Settings:
     signin_pause_minutes: int = 15
     """FIELDLOG_SIGNIN_PAUSE_MINUTES: the window those failures are counted over, and so the pause (15)."""
 
+    db_pool_size: int = 10
+    """FIELDLOG_DB_POOL_SIZE: connections each worker keeps open to PostgreSQL (10); requests beyond them
+    wait for one. Workers (on every host) × this must stay below the server's ``max_connections``."""
+
     redis_url: str = ""
     """FIELDLOG_REDIS_URL: keep the sign-in counts in this Redis (``redis://host:6379/0``) instead of the
     database; either way every worker and host sees the same counts."""
@@ -151,6 +155,7 @@ class Settings:
             "signin_max_failures",
             "signin_max_failures_per_address",
             "signin_pause_minutes",
+            "db_pool_size",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"FIELDLOG_{name.upper()}: must be at least 1")
@@ -186,6 +191,7 @@ class Settings:
             signin_max_failures=num("FIELDLOG_SIGNIN_MAX_FAILURES", 5),
             signin_max_failures_per_address=num("FIELDLOG_SIGNIN_MAX_FAILURES_PER_ADDRESS", 50),
             signin_pause_minutes=num("FIELDLOG_SIGNIN_PAUSE_MINUTES", 15),
+            db_pool_size=num("FIELDLOG_DB_POOL_SIZE", 10),
             redis_url=e.get("FIELDLOG_REDIS_URL", "").strip(),
         )
 
@@ -204,7 +210,6 @@ class Settings:
     @property
     def default_database_url(self) -> str:
         return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'fieldlog.sqlite3'}"
-
 
     def signing_key(self) -> str:
         return self.secret_key or _secret_from_file(self.data_dir)
