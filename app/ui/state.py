@@ -25,7 +25,7 @@ from app.store import LocalRecord
 from app.ui.planner.feedback import FeedbackForm, FeedbackState
 from app.ui.planner.home import HomeState, HomeSummary
 from app.ui.planner.opinion import OpinionForm, OpinionState
-from app.ui.planner.records import RecordItem, RecordsState
+from app.ui.planner.records import RecordDetail, RecordItem, RecordSearch, RecordsState
 from app.ui.planner.sync import SyncActions, SyncState, SyncSummary
 from app.ui.planner.visit import Fix, VisitState
 from app.ui.signin import SignInState, store_path
@@ -78,6 +78,13 @@ class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, 
     thumbs: dict[str, bytes] = field(default_factory=dict, repr=False)
     visit_options: list[tuple[str, str]] = field(default_factory=list, repr=False)
     records: list[RecordItem] = field(default_factory=list, repr=False)
+    records_query: str = ""
+    search: RecordSearch = field(default_factory=RecordSearch, repr=False)
+    records_year: int | None = None
+    record_years: list[int] = field(default_factory=list, repr=False)
+    record_kind: str | None = None
+    record_id: str | None = None
+    detail: RecordDetail | None = field(default=None, repr=False)
     outbox: SyncSummary | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -88,8 +95,9 @@ class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, 
         screen = self.screen
         if screen == "signin" or self.store is None:
             self.account = self.remembered()
-            self.home = self.visit = self.outbox = None
-            self.thumbs, self.visit_options, self.records = {}, [], []
+            self.home = self.visit = self.outbox = self.detail = None
+            self.thumbs, self.visit_options, self.records, self.record_years = {}, [], [], []
+            self.records_query, self.records_year, self.search = "", None, RecordSearch()
         elif screen == "home":
             self.home = self.home_summary()
         elif screen == "visit":
@@ -100,7 +108,11 @@ class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, 
         elif screen == "feedback":
             self.thumbs = self._thumbnails(list(self.feedback.photos))
         elif screen == "records":
-            self.records = self.record_items()
+            self.records = self.shown_records()
+            self.record_years = self.years_on_phone()
+        elif screen == "record":
+            self.detail = self.record_detail()
+            self.thumbs = self._thumbnails(list(self.detail.photos if self.detail else ()))
         elif screen == "sync":
             self.outbox = self.sync_summary()
 
@@ -127,6 +139,8 @@ class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, 
         """The address of the screen on show (the sign-in screen has none of its own: it is "/")."""
         if self.screen == "visit":
             return f"/visit/{self.visit_id}" if self.visit_id else "/visit"
+        if self.screen == "record":
+            return f"/records/{self.record_kind}/{self.record_id}"
         if self.screen in ("signin", "home"):
             return "/"
         return f"/{self.screen}"
@@ -145,6 +159,11 @@ class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, 
             self.visit_id = None
             self.visit_needs_place = True
             self.go("visit")
+        elif head == "records" and len(parts) == 3 and parts[1] in (rec.OPINION, rec.FEEDBACK):
+            if self.store is not None and self.store.get(parts[1], parts[2]) is not None:
+                self.open_record(parts[1], parts[2])
+            else:
+                self.go("records")
         elif head in ("opinion", "feedback", "records", "sync") and len(parts) == 1:
             self.go(head)
         else:

@@ -3,9 +3,11 @@
     /                 Home            /visit/<id>, /visit   a visit (no id: name the place, no GPS fix)
     /records          my records      /opinion              writing an opinion
     /sync             sync            /feedback             writing down a resident's feedback
+    /records/<kind>/<id>              one opinion or resident's feedback, as written
 
 Visit, opinion and feedback open over Home: their back button (and the phone's back gesture) goes Home;
-the browser's back button goes to the screen before, as on any web page.
+an opinion or feedback opened from my records goes back there. The browser's back button goes to the
+screen before, as on any web page.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from app.ui.planner.device import Services
 from app.ui.planner.feedback import FeedbackScreen
 from app.ui.planner.home import HomeScreen
 from app.ui.planner.opinion import OpinionScreen
-from app.ui.planner.records import RecordsScreen
+from app.ui.planner.records import RecordScreen, RecordsScreen
 from app.ui.planner.sync import SyncScreen, sync_now
 from app.ui.planner.visit import VisitScreen
 from app.ui.routing import Lost, RouteSync, use_follow_address, use_route_sync
@@ -30,6 +32,9 @@ if TYPE_CHECKING:
     from app.ui.state import AppState
 
 TABS = ("home", "records", "sync")
+#: Where a screen that is not a tab goes back to (and which tab it lights); the others go Home.
+PARENT = {"record": "records"}
+FORMS = ("opinion", "feedback")
 
 
 def _body(state: AppState, services: Services, screen: str) -> ft.Control:
@@ -41,6 +46,8 @@ def _body(state: AppState, services: Services, screen: str) -> ft.Control:
         return FeedbackScreen(state, services, key=f"feedback-{id(state.feedback)}")  # type: ignore[call-arg]
     if screen == "records":
         return RecordsScreen(state, services)
+    if screen == "record":
+        return RecordScreen(state, services, key=f"record-{state.record_id}")  # type: ignore[call-arg]
     if screen == "sync":
         return SyncScreen(state, services, state.sync)
     return HomeScreen(state, services)
@@ -53,13 +60,14 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
     use_follow_address(sync, state)
     path = ft.use_view_path()
     tab = screen in TABS
+    parent = PARENT.get(screen, "home")
 
     def on_nav(e: ft.Event[ft.NavigationBar]) -> None:
         state.go(TABS[int(e.control.selected_index)])
 
     # The tabs stay at hand over Home's screens too (a visit checked out, then straight to Sync).
     nav = nav_bar(
-        TABS.index(screen) if tab else 0,
+        TABS.index(screen) if tab else TABS.index(parent),
         [
             (ft.Icons.HOME, state.tr("nav.home")),
             (ft.Icons.LIST_ALT, state.tr("nav.records")),
@@ -72,11 +80,13 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
         route="/" if tab else path,
         appbar=app_bar(
             title=state.tr("app.title"),
-            back=None if tab else back_button(state.tr("back"), lambda _: state.go("home")),
+            back=None if tab else back_button(state.tr("back"), lambda _: state.go(parent)),
             actions=[language_switch(state)],
         ),
         body=_body(state, services, screen),
         nav=nav,
+        # The forms keep Save in sight: their fields scroll, the button stays at the bottom.
+        scroll=screen not in FORMS,
     )
 
 
@@ -108,7 +118,11 @@ def PlannerApp(state: AppState, services: Services) -> Any:
                     ft.Route(path="feedback", component=page("feedback")),
                 ],
             ),
-            ft.Route(path="records", component=page("records")),
+            ft.Route(
+                path="records",
+                component=page("records"),
+                children=[ft.Route(path=":kind/:id", component=page("record"))],
+            ),
             ft.Route(path="sync", component=page("sync")),
         ],
         not_found=lambda: Lost(sync, state),
