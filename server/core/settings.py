@@ -70,6 +70,9 @@ class Settings:
     signin_pause_minutes: int = 15
     """FIELDLOG_SIGNIN_PAUSE_MINUTES: the window those failures are counted over, and so the pause (15)."""
 
+    review_undo_minutes: int = 10
+    """FIELDLOG_REVIEW_UNDO_MINUTES: how long staff may undo their own confirm or reject (10)."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         if not self.database_url:
@@ -78,7 +81,12 @@ class Settings:
         if self.profile_name not in PROFILE_NAMES:
             raise ValueError(f"FIELDLOG_PROFILE: unknown profile {self.profile_name!r}")
         ZoneInfo(self.tz)  # fails early on a misspelt zone
-        for name in ("signin_max_failures", "signin_max_failures_per_address", "signin_pause_minutes"):
+        for name in (
+            "signin_max_failures",
+            "signin_max_failures_per_address",
+            "signin_pause_minutes",
+            "review_undo_minutes",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"FIELDLOG_{name.upper()}: must be at least 1")
 
@@ -108,6 +116,7 @@ class Settings:
             signin_max_failures=num("FIELDLOG_SIGNIN_MAX_FAILURES", 5),
             signin_max_failures_per_address=num("FIELDLOG_SIGNIN_MAX_FAILURES_PER_ADDRESS", 50),
             signin_pause_minutes=num("FIELDLOG_SIGNIN_PAUSE_MINUTES", 15),
+            review_undo_minutes=num("FIELDLOG_REVIEW_UNDO_MINUTES", 10),
         )
 
     @property
