@@ -30,7 +30,8 @@ def district_gap(
         return Gap(0, (), None)
     first = max(start, needed_from)
     covered: set[date] = set()
-    spans = sorted((a, b) for a, b in served)
+    # Two services may start on one day, one still running (no last day): order those by start alone.
+    spans = sorted(served, key=lambda s: (s[0], s[1] or date.max))
     for a, b in spans:
         day, last = max(a, first), min(b or end, end)
         while day <= last:

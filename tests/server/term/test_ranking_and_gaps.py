@@ -72,6 +72,12 @@ def test_pds11_a_replacement_the_day_after_leaves_no_gap() -> None:
     assert (g.days, g.spans, g.current) == (0, (), None)
 
 
+def test_pds11_two_services_from_one_day_one_still_running_count_as_covered() -> None:
+    served = [(date(2026, 1, 1), None), (date(2026, 1, 1), date(2026, 3, 9))]
+    g = district_gap(served, date(2025, 12, 1), date(2026, 1, 1), date(2026, 6, 30))
+    assert (g.days, g.spans, g.current) == (0, (), None)
+
+
 def test_pds11_a_district_that_never_asked_has_no_gap() -> None:
     assert district_gap([], None, date(2026, 1, 1), date(2026, 6, 30)).days == 0
 
