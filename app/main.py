@@ -75,7 +75,15 @@ async def main(page: ft.Page) -> None:
 
     geolocator = ftg.Geolocator()
     picker = ft.FilePicker(on_result=on_result, on_upload=on_upload)
-    page.services.extend([geolocator, picker])
+    online: OnlineViews
+
+    async def on_document(e: ft.FilePickerResultEvent) -> None:
+        await online.file_picked(e)
+
+    # Documents (the admin's roster) come with their bytes, apart from the planner's photos.
+    documents = ft.FilePicker(on_result=on_document)
+    online = OnlineViews(state, files=documents)
+    page.services.extend([geolocator, picker, documents])
     if on_phone(page):
         # The web client has no permission plugin; the browser asks for the location by itself.
         import flet_permission_handler as fph
@@ -96,7 +104,7 @@ async def main(page: ft.Page) -> None:
     page.on_disconnect = lambda _: closed.set()
     page.on_close = lambda _: closed.set()
     # Planners get the phone screens; district staff and coordinators their online screens.
-    page.render_views(RoleApp, state, services, OnlineViews(state))
+    page.render_views(RoleApp, state, services, online)
 
     async def auto_sync() -> None:
         # Syncs by itself: now and then, and soon after something was saved while the outbox waits.

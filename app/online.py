@@ -44,13 +44,15 @@ class OnlineClient:
             timeout=TIMEOUT_S,
         )
 
-    async def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _call(self, method: str, path: str, *, answered: tuple[int, ...] = (), **kwargs: Any) -> Any:
+        """One request; an error status in ``answered`` returns its JSON body instead of raising."""
         try:
             async with self._client() as client:
                 resp = await client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise Unreachable(f"cannot reach server {self.base_url}: {exc}") from exc
-        _raise_for(resp)
+        if resp.status_code not in answered:
+            _raise_for(resp)
         if not resp.content:
             return None
         ctype = resp.headers.get("content-type", "")
@@ -191,3 +193,183 @@ class OnlineClient:
     async def alerts(self, year: int) -> list[dict[str, Any]]:
         body = await self._call("GET", "/api/alerts", params={"year": year})
         return list(body.get("alerts") or []) if isinstance(body, dict) else list(body or [])
+
+    # --- the planner's term: the pool ---
+    async def vocabulary(self) -> dict[str, Any]:
+        """Codes and labels of the term (specialties, statuses, reasons, steps) and the profile's rules."""
+        return dict(await self._call("GET", "/api/pool/vocabulary"))
+
+    async def candidates(self, status: str | None = None) -> dict[str, Any]:
+        return dict(await self._call("GET", "/api/pool/candidates", params=self._params(status=status)))
+
+    async def candidate(self, candidate_id: int) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/pool/candidates/{candidate_id}"))
+
+    async def add_candidate(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", "/api/pool/candidates", json=body))
+
+    async def grant_exception(self, candidate_id: int, reason: str) -> dict[str, Any]:
+        path = f"/api/pool/candidates/{candidate_id}/exception"
+        return dict(await self._call("POST", path, json={"reason": reason}))
+
+    async def review_candidate(self, candidate_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/pool/candidates/{candidate_id}/review", json=body))
+
+    async def publish_notice(self, candidate_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/pool/candidates/{candidate_id}/notice", json=body))
+
+    async def add_objection(self, candidate_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/pool/candidates/{candidate_id}/objections", json=body))
+
+    async def decide_objection(self, objection_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/pool/objections/{objection_id}/decision", json=body))
+
+    async def remove_member(self, candidate_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/pool/candidates/{candidate_id}/removal", json=body))
+
+    async def archive(self, candidate_id: int) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/pool/candidates/{candidate_id}/archive"))
+
+    async def idle_members(self, days: int | None = None) -> dict[str, Any]:
+        return dict(await self._call("GET", "/api/pool/idle", params=self._params(days=days)))
+
+    async def specialty_gaps(self) -> dict[str, Any]:
+        return dict(await self._call("GET", "/api/pool/specialty-gaps"))
+
+    # --- district requests and dispatches ---
+    async def dispatch_requests(
+        self, status: str | None = None, district_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        params = self._params(status=status, district_id=district_id)
+        body = await self._call("GET", "/api/dispatch-requests", params=params)
+        return list(body.get("requests") or [])
+
+    async def file_request(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", "/api/dispatch-requests", json=body))
+
+    async def ranked_candidates(self, request_id: int) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/dispatch-requests/{request_id}/candidates"))
+
+    async def pick(self, request_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/dispatch-requests/{request_id}/dispatches", json=body))
+
+    async def dispatches(self, status: str | None = None) -> list[dict[str, Any]]:
+        body = await self._call("GET", "/api/dispatches", params=self._params(status=status))
+        return list(body.get("dispatches") or [])
+
+    async def dispatch(self, dispatch_id: int) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/dispatches/{dispatch_id}"))
+
+    async def record_step(self, dispatch_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/dispatches/{dispatch_id}/steps", json=body))
+
+    async def put_contract(self, dispatch_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("PUT", f"/api/dispatches/{dispatch_id}/contract", json=body))
+
+    async def decide_term(self, dispatch_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/dispatches/{dispatch_id}/decision", json=body))
+
+    async def close_service(self, dispatch_id: int) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/dispatches/{dispatch_id}/close"))
+
+    async def terms(self) -> dict[str, Any]:
+        """Terms the user may see, with days left, the latest grade and (bureau) the suggested decision."""
+        return dict(await self._call("GET", "/api/terms"))
+
+    async def district_gaps(self) -> dict[str, Any]:
+        return dict(await self._call("GET", "/api/terms/gaps"))
+
+    # --- money ---
+    async def periods(self) -> list[dict[str, Any]]:
+        body = await self._call("GET", "/api/allowance/periods")
+        return list(body.get("periods") or [])
+
+    async def open_period(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", "/api/allowance/periods", json=body))
+
+    async def period(self, period_id: int) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/allowance/periods/{period_id}"))
+
+    async def refresh_period(self, period_id: int) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/allowance/periods/{period_id}/refresh"))
+
+    async def set_line(self, period_id: int, planner_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/allowance/periods/{period_id}/lines/{planner_id}"
+        return dict(await self._call("PUT", path, json=body))
+
+    async def planner_allowance(self, planner_id: int) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/allowance/planners/{planner_id}"))
+
+    async def claims(self, status: str | None = None) -> dict[str, Any]:
+        """Travel claims the user may see, and their totals by status."""
+        return dict(await self._call("GET", "/api/claims", params=self._params(status=status)))
+
+    async def claim_receipt(self, claim_id: str) -> bytes:
+        return bytes(await self._call("GET", f"/api/claims/{claim_id}/receipt"))
+
+    async def file_claim(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", "/api/claims", json=body))
+
+    async def approve_claim(self, claim_id: str) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/claims/{claim_id}/approve", json={}))
+
+    async def reject_claim(self, claim_id: str, reason: str) -> dict[str, Any]:
+        return dict(await self._call("POST", f"/api/claims/{claim_id}/reject", json={"reason": reason}))
+
+    async def upload_photo(self, sha256: str, jpeg: bytes) -> Any:
+        """A photo's bytes under its SHA-256, as the sync engine uploads them (the server checks both)."""
+        headers = {"Content-Type": "image/jpeg"}
+        return await self._call("PUT", f"/api/attachments/{sha256}", content=jpeg, headers=headers)
+
+    async def work_funds(self, year: int) -> dict[str, Any]:
+        return dict(await self._call("GET", f"/api/work-funds/{year}"))
+
+    async def set_work_funds(self, year: int, funds: dict[int, dict[str, Any] | None]) -> dict[str, Any]:
+        body = {"funds": {str(k): v for k, v in funds.items()}}
+        return dict(await self._call("PUT", f"/api/work-funds/{year}", json=body))
+
+    # --- the district's part of the joint appraisal (PDS-10) ---
+    async def district_assessment(self, year: int, planner_id: int) -> dict[str, Any]:
+        path = f"/api/appraisal/{year}/planners/{planner_id}/district-assessment"
+        return dict(await self._call("GET", path))
+
+    async def record_assessment(self, year: int, planner_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        path = f"/api/appraisal/{year}/planners/{planner_id}/district-assessment"
+        return dict(await self._call("PUT", path, json=body))
+
+    # --- administration (admins) ---
+    async def users(self) -> list[dict[str, Any]]:
+        return list((await self._call("GET", "/api/admin/users")).get("users") or [])
+
+    async def add_user(self, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(await self._call("POST", "/api/admin/users", json=body))
+
+    async def set_active(self, user_id: int, active: bool) -> dict[str, Any]:
+        action = "enable" if active else "disable"
+        return dict(await self._call("POST", f"/api/admin/users/{user_id}/{action}"))
+
+    async def reset_password(self, user_id: int, password: str) -> dict[str, Any]:
+        path = f"/api/admin/users/{user_id}/password"
+        return dict(await self._call("POST", path, json={"password": password}))
+
+    async def set_user_districts(self, user_id: int, district_ids: list[int]) -> dict[str, Any]:
+        path = f"/api/admin/users/{user_id}/districts"
+        return dict(await self._call("PUT", path, json={"district_ids": district_ids}))
+
+    async def admin_districts(self) -> list[dict[str, Any]]:
+        return list((await self._call("GET", "/api/admin/districts")).get("districts") or [])
+
+    async def add_district(self, name: str) -> dict[str, Any]:
+        return dict(await self._call("POST", "/api/admin/districts", json={"name": name}))
+
+    async def import_roster(self, xlsx: bytes, *, dry_run: bool) -> dict[str, Any]:
+        """Check (``dry_run``) or import a roster; a file with bad rows answers its ``errors``, row by row."""
+        body = await self._call(
+            "POST",
+            "/api/admin/roster",
+            params={"dry_run": "true"} if dry_run else None,
+            content=xlsx,
+            headers={"Content-Type": "application/octet-stream"},
+            answered=(422,),
+        )
+        return dict(body)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from app.ui.planner.sync import SyncState, SyncSummary
 
 #: Every screen of the phone's own session (staff and coordinators have theirs: `app.ui.staff`, ...).
-SCREENS = ("signin", "home", "visit", "opinion", "feedback", "records", "sync")
+SCREENS = ("signin", "home", "visit", "opinion", "feedback", "records", "sync", "term", "claim")
 
 
 def get(obj: Any, key: str, default: Any = None) -> Any:
@@ -98,6 +98,12 @@ class SessionBase:
         raise NotImplementedError
 
     def open_visit_screen(self, visit_id: str) -> None:
+        raise NotImplementedError
+
+    def photo_target(self) -> tuple[str, str | None]:
+        raise NotImplementedError
+
+    def add_photo(self, kind: str, record_id: str | None, raw: bytes) -> str | None:
         raise NotImplementedError
 
     def tr(self, key: str, **values: object) -> str:

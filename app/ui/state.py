@@ -3,7 +3,8 @@
 `AppState` is the one observable object a screen tree watches (screen, language, session, notices, and
 what the screen on show reads from the store). It owns the signed-in user's `LocalStore` (one store per
 server + username, never shared) and does everything a tap means; its methods come from the module of the
-screen they belong to: `app.ui.signin` and `app.ui.planner.*`. Handlers stay thin: they gather input (a
+screen they belong to: `app.ui.signin` and `app.ui.planner.*` (the term and the travel claim, read from and
+sent to the server, in `term` and `claim`). Handlers stay thin: they gather input (a
 GPS fix, a picked file) and call these methods.
 
 The screen on show is also an address (`route`, `follow`), so the browser's back button and the phone's
@@ -12,7 +13,7 @@ back gesture move between screens (`app.ui.routing`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ import flet as ft
 
 from app import i18n
 from app.store import LocalRecord
+from app.ui.planner.claim import ClaimForm, ClaimState
 from app.ui.planner.feedback import FeedbackForm, FeedbackState
 from app.ui.planner.home import HomeState, HomeSummary
 from app.ui.planner.opinion import OpinionForm, OpinionState
@@ -29,6 +31,7 @@ from app.ui.planner.records import RecordItem, RecordsState
 from app.ui.planner.sync import SyncActions, SyncState, SyncSummary
 from app.ui.planner.visit import Fix, VisitState
 from app.ui.signin import SignInState, store_path
+from app.vocabulary import Words
 from shared import records as rec
 from shared import rules
 
@@ -41,7 +44,9 @@ def utcnow() -> datetime:
 
 @ft.observable
 @dataclass
-class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, RecordsState, SyncActions):
+class AppState(
+    SignInState, ClaimState, HomeState, VisitState, OpinionState, FeedbackState, RecordsState, SyncActions
+):
     """The state of one web session (one phone)."""
 
     data_dir: Path
@@ -72,6 +77,12 @@ class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, 
     visit_options: list[tuple[str, str]] = field(default_factory=list, repr=False)
     records: list[RecordItem] = field(default_factory=list, repr=False)
     outbox: SyncSummary | None = field(default=None, repr=False)
+    # The planner's term and claims, read from the server (nothing of it is kept on the phone).
+    words: Words = field(default_factory=Words, repr=False)
+    mine: dict[str, Any] = field(default_factory=dict, repr=False)
+    claim: ClaimForm = field(default_factory=ClaimForm)
+    #: How the online client reaches the server (tests: the app in-process).
+    online_transport: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.refresh()
@@ -96,6 +107,8 @@ class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, 
             self.records = self.record_items()
         elif screen == "sync":
             self.outbox = self.sync_summary()
+        elif screen == "claim":
+            self.thumbs = self._thumbnails([self.claim.receipt] if self.claim.receipt else [])
 
     def toggle_lang(self) -> None:
         self.lang = "en" if self.lang == "zh" else "zh"
@@ -111,12 +124,17 @@ class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, 
             return f"/visit/{self.visit_id}" if self.visit_id else "/visit"
         if self.screen in ("signin", "home"):
             return "/"
+        if self.screen == "claim":
+            return "/term/claim"
         return f"/{self.screen}"
 
-    def follow(self, path: str) -> None:
-        """Show the screen at ``path`` (back, forward, a typed address); an unknown one shows Home."""
+    def follow(self, path: str) -> Awaitable[Any] | None:
+        """Show the screen at ``path`` (back, forward, a typed address); an unknown one shows Home. The
+        term's screens read the server first (an awaitable)."""
         parts = [p for p in path.split("/") if p]
         head = parts[0] if parts else "home"
+        if head == "term" and len(parts) <= 2:
+            return self._follow_term(parts[1:])
         if head == "visit" and len(parts) == 2:
             if self.store is not None and self.store.get(rec.VISIT, parts[1]) is not None:
                 self.open_visit_screen(parts[1])
@@ -131,3 +149,8 @@ class AppState(SignInState, HomeState, VisitState, OpinionState, FeedbackState, 
             self.go(head)
         else:
             self.go("home")
+        return None
+
+    async def _follow_term(self, rest: list[str]) -> None:
+        if await self.open_term() and rest == ["claim"] and self.mine.get("profile", {}).get("travel_claims"):
+            self.new_claim()

@@ -10,8 +10,30 @@ from typing import Any
 
 from app.ui.online_state import OnlineScreens
 
-#: Every coordinator screen: the dashboard, the map, the appraisal, one planner's dossier, the audit log.
-COORD_SCREENS = ("dashboard", "map", "appraisal", "dossier", "audit")
+#: Every coordinator screen: the dashboard, the map, the appraisal, one planner's dossier, the audit log;
+#: the planner's term (hub, pool, a new candidate, one candidate, an archive, requests, one request,
+#: dispatches, one dispatch, terms, one term's decision) and money (settlements, one period, work funds).
+COORD_SCREENS = (
+    "dashboard",
+    "map",
+    "appraisal",
+    "dossier",
+    "audit",
+    "term",
+    "pool",
+    "new_candidate",
+    "candidate",
+    "archive",
+    "requests",
+    "request",
+    "dispatches",
+    "dispatch",
+    "terms",
+    "term_decision",
+    "settlements",
+    "period",
+    "funds",
+)
 
 
 class CoordinatorBase(OnlineScreens):

@@ -3,6 +3,7 @@
     /                 Home            /visit/<id>, /visit   a visit (no id: name the place, no GPS fix)
     /records          my records      /opinion              writing an opinion
     /sync             sync            /feedback             writing down a resident's feedback
+    /term             my term, contract, dispatch notice, allowance, claims   /term/claim  a travel claim
 
 Visit, opinion and feedback open over Home: their back button (and the phone's back gesture) goes Home;
 the browser's back button goes to the screen before, as on any web page.
@@ -16,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.ui.chrome import app_bar, back_button, language_switch, nav_bar, screen_view
+from app.ui.planner.claim import ClaimScreen
 from app.ui.planner.device import Services
 from app.ui.planner.feedback import FeedbackScreen
 from app.ui.planner.home import HomeScreen
 from app.ui.planner.opinion import OpinionScreen
 from app.ui.planner.records import RecordsScreen
 from app.ui.planner.sync import SyncScreen
+from app.ui.planner.term import MyTermScreen
 from app.ui.planner.visit import VisitScreen
 from app.ui.routing import Lost, RouteSync, use_follow_address, use_route_sync
 from app.ui.widgets import logged
@@ -29,7 +32,7 @@ from app.ui.widgets import logged
 if TYPE_CHECKING:
     from app.ui.state import AppState
 
-TABS = ("home", "records", "sync")
+TABS = ("home", "records", "sync", "term")
 
 
 def _body(state: AppState, services: Services, screen: str) -> ft.Control:
@@ -43,6 +46,10 @@ def _body(state: AppState, services: Services, screen: str) -> ft.Control:
         return RecordsScreen(state, services)
     if screen == "sync":
         return SyncScreen(state, services, state.sync)
+    if screen == "term":
+        return MyTermScreen(state, services)
+    if screen == "claim":
+        return ClaimScreen(state, services, key=f"claim-{id(state.claim)}")  # type: ignore[call-arg]
     return HomeScreen(state, services)
 
 
@@ -54,16 +61,27 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
     path = ft.use_view_path()
     tab = screen in TABS
 
-    def on_nav(e: ft.Event[ft.NavigationBar]) -> None:
-        state.go(TABS[int(e.control.selected_index)])
+    async def on_nav(e: ft.Event[ft.NavigationBar]) -> None:
+        target = TABS[int(e.control.selected_index)]
+        if target == "term":
+            await state.open_term()  # read from the server each time it opens
+        else:
+            state.go(target)
+
+    async def back(_: Any) -> None:
+        if screen == "claim":
+            await state.open_term()
+        else:
+            state.go("home")
 
     # The tabs stay at hand over Home's screens too (a visit checked out, then straight to Sync).
     nav = nav_bar(
-        TABS.index(screen) if tab else 0,
+        TABS.index(screen) if tab else 3 if screen == "claim" else 0,
         [
             (ft.Icons.HOME, state.tr("nav.home")),
             (ft.Icons.LIST_ALT, state.tr("nav.records")),
             (ft.Icons.SYNC, state.tr("nav.sync")),
+            (ft.Icons.BADGE, state.tr("nav.my_term")),
         ],
         on_nav,
     )
@@ -72,7 +90,7 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
         route="/" if tab else path,
         appbar=app_bar(
             title=state.tr("app.title"),
-            back=None if tab else back_button(state.tr("back"), lambda _: state.go("home")),
+            back=None if tab else back_button(state.tr("back"), back),
             actions=[language_switch(state)],
         ),
         body=_body(state, services, screen),
@@ -102,6 +120,11 @@ def PlannerApp(state: AppState, services: Services) -> Any:
             ),
             ft.Route(path="records", component=page("records")),
             ft.Route(path="sync", component=page("sync")),
+            ft.Route(
+                path="term",
+                component=page("term"),
+                children=[ft.Route(path="claim", component=page("claim"))],
+            ),
         ],
         not_found=lambda: Lost(sync, state),
         manage_views=True,

@@ -3,6 +3,9 @@
     /                  the review queue       /review           the visit being decided
     /activities        activities             /activities/new   a new activity; /activities/<id> one
     /opinions          opinions to follow up  /opinions/<id>    one opinion's follow-up
+    /term              their planners' terms, gaps, requests   /term/new  a new request
+                       /term/claims  travel claims (CQ-6)      /term/assess/<planner id>  the district's
+                       part of the joint appraisal (PDS-10)
 
 Staff work online: a tab loads what it shows when tapped (and when the browser goes back to it).
 """
@@ -17,19 +20,38 @@ import flet as ft
 from app.ui.chrome import app_bar, back_button, language_switch, nav_bar, screen_view, sign_out_button
 from app.ui.routing import Lost, RouteSync, use_follow_address, use_route_sync
 from app.ui.staff.activities import ActivitiesScreen, ActivityScreen, NewActivityScreen
+from app.ui.staff.assessment import AssessmentScreen
+from app.ui.staff.claims import ClaimsScreen
 from app.ui.staff.follow_up import FollowUpScreen, OpinionsScreen
 from app.ui.staff.queue import QueueScreen, ReviewScreen, decision_bar
 from app.ui.staff.state import StaffState
+from app.ui.staff.term import NewRequestScreen, StaffTermScreen
 from app.ui.widgets import logged
 
 if TYPE_CHECKING:
     from app.ui.state import AppState
 
-TABS = ("queue", "activities", "opinions")
+TABS = ("queue", "activities", "opinions", "term")
 #: The tab each screen belongs to (lit in the tab bar).
-TAB_OF = {"visit": 0, "new_activity": 1, "activity": 1, "follow_up": 2}
+TAB_OF = {
+    "visit": 0,
+    "new_activity": 1,
+    "activity": 1,
+    "follow_up": 2,
+    "new_request": 3,
+    "claims": 3,
+    "assessment": 3,
+}
 #: Where the back button goes from a screen that is not a tab.
-PARENT = {"visit": "queue", "new_activity": "activities", "activity": "activities", "follow_up": "opinions"}
+PARENT = {
+    "visit": "queue",
+    "new_activity": "activities",
+    "activity": "activities",
+    "follow_up": "opinions",
+    "new_request": "term",
+    "claims": "term",
+    "assessment": "term",
+}
 
 
 async def open_tab(staff: StaffState, index: int) -> None:
@@ -40,6 +62,8 @@ async def open_tab(staff: StaffState, index: int) -> None:
         await staff.load()
     elif target == "activities":
         await staff.load_activities()
+    elif target == "term":
+        await staff.load_term()
     else:
         await staff.load_opinions()
 
@@ -57,6 +81,14 @@ def _body(staff: StaffState, screen: str) -> ft.Control:
         return OpinionsScreen(staff)
     if screen == "follow_up":
         return FollowUpScreen(staff, key=f"follow-{staff.opinion_id}")  # type: ignore[call-arg]
+    if screen == "term":
+        return StaffTermScreen(staff)
+    if screen == "new_request":
+        return NewRequestScreen(staff)
+    if screen == "claims":
+        return ClaimsScreen(staff)
+    if screen == "assessment":
+        return AssessmentScreen(staff, key=f"assess-{staff.assess_of}")  # type: ignore[call-arg]
     return QueueScreen(staff)
 
 
@@ -74,10 +106,17 @@ def StaffPage(state: AppState, staff: StaffState, sync: RouteSync, screen: str) 
     def switched() -> None:
         staff.lang = state.lang
 
+    async def back(_: Any) -> None:
+        # The term's tab is read again on the way back (a request just filed, a claim just decided).
+        if parent == "term":
+            await staff.load_term()
+        elif parent is not None:
+            staff.go(parent)
+
     appbar = app_bar(
         # With a back button the title would be cut off on a 390 px phone; the screen says where you are.
         title=None if parent else state.tr("app.title"),
-        back=back_button(state.tr("back"), lambda _: staff.go(parent)) if parent else None,
+        back=back_button(state.tr("back"), back) if parent else None,
         actions=[language_switch(state, switched), sign_out_button(state)],
     )
     reviewing = screen == "visit" and staff.current() is not None
@@ -94,6 +133,7 @@ def StaffPage(state: AppState, staff: StaffState, sync: RouteSync, screen: str) 
                 (ft.Icons.FACT_CHECK, staff.tr("nav.queue")),
                 (ft.Icons.GROUPS, staff.tr("nav.activities")),
                 (ft.Icons.RATE_REVIEW, staff.tr("nav.opinions")),
+                (ft.Icons.BADGE, staff.tr("nav.staff_term")),
             ],
             on_nav,
         ),
@@ -129,6 +169,15 @@ def StaffApp(state: AppState, staff: StaffState) -> Any:
                 path="opinions",
                 component=page("opinions"),
                 children=[ft.Route(path=":id", component=page("follow_up"))],
+            ),
+            ft.Route(
+                path="term",
+                component=page("term"),
+                children=[
+                    ft.Route(path="new", component=page("new_request")),
+                    ft.Route(path="claims", component=page("claims")),
+                    ft.Route(path="assess/:pid", component=page("assessment")),
+                ],
             ),
         ],
         not_found=lambda: Lost(sync, staff),

@@ -15,8 +15,22 @@ if TYPE_CHECKING:
     from app.ui.staff.activities import ActivityForm
     from app.ui.staff.queue import ReviewDraft, VisitView
 
-#: Every staff screen: the queue and one visit in it, activities, one new or held, opinions to follow up.
-STAFF_SCREENS = ("queue", "visit", "activities", "new_activity", "activity", "opinions", "follow_up")
+#: Every staff screen: the queue and one visit in it, activities, one new or held, opinions to follow up;
+#: the planner's term (their planners' terms and gaps, a new request, travel claims, the district's part of
+#: the joint appraisal).
+STAFF_SCREENS = (
+    "queue",
+    "visit",
+    "activities",
+    "new_activity",
+    "activity",
+    "opinions",
+    "follow_up",
+    "term",
+    "new_request",
+    "claims",
+    "assessment",
+)
 
 
 class StaffBase(OnlineScreens):

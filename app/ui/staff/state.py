@@ -1,6 +1,8 @@
 """The state of one signed-in district staff member: plain Python over `app.online.OnlineClient` (async),
 testable without a page. Its methods come from the screens' modules: the review queue (`queue`),
-consultation activities (`activities`) and opinion follow-up (`follow_up`).
+consultation activities (`activities`), opinion follow-up (`follow_up`), and the planner's term: terms,
+gaps and requests (`term`), travel claims (`claims`) and the district's part of the appraisal
+(`assessment`).
 """
 
 from __future__ import annotations
@@ -14,15 +16,19 @@ import flet as ft
 
 from app import i18n
 from app.ui.staff.activities import ActivitiesState, ActivityForm
+from app.ui.staff.assessment import AssessmentState
 from app.ui.staff.base import STAFF_SCREENS
+from app.ui.staff.claims import ClaimsState
 from app.ui.staff.follow_up import FollowUpState
 from app.ui.staff.queue import QueueState, ReviewDraft
+from app.ui.staff.term import StaffTermState
+from app.vocabulary import Words
 from shared import rules
 
 
 @ft.observable
 @dataclass
-class StaffState(QueueState, ActivitiesState, FollowUpState):
+class StaffState(QueueState, ActivitiesState, FollowUpState, StaffTermState, ClaimsState, AssessmentState):
     """The state of one signed-in staff member's session."""
 
     SCREENS: ClassVar[tuple[str, ...]] = STAFF_SCREENS
@@ -51,6 +57,16 @@ class StaffState(QueueState, ActivitiesState, FollowUpState):
     opinions: list[dict[str, Any]] = field(default_factory=list)
     opinion_id: str | None = None
     year: int = field(default_factory=lambda: datetime.now(ZoneInfo(rules.DEFAULT_TZ)).year)
+    # The planner's term (read when its tab opens).
+    words: Words = field(default_factory=Words, repr=False)
+    staff_terms: dict[str, Any] = field(default_factory=dict, repr=False)
+    staff_gaps: dict[str, Any] = field(default_factory=dict, repr=False)
+    staff_requests: list[dict[str, Any]] = field(default_factory=list, repr=False)
+    claims: dict[str, Any] = field(default_factory=dict, repr=False)
+    receipts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    assessment: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The planner whose district assessment is open.
+    assess_of: int | None = None
 
     # --- the screen as an address (app.ui.routing) ---------------------------------------------------
 
@@ -64,6 +80,10 @@ class StaffState(QueueState, ActivitiesState, FollowUpState):
             return f"/activities/{(self.activity or {}).get('id')}"
         if self.screen == "follow_up":
             return f"/opinions/{self.opinion_id}"
+        if self.screen in ("new_request", "claims"):
+            return "/term/new" if self.screen == "new_request" else "/term/claims"
+        if self.screen == "assessment":
+            return f"/term/assess/{self.assess_of}"
         return "/" if self.screen == "queue" else f"/{self.screen}"
 
     async def follow(self, path: str) -> None:
@@ -78,6 +98,16 @@ class StaffState(QueueState, ActivitiesState, FollowUpState):
             self.new_activity()
         elif head == "activities" and len(rest) == 1:
             await self.open_activity(rest[0])
+        elif head == "term" and not rest:
+            await self.load_term()
+        elif head == "term" and rest == ["new"]:
+            if await self.load_term():
+                self.new_request()
+        elif head == "term" and rest == ["claims"]:
+            await self.load_claims()
+        elif head == "term" and len(rest) == 2 and rest[0] == "assess" and rest[1].isdigit():
+            if await self.load_term():
+                await self.open_assessment(int(rest[1]))
         elif head == "opinions" and len(rest) <= 1:
             await self.load_opinions()
             if rest and any(str(o.get("id")) == rest[0] for o in self.opinions):

@@ -1,0 +1,1 @@
+"""The administrator's screens: users, districts and the roster import."""
