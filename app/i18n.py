@@ -605,6 +605,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "field.district_feedback": ("属地反馈", "District feedback"),
     "field.grade": ("等次", "Grade"),
     "field.file": ("文件", "File"),
+    "field.status": ("状态", "Status"),
     "field.rows": ("花名册", "Roster"),
     # the pool
     "pool.all": ("全部 {n}", "All {n}"),

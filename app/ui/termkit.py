@@ -115,13 +115,15 @@ class TermWords:
             self.lang, "error.field", field=field_label(self.lang, field), message=self.tr("term.bad_day")
         )
 
-    def refused(self, exc: ServerError) -> None:
-        """A failed request in plain words; a refusal names its field by the field's label."""
+    def refused(self, exc: ServerError, names: dict[str, str] | None = None) -> None:
+        """A failed request in plain words; a refusal names its field by the field's label (``names``: what a
+        field the server named is called on this screen, e.g. a district's ``name``)."""
         if isinstance(exc, Refused) and not isinstance(exc, AuthError) and exc.status in (400, 409, 413, 422):
             field = exc.field or ""
             message = str(exc.detail)
             if field and message.startswith(f"{field}:"):
                 message = message[len(field) + 1 :].strip()
+            field = (names or {}).get(field, field)
             if field:
                 self.error = i18n.field_error(self.lang, known_field(self.lang, field) or field, message)
             else:

@@ -27,7 +27,7 @@ class DistrictsState(AdminBase):
             await self.client.add_district(name.strip())
             self.districts = await self.client.admin_districts()
         except ServerError as exc:
-            self.refused(exc)
+            self.refused(exc, {"name": "district_name"})
             return False
         self.error = None
         self.notice = self.tr("admin.district_added", name=name.strip())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.errors import ServerError
+from app.errors import Refused, ServerError
 from app.ui.admin.base import AdminBase
 from app.ui.termkit import heading, muted, section
 from app.ui.theme import ERR
@@ -51,7 +51,9 @@ class RosterState(AdminBase):
         else:
             self.notice = None
             if not self.roster_check.get("errors"):
-                self.error = self.tr("online.refused", detail=self.roster_check.get("detail"))
+                # The file itself is refused (not a workbook, wrong columns): one sentence naming what.
+                answer = self.roster_check
+                self.refused(Refused(str(answer.get("detail")), status=422, field=answer.get("field")))
         return bool(self.roster_check.get("valid"))
 
     def row_errors(self) -> list[str]:

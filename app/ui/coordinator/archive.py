@@ -25,7 +25,7 @@ class ArchiveState(TermBase):
         return await self._load("archive", member_archive=self.client.archive(candidate_id))
 
     def archive_events(self) -> list[tuple[str, str]]:
-        """(day, what happened) in the server's words for this language, oldest first."""
+        """(day, what happened) in the server's words for this language, in the server's order (by day)."""
         return [
             (
                 str(e.get("on") or ""),

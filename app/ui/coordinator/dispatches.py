@@ -255,7 +255,11 @@ def _contract_panel(coord: CoordinatorState, values: dict[str, Any]) -> ft.Contr
     return section(
         coord.tr("disp.contract", n=term.get("number"), rule="PDS-8"),
         line(coord.tr("disp.term"), f"{term.get('starts_on')} — {term.get('ends_on')}"),
-        muted(coord.tr("disp.missing", clauses=missing)) if missing else muted(coord.tr("disp.complete")),
+        muted(coord.tr("disp.missing", clauses=missing))
+        if missing
+        else muted(coord.tr("disp.complete"))
+        if coord.words.body.get("contract_clauses_required")
+        else None,
         *[
             text_field(
                 coord.tr(f"field.{k}"),
