@@ -105,7 +105,9 @@ async def areas_of(conn: AsyncConnection, planner_ids: set[int]) -> dict[int, Ar
             planner_profiles.c.responsibility_area.is_not(None),
         )
     )
-    return {r.user_id: area_from_json(r.responsibility_area) for r in rows}
+    # An area cleared (a dispatch without one, a closed service) may be stored as JSON null, which the
+    # SQL filter above does not see: such a planner has no area, like one never given one.
+    return {r.user_id: area_from_json(r.responsibility_area) for r in rows if r.responsibility_area}
 
 
 async def held_digests(conn: AsyncConnection, digests: set[str]) -> set[str]:

@@ -153,3 +153,18 @@ async def test_an_opinion_id_no_record_can_have_is_404_for_follow_up_and_its_doc
     document = await world.coord.get(f"/api/reports/opinions/{opinion_id}.docx")
     assert (follow.status_code, document.status_code) == (404, 404), (follow.text, document.text)
     assert follow.json()["field"] == document.json()["field"] == "id"
+
+
+async def test_a_planner_whose_area_was_cleared_still_has_their_visits_in_the_review_queue(
+    world: World,
+) -> None:
+    area = {"center": [29.5630, 106.5516], "radius_m": 3000}
+    for body in ({"responsibility_area": area}, {"responsibility_area": None}):
+        resp = await world.coord.put(f"/api/planners/{world.p1_id}", json=body)
+        assert resp.status_code == 200, resp.text
+    rid = await _visit(world, lat=30.0, lon=107.0)
+    resp = await world.s1.get("/api/review/queue")
+    assert resp.status_code == 200, resp.text
+    [queued] = resp.json()["visits"]
+    # No area is no area: the visit far away is not flagged as outside one.
+    assert queued["id"] == rid and "outside_area" not in queued["flags"]
