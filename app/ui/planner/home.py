@@ -9,7 +9,7 @@ went out just replaces the waiting answer (the last answer wins on the server to
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +39,8 @@ class InvitationItem:
     answer: str | None
     waiting: bool
     attendance: str | None
+    #: When the activity starts (aware), what the list is ordered by; None when the server gave no time.
+    starts_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,28 @@ class HomeSummary:
     conflicts: int
 
 
-def invitation_items(store: Any, lang: str, tz: str) -> list[InvitationItem]:
-    """Every invitation on the phone, soonest activity first, with the planner's answer."""
+def _starts(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return rec.parse_time(value)
+    except ValueError:
+        return None
+
+
+def invitation_order(item: InvitationItem, now: datetime) -> tuple[Any, ...]:
+    """Unanswered first; then the coming activities, soonest first; then the past ones, latest first.
+
+    By the activity's real time: its words ("11月22日") would put November before February.
+    """
+    if item.starts_at is None:
+        return (item.answer is not None, 2, 0.0)
+    distance = (item.starts_at - now).total_seconds()
+    return (item.answer is not None, 0 if distance >= 0 else 1, abs(distance))
+
+
+def invitation_items(store: Any, lang: str, tz: str, now: datetime | None = None) -> list[InvitationItem]:
+    """Every invitation on the phone in `invitation_order`, with the planner's answer."""
     items = []
     for inv in store.invitations():
         data = inv.get("data") or {}
@@ -76,9 +98,11 @@ def invitation_items(store: Any, lang: str, tz: str) -> list[InvitationItem]:
                 answer=answer,
                 waiting=waiting,
                 attendance=data.get("attendance"),
+                starts_at=_starts(starts),
             )
         )
-    return sorted(items, key=lambda i: (i.answer is not None, i.when))
+    moment = now or datetime.now(UTC)
+    return sorted(items, key=lambda i: invitation_order(i, moment))
 
 
 def answer_invitation(store: Any, invitation_id: str, response: str, note: str | None = None) -> str:
@@ -145,7 +169,7 @@ class HomeState(SessionBase):
         )
 
     def invitation_items(self) -> list[InvitationItem]:
-        return invitation_items(self.store, self.lang, self.tz)
+        return invitation_items(self.store, self.lang, self.tz, self.clock())
 
     def answer_invitation(self, invitation_id: str, response: str) -> bool:
         """Accept or decline offline: saved on the phone, sent with the next sync."""

@@ -6,6 +6,7 @@ makes), so the whole loop runs: staff invite, phone pulls, planner accepts offli
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,45 @@ async def test_answering_an_unknown_invitation_names_the_field(
     phone = _phone(tmp_path, world)
     assert not phone.answer_invitation("00000000-0000-0000-0000-000000000000", "accepted")
     assert phone.field_error is not None and phone.field_error.startswith("活动：")
+
+
+def _pulled_invitation(n: int, starts_at: str, response: str | None = None) -> dict[str, Any]:
+    return {
+        "kind": "invitation",
+        "id": f"00000000-0000-4000-8000-{n:012d}",
+        "version": 1,
+        "deleted": False,
+        "data": {
+            "activity_id": n,
+            "topic": f"会{n}",
+            "place": "会议室",
+            "starts_at": starts_at,
+            "response": response,
+        },
+        "state": {},
+    }
+
+
+def test_invitations_come_soonest_first_by_the_activitys_time_not_its_words(tmp_path: Path) -> None:
+    """11月22日 sorts before 2月3日 as words; by time, February's activity is the sooner one."""
+    phone = AppState(data_dir=tmp_path, clock=lambda: datetime(2026, 1, 20, 8, 0, tzinfo=UTC))
+    phone.store = LocalStore(tmp_path / "store.sqlite3", photo_dir=tmp_path / "photos")
+    phone.store.apply_pull(
+        [
+            _pulled_invitation(1, "2026-11-22T09:30:00+08:00"),
+            _pulled_invitation(2, "2026-02-03T14:00:00+08:00"),
+            _pulled_invitation(3, "2026-01-05T09:00:00+08:00"),  # already past
+            _pulled_invitation(4, "2026-01-25T09:00:00+08:00", response="accepted"),  # answered
+            _pulled_invitation(5, "2026-12-01T09:00:00+08:00"),
+        ],
+        "c1",
+    )
+    items = phone.invitation_items()
+    assert [i.when for i in items] == [
+        "2月3日 14:00",
+        "11月22日 09:30",
+        "12月1日 09:00",
+        "1月5日 09:00",
+        "1月25日 09:00",
+    ]
+    assert [i.answer for i in items][-1] == "accepted"
