@@ -28,6 +28,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     # sign in
     "signin.title": ("登录", "Sign in"),
     "signin.server": ("服务器地址", "Server address"),
+    "signin.advanced": ("高级选项：更改服务器地址", "Advanced: change the server address"),
     "signin.username": ("用户名", "Username"),
     "signin.password": ("密码", "Password"),
     "signin.submit": ("登录", "Sign in"),
@@ -45,6 +46,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
         "Cannot reach the server and this account has never signed in on this phone. Try again when online.",
     ),
     "signin.remembered": ("本机记住的账号：{user} @ {server}", "Remembered on this phone: {user} @ {server}"),
+    "signin.remembered_user": ("本机记住的账号：{user}", "Remembered on this phone: {user}"),
     "signin.no_district": ("该账号没有分配片区，不能记录。", "This account has no district to record for."),
     "signout": ("退出登录", "Sign out"),
     # home

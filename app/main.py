@@ -52,19 +52,44 @@ def sync_interval_s() -> float:
 
 def setup_page(page: ft.Page) -> None:
     page.title = "实地指导记录 · Field log"
-    # Offline web mode bundles only Roboto: without this font every Chinese character is a box.
-    page.fonts = {"cjk": FONT}
+    # Offline web mode bundles only Roboto: without this font every Chinese character is a box. The web
+    # client loads it while it starts (assets/assets/FontManifest.json names it), so the first screen is
+    # drawn at once; a phone build loads it from the bundle when the page asks for it.
+    if not page.web:
+        page.fonts = {"cjk": FONT}
     page.theme = ft.Theme(font_family="cjk", color_scheme_seed="#0b4f9c")
     page.theme_mode = ft.ThemeMode.LIGHT
 
 
+#: Where the device keeps the language of its sign-in screen (the browser's or the phone's preferences).
+LANG_PREF = "fieldlog.lang"
+
+
+async def device_language(prefs: ft.SharedPreferences) -> object:
+    """The language this device chose before, if it can say so soon; a new device has none (zh-CN)."""
+    try:
+        return await asyncio.wait_for(prefs.get(LANG_PREF), timeout=5)
+    except Exception as exc:  # no answer: the sign-in screen speaks the default
+        log.info("device language: no answer (%r)", exc)
+        return None
+
+
 async def main(page: ft.Page) -> None:
+    prefs = ft.SharedPreferences()
+    page.services.append(prefs)
+    # Asked before anything is drawn: the first screen speaks this device's language. The font goes with
+    # that screen (setup_page below), and the web page's splash stays until the font is asked for.
+    lang = await device_language(prefs)
     setup_page(page)
+    configured = os.environ.get("FIELDLOG_SERVER_URL", "").strip()
     state = AppState(
         data_dir=data_dir(),
-        default_server=os.environ.get("FIELDLOG_SERVER_URL", "http://127.0.0.1:8000"),
+        default_server=configured or "http://127.0.0.1:8000",
+        server_fixed=bool(configured),
         tz=os.environ.get("FIELDLOG_TZ", "Asia/Shanghai"),
+        remember_device_lang=lambda lang: page.run_task(prefs.set, LANG_PREF, lang),
     )
+    state.device_language(lang)
     services: Services
 
     async def on_result(e: ft.FilePickerResultEvent) -> None:

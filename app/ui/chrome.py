@@ -9,6 +9,10 @@ import flet as ft
 
 from app.ui.theme import ACCENT, BAR_BG, BAR_INDICATOR, TOUCH
 
+#: The app's mark beside every screen's title (assets/icons). The web page's splash leaves once the first
+#: screen has fetched it: the screen is built then, with its font loaded.
+MARK = "icons/fieldlog.png"
+
 
 class Speaks(Protocol):
     """A state with words and a language switch."""
@@ -50,11 +54,19 @@ def app_bar(
     back: ft.Control | None,
     actions: list[ft.Control],
 ) -> ft.AppBar:
+    mark = ft.Image(src=MARK, width=28, height=28, border_radius=6)
     return ft.AppBar(
         leading=back,
         leading_width=110 if back else None,
         automatically_imply_leading=False,
-        title=ft.Text(title, size=20, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE) if title else None,
+        title=ft.Row(
+            [mark, ft.Text(title, size=20, weight=ft.FontWeight.BOLD, color=ft.Colors.WHITE)]
+            if title
+            else [mark],
+            spacing=10,
+            tight=True,
+        ),
+        title_spacing=12 if back is None else 0,
         bgcolor=ACCENT,
         actions=actions,
     )

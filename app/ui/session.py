@@ -60,8 +60,11 @@ class SessionBase:
 
     data_dir: Path
     default_server: str
+    server_fixed: bool
     tz: str
     lang: str
+    device_lang: str
+    show_server: bool
     screen: str
     username: str | None
     base_url: str | None

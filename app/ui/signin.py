@@ -188,9 +188,9 @@ class SignInState(SessionBase):
         self.username = username
         self.token = token
         self.user = user
+        # The user's own language; someone who never chose one keeps what the sign-in screen spoke.
         lang = store.get_meta("ui.lang")
-        if lang in i18n.LANGS:
-            self.lang = lang
+        self.lang = lang if lang in i18n.LANGS else self.device_lang
         self._show("home")
 
     def sign_out(self) -> None:
@@ -208,7 +208,21 @@ class SignInState(SessionBase):
         self.store = None
         self.token = None
         self.user = None
+        # The next person on this device meets the device's language, not the last user's.
+        self.lang = self.device_lang
+        self.show_server = False
         self._show("signin")
+
+    def server_field_shown(self) -> bool:
+        """The server address is asked only when the deployment names none, when the planner opened the
+        advanced option, or when this phone last signed in to another server."""
+        if self.show_server or not self.server_fixed:
+            return True
+        server = (self.account or {}).get("server") or ""
+        return bool(server) and server.rstrip("/") != self.default_server.rstrip("/")
+
+    def toggle_server_field(self) -> None:
+        self.show_server = not self.show_server
 
 
 @ft.component
@@ -224,6 +238,7 @@ def SignInScreen(state: SignInState) -> ft.Control:
     )
     values: dict[str, str] = form.current or {}
     busy, set_busy = ft.use_state(False)
+    shown = state.server_field_shown()
 
     def setter(key: str) -> Any:
         def on_change(e: ft.Event[ft.TextField]) -> None:
@@ -257,16 +272,26 @@ def SignInScreen(state: SignInState) -> ft.Control:
     return column(
         text(state.tr("signin.title"), 28, ft.FontWeight.BOLD),
         text(
-            state.tr("signin.remembered", user=account["username"], server=account["server"]),
+            state.tr("signin.remembered", user=account["username"], server=account["server"])
+            if shown
+            else state.tr("signin.remembered_user", user=account["username"]),
             16,
             color=MUTED,
         )
         if account
         else None,
-        text_field(state.tr("signin.server"), values["server"], setter("server")),
+        text_field(state.tr("signin.server"), values["server"], setter("server")) if shown else None,
         text_field(state.tr("signin.username"), values["username"], setter("username")),
         text_field(state.tr("signin.password"), values["password"], setter("password"), password=True),
         banner(state.error, error=True),
         ft.ProgressBar() if busy else None,
         big_button(state.tr("signin.submit"), submit, icon=ft.Icons.LOGIN, key="signin"),
+        ft.TextButton(
+            content=ft.Text(state.tr("signin.advanced"), size=16, color=MUTED),
+            icon=ft.Icons.SETTINGS,
+            icon_color=MUTED,
+            on_click=lambda _: state.toggle_server_field(),
+        )
+        if state.server_fixed and not shown
+        else None,
     )

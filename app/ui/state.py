@@ -51,8 +51,15 @@ class AppState(
 
     data_dir: Path
     default_server: str = "http://127.0.0.1:8000"
+    #: The deployment names its server (FIELDLOG_SERVER_URL): the address field is an advanced option.
+    server_fixed: bool = False
     tz: str = rules.DEFAULT_TZ
     lang: str = i18n.DEFAULT_LANG
+    #: This device's language, the one its sign-in screen speaks (each user has their own once signed in).
+    device_lang: str = i18n.DEFAULT_LANG
+    show_server: bool = False
+    #: Keeps the device's language where the device keeps its preferences (the browser's, the phone's).
+    remember_device_lang: Callable[[str], Any] | None = field(default=None, repr=False)
     screen: str = "signin"
     username: str | None = None
     base_url: str | None = None
@@ -111,10 +118,21 @@ class AppState(
             self.thumbs = self._thumbnails([self.claim.receipt] if self.claim.receipt else [])
 
     def toggle_lang(self) -> None:
+        """Signed in: the user's language, kept in their own store. On the sign-in screen: the device's."""
         self.lang = "en" if self.lang == "zh" else "zh"
         if self.store is not None:
             self.store.set_meta("ui.lang", self.lang)
+        else:
+            self.device_lang = self.lang
+            if self.remember_device_lang is not None:
+                self.remember_device_lang(self.lang)
         self.refresh()  # what the screen shows is in words
+
+    def device_language(self, lang: object) -> None:
+        """The language this device kept from before (read when the app starts); anything else: zh-CN."""
+        self.device_lang = lang if isinstance(lang, str) and lang in i18n.LANGS else i18n.DEFAULT_LANG
+        if self.store is None:
+            self.lang = self.device_lang
 
     # --- the screen as an address -------------------------------------------------------------------
 

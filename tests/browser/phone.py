@@ -53,6 +53,8 @@ class Phone:
     def open(self) -> None:
         self.page.goto(self.url)
         self.page.wait_for_function("() => !document.getElementById('loading')", timeout=60_000)
+        # The app's splash (assets/index.html) covers the page until the first screen is drawn.
+        self.page.wait_for_function("() => !document.getElementById('fieldlog-splash')", timeout=60_000)
         # Flutter builds its accessibility tree only once asked to; roles and names come from it.
         placeholder = self.page.locator("flt-semantics-placeholder")
         placeholder.wait_for(state="attached", timeout=60_000)

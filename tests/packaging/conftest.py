@@ -49,9 +49,12 @@ class Phone:
         self.proc: subprocess.Popen[bytes] | None = None
         self.client = PhoneClient(run_dir)
 
-    async def start(self, server_url: str = "http://127.0.0.1:9", **answers: object) -> PhoneClient:
-        """Start the bundle; ``answers`` are what the phone's plugins answer, by method name."""
-        env = {"FLET_APP_STORAGE_DATA": str(self.storage), "FIELDLOG_SERVER_URL": server_url}
+    async def start(self, server_url: str | None = None, **answers: object) -> PhoneClient:
+        """Start the bundle; ``answers`` are what the phone's plugins answer, by method name. With a
+        ``server_url`` the build names its server (FIELDLOG_SERVER_URL), as a bureau's own build would."""
+        env = {"FLET_APP_STORAGE_DATA": str(self.storage)}
+        if server_url is not None:
+            env["FIELDLOG_SERVER_URL"] = server_url
         proc = self.proc = start_bundle(self.apk.staged, self.run_dir, env)
         for name, value in answers.items():
             self.client.answers[name] = functools.partial(_answer, value)

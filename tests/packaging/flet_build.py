@@ -18,7 +18,9 @@ serious_python's generated version tables list them (python-build release 202607
 from __future__ import annotations
 
 import argparse
+import base64
 import compileall
+import json
 import os
 import shutil
 import subprocess
@@ -48,6 +50,8 @@ class Packaged:
     python_version: str = ""
     requirements: list[str] = field(default_factory=list)
     excludes: list[str] = field(default_factory=list)
+    #: The screen the phone shows while Python starts: its name and options, as the template gets them.
+    boot_screen: dict[str, Any] = field(default_factory=dict)
 
 
 def _values(args: list[str], flag: str) -> list[str]:
@@ -149,6 +153,7 @@ def flet_build(project: Path, target: str = "apk") -> Packaged:
     command.setup_template_data()
     command.package_python_app()
     ((args, env, copied),) = command.packaged
+    boot = command.template_data["boot_screen"]
     return Packaged(
         target=target,
         app_path=Path(command.package_app_path),
@@ -161,6 +166,7 @@ def flet_build(project: Path, target: str = "apk") -> Packaged:
         python_version=args[args.index("--python-version") + 1],
         requirements=_values(args, "-r"),
         excludes=_values(args, "--exclude"),
+        boot_screen={"name": boot["name"], **json.loads(base64.b64decode(boot["options_b64"]))},
     )
 
 

@@ -4,6 +4,7 @@ with nothing but itself and the phone's packages to import."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tomllib
@@ -126,3 +127,11 @@ async def test_the_bundle_alone_starts_on_a_phone_and_shows_sign_in(phone: Phone
     assert page is not None
     assert page.get("fonts") == {"cjk": "fonts/DroidSansFallbackFull.ttf"}
     assert (phone.apk.staged / "assets" / "fonts" / "DroidSansFallbackFull.ttf").is_file()
+
+
+def test_the_phone_says_in_chinese_that_it_is_opening_never_working_in_english(apk: Packaged) -> None:
+    """While Python starts, Flet's phone client shows its boot screen; its words come from pyproject."""
+    assert apk.boot_screen["name"] == "flet"
+    assert apk.boot_screen["prepare_message"].startswith("首次打开")
+    assert apk.boot_screen["startup_message"].startswith("正在打开")
+    assert "Working" not in json.dumps(apk.boot_screen, ensure_ascii=False)

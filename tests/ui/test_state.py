@@ -214,6 +214,72 @@ def test_the_language_switch_is_remembered_on_the_phone(state: AppState) -> None
     assert state.store.get_meta("ui.lang") == "en"
 
 
+def _enter(s: AppState, username: str) -> None:
+    from app.store import LocalStore
+
+    path = store_path(s.data_dir, "http://server.example", username)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    s._enter(
+        LocalStore(path, photo_dir=path.parent / "photos"),
+        "http://server.example",
+        username,
+        "token",
+        {"username": username, "districts": [{"id": 7}]},
+    )
+
+
+def test_a_users_language_is_theirs_the_next_user_meets_the_devices_in_chinese(tmp_path: Path) -> None:
+    kept: list[str] = []
+    phone = AppState(data_dir=tmp_path, remember_device_lang=kept.append)
+    _enter(phone, "planner1")
+    phone.toggle_lang()
+    assert phone.lang == "en" and kept == []  # the user's choice, not the device's
+    phone.sign_out()
+    assert phone.lang == "zh" and phone.tr("signin.title") == "登录"
+    _enter(phone, "planner2")
+    assert phone.lang == "zh"
+    phone.sign_out()
+    _enter(phone, "planner1")
+    assert phone.lang == "en"  # planner1's own language comes back with planner1
+    phone.sign_out()
+    # Another browser (a new session on the same phone data): Chinese, whatever planner1 chose.
+    other = AppState(data_dir=tmp_path)
+    other.device_language(None)
+    assert other.lang == "zh"
+
+
+def test_the_sign_in_screens_language_is_the_devices_and_a_new_user_starts_in_it(tmp_path: Path) -> None:
+    kept: list[str] = []
+    phone = AppState(data_dir=tmp_path, remember_device_lang=kept.append)
+    phone.toggle_lang()
+    assert (phone.lang, phone.device_lang, kept) == ("en", "en", ["en"])
+    _enter(phone, "planner3")
+    assert phone.lang == "en"
+    # The next start of the app on this device reads what the device kept.
+    again = AppState(data_dir=tmp_path)
+    again.device_language(kept[-1])
+    assert again.lang == "en"
+    again.device_language("fr")  # nothing the app speaks: Chinese
+    assert again.lang == "zh"
+
+
+def test_the_server_address_is_an_advanced_option_once_the_deployment_names_its_server(
+    tmp_path: Path,
+) -> None:
+    open_ = AppState(data_dir=tmp_path / "a")
+    assert open_.server_field_shown()  # no default configured: the planner types it
+    fixed = AppState(data_dir=tmp_path / "b", default_server="https://fieldlog.example", server_fixed=True)
+    assert not fixed.server_field_shown()
+    fixed.toggle_server_field()
+    assert fixed.server_field_shown()
+    fixed.sign_out()
+    assert not fixed.server_field_shown()
+    # A phone that last signed in to another server shows that address, so the planner sees where.
+    fixed._remember("https://other.example", "planner1")
+    fixed.refresh()
+    assert fixed.server_field_shown()
+
+
 def test_two_users_on_one_server_never_share_a_store(tmp_path: Path) -> None:
     a = store_path(tmp_path, "http://s:8000", "planner1")
     b = store_path(tmp_path, "http://s:8000", "planner2")
