@@ -55,6 +55,16 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "home.progress": ("{confirmed} / {target} 已确认", "{confirmed} / {target} confirmed"),
     "home.progress_no_target": ("{confirmed} 次已确认", "{confirmed} confirmed"),
     "home.pending": ("另有 {pending} 次待确认", "{pending} more awaiting confirmation"),
+    "home.fetching": ("正在从服务器取回你的记录…", "Fetching your records from the server…"),
+    "home.fetching_note": (
+        "已确认的次数和工作时长取回后显示。",
+        "Confirmed visits and hours show once they have arrived.",
+    ),
+    "home.not_fetched": ("还没有取回服务器上的记录", "Your records on the server have not arrived yet"),
+    "home.not_fetched_note": (
+        "联网后会自动同步，之后这里显示已确认的次数；也可以在“同步”里手动同步。",
+        "They sync by themselves once online, then the confirmed visits show here; or sync now under Sync.",
+    ),
     "home.hours": (
         "工作时长：已确认 {confirmed} 小时，待确认 {pending} 小时",
         "Working hours: {confirmed} h confirmed, {pending} h pending",

@@ -359,6 +359,52 @@ def test_a_password_reset_signs_the_phone_out_and_its_unsynced_visit_syncs_after
     assert [i.status_code for i in s.record_items()] == ["synced"]
 
 
+def test_a_new_phone_says_its_numbers_are_coming_then_shows_the_servers_after_the_first_pull(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    # The planner's visit was confirmed on the server from another phone.
+    old = AppState(data_dir=tmp_path / "old-phone")
+    assert old.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
+    rid = old.check_in(Fix(29.5, 106.5))
+    old.clock = lambda: datetime.now(UTC) + timedelta(hours=1)
+    assert old.check_out() is not None
+    old.run_sync()
+    with server.login("staff1") as staff:
+        staff.post(f"/api/visits/{rid}/confirm", json={"reason_code": "verified_by_phone"}).raise_for_status()
+
+    new = AppState(data_dir=tmp_path / "new-phone")
+    assert new.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
+    assert new.needs_first_pull()
+    s = new.home_summary()
+    assert not s.fetched and new.still_coming(s) == (
+        "正在从服务器取回你的记录…",
+        "已确认的次数和工作时长取回后显示。",
+    )
+    new.run_sync()
+    assert not new.needs_first_pull()
+    s = new.home
+    assert s is not None and s.fetched and new.still_coming(s) is None
+    assert new.progress_text(s) == "1 / 10 已确认"
+
+
+def test_a_first_pull_that_fails_says_the_numbers_will_come_never_zero(tmp_path: Path) -> None:
+    from app.store import LocalStore
+
+    phone = AppState(data_dir=tmp_path)
+    path = tmp_path / "store.sqlite3"
+    phone._enter(
+        LocalStore(path), f"http://127.0.0.1:{free_port()}", "planner1", "token", {"role": "planner"}
+    )
+    phone.run_sync()  # nothing answers
+    assert phone.sync.last_error is not None
+    assert phone.still_coming(phone.home_summary()) == (
+        "还没有取回服务器上的记录",
+        "联网后会自动同步，之后这里显示已确认的次数；也可以在“同步”里手动同步。",
+    )
+    phone.store.record_sync(clock_offset_s=None)
+    assert phone.still_coming(phone.home_summary()) is None
+
+
 def test_sign_in_without_network_and_without_a_remembered_sign_in_says_so(tmp_path: Path) -> None:
     s = AppState(data_dir=tmp_path / "phone")
     assert not s.sign_in(f"http://127.0.0.1:{free_port()}", "planner1", "pw")

@@ -23,7 +23,7 @@ from app.ui.planner.feedback import FeedbackScreen
 from app.ui.planner.home import HomeScreen
 from app.ui.planner.opinion import OpinionScreen
 from app.ui.planner.records import RecordsScreen
-from app.ui.planner.sync import SyncScreen
+from app.ui.planner.sync import SyncScreen, sync_now
 from app.ui.planner.term import MyTermScreen
 from app.ui.planner.visit import VisitScreen
 from app.ui.routing import Lost, RouteSync, use_follow_address, use_route_sync
@@ -103,6 +103,14 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
 def PlannerApp(state: AppState, services: Services) -> Any:
     """The planner's screens at their addresses (see the module's table)."""
     sync = use_route_sync(state)
+
+    async def first_pull() -> None:
+        # Right after the first sign-in on this phone, Home would show none of the confirmed visits the
+        # server has: pull at once (Home says they are coming until then).
+        if state.needs_first_pull():
+            await sync_now(state)
+
+    ft.on_mounted(first_pull)
 
     def page(screen: str) -> Callable[[], Any]:
         return lambda: PlannerPage(state, services, sync, screen, key=f"page-{screen}")  # type: ignore[call-arg]

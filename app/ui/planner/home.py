@@ -57,6 +57,8 @@ class HomeSummary:
     open_visit_site: str | None
     invitations: list[InvitationItem]
     conflicts: int
+    #: The phone has pulled from the server at least once: until then its numbers are not the server's.
+    fetched: bool = True
 
 
 def _starts(value: Any) -> datetime | None:
@@ -145,7 +147,21 @@ class HomeState(SessionBase):
             open_visit_site=open_visit.data.get("site") if open_visit else None,
             invitations=self.invitation_items(),
             conflicts=len(self.store.conflicts()),
+            fetched=self.store.last_sync_at() is not None,
         )
+
+    def needs_first_pull(self) -> bool:
+        """Signed in online on a phone that never synced: pull now, before Home's numbers mean anything."""
+        return self.store is not None and bool(self.token) and self.store.last_sync_at() is None
+
+    def still_coming(self, s: HomeSummary) -> tuple[str, str] | None:
+        """Until the first pull, what Home says instead of numbers (a new phone knows none of the server's
+        confirmed visits): that they are on their way, or, after a sync that failed, that they will come."""
+        if s.fetched:
+            return None
+        if self.sync.running or self.sync.last_error is None:
+            return self.tr("home.fetching"), self.tr("home.fetching_note")
+        return self.tr("home.not_fetched"), self.tr("home.not_fetched_note")
 
     def progress_text(self, s: HomeSummary) -> str:
         if s.target:
@@ -243,6 +259,7 @@ def HomeScreen(state: AppState, services: Services) -> ft.Control:
     hours_line = state.tr(
         "home.hours", confirmed=fmt_hours(s.hours_confirmed), pending=fmt_hours(s.hours_pending)
     )
+    coming = state.still_coming(s)
     invitations = [_invitation(state, item) for item in s.invitations] or [
         text(state.tr("home.no_invitations"), 17, color=MUTED)
     ]
@@ -251,9 +268,25 @@ def HomeScreen(state: AppState, services: Services) -> ft.Control:
         banner(state.notice),
         card(
             text(state.tr("home.progress_title", year=s.year), 18, color=MUTED),
-            text(state.progress_text(s), 34, ft.FontWeight.BOLD, color=ACCENT),
-            text(state.tr("home.pending", pending=s.visits_pending), 18),
-            text(hours_line, 17),
+            *(
+                [
+                    ft.Row(
+                        [
+                            ft.ProgressRing(width=22, height=22, stroke_width=3),
+                            ft.Container(text(coming[0], 19), expand=True),
+                        ]
+                    )
+                    if coming[0] == state.tr("home.fetching")
+                    else text(coming[0], 19, ft.FontWeight.BOLD),
+                    text(coming[1], 17, color=MUTED),
+                ]
+                if coming
+                else [
+                    text(state.progress_text(s), 34, ft.FontWeight.BOLD, color=ACCENT),
+                    text(state.tr("home.pending", pending=s.visits_pending), 18),
+                    text(hours_line, 17),
+                ]
+            ),
         ),
         main_action,
         half_and_half(
