@@ -80,10 +80,12 @@ def screen_view(
     body: ft.Control,
     nav: ft.NavigationBar | None = None,
     bottom: ft.BottomAppBar | None = None,
+    scroll: bool = True,
 ) -> ft.View:
     """One screen as a view of the back stack. The tabs share one ``route`` (no slide between tabs); a
     screen opened over one gets its own, and the phone's back gesture pops it. Each screen has its own key,
-    so it opens at its top with fresh scroll state."""
+    so it opens at its top with fresh scroll state. With ``scroll=False`` the body scrolls itself and keeps
+    a part pinned at the bottom (`app.ui.widgets.with_footer`), above the tabs."""
     return ft.View(
         key=f"view-{screen}",
         route=route,
@@ -91,7 +93,7 @@ def screen_view(
         navigation_bar=nav,
         bottom_appbar=bottom,
         controls=[body],
-        scroll=ft.ScrollMode.AUTO,
+        scroll=ft.ScrollMode.AUTO if scroll else None,
         padding=ft.Padding.symmetric(horizontal=16, vertical=14),
         bgcolor=ft.Colors.WHITE,
     )

@@ -27,11 +27,11 @@ if TYPE_CHECKING:
     from app.ui.planner.feedback import FeedbackForm
     from app.ui.planner.home import HomeSummary
     from app.ui.planner.opinion import OpinionForm
-    from app.ui.planner.records import RecordItem
+    from app.ui.planner.records import RecordDetail, RecordItem, RecordSearch
     from app.ui.planner.sync import SyncState, SyncSummary
 
 #: Every screen of the phone's own session (staff and coordinators have theirs: `app.ui.staff`, ...).
-SCREENS = ("signin", "home", "visit", "opinion", "feedback", "records", "sync", "term", "claim")
+SCREENS = ("signin", "home", "visit", "opinion", "feedback", "records", "record", "sync", "term", "claim")
 
 
 def get(obj: Any, key: str, default: Any = None) -> Any:
@@ -88,6 +88,13 @@ class SessionBase:
     thumbs: dict[str, bytes]
     visit_options: list[tuple[str, str]]
     records: list[RecordItem]
+    records_query: str
+    search: RecordSearch
+    records_year: int | None
+    record_years: list[int]
+    record_kind: str | None
+    record_id: str | None
+    detail: RecordDetail | None
     outbox: SyncSummary | None
 
     # Provided by the screens' mixins (they call one another through these).

@@ -27,7 +27,7 @@ from app.ui.planner.claim import ClaimForm, ClaimState
 from app.ui.planner.feedback import FeedbackForm, FeedbackState
 from app.ui.planner.home import HomeState, HomeSummary
 from app.ui.planner.opinion import OpinionForm, OpinionState
-from app.ui.planner.records import RecordItem, RecordsState
+from app.ui.planner.records import RecordDetail, RecordItem, RecordSearch, RecordsState
 from app.ui.planner.sync import SyncActions, SyncState, SyncSummary
 from app.ui.planner.visit import Fix, VisitState
 from app.ui.signin import SignInState, store_path
@@ -83,6 +83,13 @@ class AppState(
     thumbs: dict[str, bytes] = field(default_factory=dict, repr=False)
     visit_options: list[tuple[str, str]] = field(default_factory=list, repr=False)
     records: list[RecordItem] = field(default_factory=list, repr=False)
+    records_query: str = ""
+    search: RecordSearch = field(default_factory=RecordSearch, repr=False)
+    records_year: int | None = None
+    record_years: list[int] = field(default_factory=list, repr=False)
+    record_kind: str | None = None
+    record_id: str | None = None
+    detail: RecordDetail | None = field(default=None, repr=False)
     outbox: SyncSummary | None = field(default=None, repr=False)
     # The planner's term and claims, read from the server (nothing of it is kept on the phone).
     words: Words = field(default_factory=Words, repr=False)
@@ -99,8 +106,9 @@ class AppState(
         screen = self.screen
         if screen == "signin" or self.store is None:
             self.account = self.remembered()
-            self.home = self.visit = self.outbox = None
-            self.thumbs, self.visit_options, self.records = {}, [], []
+            self.home = self.visit = self.outbox = self.detail = None
+            self.thumbs, self.visit_options, self.records, self.record_years = {}, [], [], []
+            self.records_query, self.records_year, self.search = "", None, RecordSearch()
         elif screen == "home":
             self.home = self.home_summary()
         elif screen == "visit":
@@ -111,7 +119,11 @@ class AppState(
         elif screen == "feedback":
             self.thumbs = self._thumbnails(list(self.feedback.photos))
         elif screen == "records":
-            self.records = self.record_items()
+            self.records = self.shown_records()
+            self.record_years = self.years_on_phone()
+        elif screen == "record":
+            self.detail = self.record_detail()
+            self.thumbs = self._thumbnails(list(self.detail.photos if self.detail else ()))
         elif screen == "sync":
             self.outbox = self.sync_summary()
         elif screen == "claim":
@@ -140,6 +152,8 @@ class AppState(
         """The address of the screen on show (the sign-in screen has none of its own: it is "/")."""
         if self.screen == "visit":
             return f"/visit/{self.visit_id}" if self.visit_id else "/visit"
+        if self.screen == "record":
+            return f"/records/{self.record_kind}/{self.record_id}"
         if self.screen in ("signin", "home"):
             return "/"
         if self.screen == "claim":
@@ -163,6 +177,11 @@ class AppState(
             self.visit_id = None
             self.visit_needs_place = True
             self.go("visit")
+        elif head == "records" and len(parts) == 3 and parts[1] in (rec.OPINION, rec.FEEDBACK):
+            if self.store is not None and self.store.get(parts[1], parts[2]) is not None:
+                self.open_record(parts[1], parts[2])
+            else:
+                self.go("records")
         elif head in ("opinion", "feedback", "records", "sync") and len(parts) == 1:
             self.go(head)
         else:

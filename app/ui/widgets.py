@@ -130,7 +130,15 @@ def text_field(
     )
 
 
-def dropdown(label: str, value: str, options: list[tuple[str, str]], on_select: Any) -> ft.Dropdown:
+def dropdown(
+    label: str,
+    value: str,
+    options: list[tuple[str, str]],
+    on_select: Any,
+    *,
+    menu_height: float | None = None,
+) -> ft.Dropdown:
+    """A choice; ``menu_height`` keeps a long list's menu on the screen (it scrolls inside)."""
     return ft.Dropdown(
         label=label,
         value=value,
@@ -139,6 +147,7 @@ def dropdown(label: str, value: str, options: list[tuple[str, str]], on_select: 
         text_size=18,
         expand=True,
         width=float("inf"),
+        menu_height=menu_height,
     )
 
 
@@ -212,6 +221,17 @@ def column(*controls: ft.Control | None) -> ft.Column:
     """A screen's body: its parts one under the other, full width."""
     return ft.Column(
         [c for c in controls if c is not None], spacing=14, horizontal_alignment=ft.CrossAxisAlignment.STRETCH
+    )
+
+
+def with_footer(body: ft.Control, footer: ft.Control) -> ft.Column:
+    """A screen whose body scrolls while ``footer`` (its main action) stays in sight at the bottom; its
+    view is made with ``scroll=False`` (`app.ui.chrome.screen_view`)."""
+    return ft.Column(
+        [ft.Column([body], scroll=ft.ScrollMode.AUTO, expand=True), footer],
+        expand=True,
+        spacing=10,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
     )
 
 

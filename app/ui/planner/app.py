@@ -4,9 +4,11 @@
     /records          my records      /opinion              writing an opinion
     /sync             sync            /feedback             writing down a resident's feedback
     /term             my term, contract, dispatch notice, allowance, claims   /term/claim  a travel claim
+    /records/<kind>/<id>              one opinion or resident's feedback, as written
 
 Visit, opinion and feedback open over Home: their back button (and the phone's back gesture) goes Home;
-the browser's back button goes to the screen before, as on any web page.
+an opinion or feedback opened from my records goes back there. The browser's back button goes to the
+screen before, as on any web page.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from app.ui.planner.device import Services
 from app.ui.planner.feedback import FeedbackScreen
 from app.ui.planner.home import HomeScreen
 from app.ui.planner.opinion import OpinionScreen
-from app.ui.planner.records import RecordsScreen
+from app.ui.planner.records import RecordScreen, RecordsScreen
 from app.ui.planner.sync import SyncScreen, sync_now
 from app.ui.planner.term import MyTermScreen
 from app.ui.planner.visit import VisitScreen
@@ -33,6 +35,9 @@ if TYPE_CHECKING:
     from app.ui.state import AppState
 
 TABS = ("home", "records", "sync", "term")
+#: Where a screen that is not a tab goes back to (and which tab it lights); the others go Home.
+PARENT = {"record": "records", "claim": "term"}
+FORMS = ("opinion", "feedback")
 
 
 def _body(state: AppState, services: Services, screen: str) -> ft.Control:
@@ -44,6 +49,8 @@ def _body(state: AppState, services: Services, screen: str) -> ft.Control:
         return FeedbackScreen(state, services, key=f"feedback-{id(state.feedback)}")  # type: ignore[call-arg]
     if screen == "records":
         return RecordsScreen(state, services)
+    if screen == "record":
+        return RecordScreen(state, services, key=f"record-{state.record_id}")  # type: ignore[call-arg]
     if screen == "sync":
         return SyncScreen(state, services, state.sync)
     if screen == "term":
@@ -60,6 +67,7 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
     use_follow_address(sync, state)
     path = ft.use_view_path()
     tab = screen in TABS
+    parent = PARENT.get(screen, "home")
 
     async def on_nav(e: ft.Event[ft.NavigationBar]) -> None:
         target = TABS[int(e.control.selected_index)]
@@ -72,11 +80,11 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
         if screen == "claim":
             await state.open_term()
         else:
-            state.go("home")
+            state.go(parent)
 
     # The tabs stay at hand over Home's screens too (a visit checked out, then straight to Sync).
     nav = nav_bar(
-        TABS.index(screen) if tab else 3 if screen == "claim" else 0,
+        TABS.index(screen) if tab else TABS.index(parent),
         [
             (ft.Icons.HOME, state.tr("nav.home")),
             (ft.Icons.LIST_ALT, state.tr("nav.records")),
@@ -95,6 +103,8 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
         ),
         body=_body(state, services, screen),
         nav=nav,
+        # The forms keep Save in sight: their fields scroll, the button stays at the bottom.
+        scroll=screen not in FORMS,
     )
 
 
@@ -126,7 +136,11 @@ def PlannerApp(state: AppState, services: Services) -> Any:
                     ft.Route(path="feedback", component=page("feedback")),
                 ],
             ),
-            ft.Route(path="records", component=page("records")),
+            ft.Route(
+                path="records",
+                component=page("records"),
+                children=[ft.Route(path=":kind/:id", component=page("record"))],
+            ),
             ft.Route(path="sync", component=page("sync")),
             ft.Route(
                 path="term",

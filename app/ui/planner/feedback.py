@@ -11,7 +11,7 @@ import flet as ft
 from app.ui.planner.visit import photo_strip
 from app.ui.session import SessionBase, signed_in
 from app.ui.theme import FONT
-from app.ui.widgets import banner, big_button, button, column, dropdown, text, text_field
+from app.ui.widgets import banner, big_button, button, column, dropdown, text, text_field, with_footer
 from shared import records as rec
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def FeedbackScreen(state: AppState, services: Services) -> ft.Control:
         form.contact_consent = bool(e.control.value)
         set_consent(form.contact_consent)
 
-    return column(
+    body = column(
         text(state.tr("feedback.title"), 26, ft.FontWeight.BOLD),
         banner(state.notice),
         text_field(state.tr("field.place"), form.place, setter("place")),
@@ -134,6 +134,11 @@ def FeedbackScreen(state: AppState, services: Services) -> ft.Control:
             disabled=not consent,
             hint=state.tr("feedback.contact_hint"),
         ),
-        banner(state.field_error, error=True),
-        big_button(state.tr("save"), lambda _: state.save_feedback(), icon=ft.Icons.SAVE),
+    )
+    return with_footer(
+        body,
+        column(
+            banner(state.field_error, error=True),
+            big_button(state.tr("save"), lambda _: state.save_feedback(), icon=ft.Icons.SAVE),
+        ),
     )

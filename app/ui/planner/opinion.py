@@ -12,7 +12,7 @@ import flet as ft
 
 from app.i18n import fmt_time
 from app.ui.session import SessionBase, signed_in
-from app.ui.widgets import banner, big_button, column, dropdown, text, text_field
+from app.ui.widgets import banner, big_button, column, dropdown, text, text_field, with_footer
 from shared import records as rec
 
 if TYPE_CHECKING:
@@ -106,9 +106,10 @@ def OpinionScreen(state: AppState, services: Services) -> ft.Control:
         return text_field(state.tr(f"field.{key}"), getattr(form, key), setter(key), multiline=True)
 
     visits = [("-", state.tr("opinion.standalone")), *state.visit_options]
-    return column(
+    body = column(
         text(state.tr("opinion.title"), 26, ft.FontWeight.BOLD),
-        dropdown(state.tr("field.visit_id"), form.visit_id or "-", visits, set_visit),
+        # A long list of visits scrolls inside a menu that stays on the screen.
+        dropdown(state.tr("field.visit_id"), form.visit_id or "-", visits, set_visit, menu_height=360),
         text_field(state.tr("field.subject"), form.subject, setter("subject")),
         dropdown(
             state.tr("field.opinion_kind"),
@@ -120,6 +121,12 @@ def OpinionScreen(state: AppState, services: Services) -> ft.Control:
         long_field("suggestions"),
         long_field("required_changes"),
         long_field("dissent"),
-        banner(state.field_error, error=True),
-        big_button(state.tr("save"), lambda _: state.save_opinion(), icon=ft.Icons.SAVE),
+    )
+    # Save stays in sight under the fields, however long the opinion gets.
+    return with_footer(
+        body,
+        column(
+            banner(state.field_error, error=True),
+            big_button(state.tr("save"), lambda _: state.save_opinion(), icon=ft.Icons.SAVE),
+        ),
     )

@@ -13,12 +13,20 @@ from app.ui.planner.device import Services
 from app.ui.planner.feedback import FeedbackScreen
 from app.ui.planner.home import HomeScreen
 from app.ui.planner.opinion import OpinionScreen
-from app.ui.planner.records import RecordsScreen
+from app.ui.planner.records import RecordScreen, RecordsScreen
 from app.ui.planner.sync import SyncScreen
 from app.ui.planner.visit import VisitScreen
 from app.ui.state import AppState, store_path
 
-SIGNED_IN_SCREENS = (HomeScreen, VisitScreen, OpinionScreen, FeedbackScreen, RecordsScreen, SyncScreen)
+SIGNED_IN_SCREENS = (
+    HomeScreen,
+    VisitScreen,
+    OpinionScreen,
+    FeedbackScreen,
+    RecordsScreen,
+    RecordScreen,
+    SyncScreen,
+)
 
 
 @pytest.fixture
