@@ -48,7 +48,8 @@ def refusal_dialog(
 
 @dataclass
 class PhoneServices(Services):
-    """`Services` of a phone build: the location permission is asked for before each fix."""
+    """`Services` of a phone build: the location permission is asked for before each fix, the camera's
+    before the camera opens."""
 
     gate: PermissionGate | None = None
     lang: Callable[[], str] = field(default=lambda: i18n.DEFAULT_LANG)
@@ -60,6 +61,16 @@ class PhoneServices(Services):
                 self.explain(answer)
                 return None
         return await super().get_fix()
+
+    async def camera_allowed(self) -> bool:
+        """The camera permission, asked right before the camera opens; a refusal is explained (the gallery
+        still works)."""
+        if self.gate is None:
+            return True
+        answer = await self.gate.ensure("camera")
+        if not answer.granted:
+            self.explain(answer)
+        return answer.granted
 
     def explain(self, answer: PermissionAnswer) -> None:
         self.page.show_dialog(

@@ -120,11 +120,18 @@ async def main(page: ft.Page) -> None:
             geolocator=geolocator,
             picker=picker,
             upload_dir=upload_dir(),
+            camera=True,
             gate=PermissionGate(device_ask(geolocator, handler)),
             lang=lambda: state.lang,
         )
     else:
-        services = Services(page=page, geolocator=geolocator, picker=picker, upload_dir=upload_dir())
+        services = Services(
+            page=page,
+            geolocator=geolocator,
+            picker=picker,
+            upload_dir=upload_dir(),
+            camera=os.environ.get("FIELDLOG_CAMERA", "").lower() in ("1", "on", "true", "yes"),
+        )
     closed = asyncio.Event()
     page.on_disconnect = lambda _: closed.set()
     page.on_close = lambda _: closed.set()

@@ -804,6 +804,30 @@ class LocalStore:
                     size += path.stat().st_size
         return len(digests), size
 
+    def photo_uploaded(self, sha256: str) -> bool:
+        """The server confirmed it holds this photo (its digest): from then on it is the server's too."""
+        with self._read() as c:
+            row = c.exec_driver_sql("SELECT uploaded_at FROM photos WHERE sha256 = ?", (sha256,)).first()
+        return row is not None and row[0] is not None
+
+    def forget_photo(self, sha256: str) -> bool:
+        """Delete a photo from the phone when nothing needs it any more: the server never got it and no
+        record on the phone shows it. Returns whether it was deleted (a photo still needed stays)."""
+        _check_digest(sha256)
+        with self._tx() as c:
+            row = c.exec_driver_sql("SELECT uploaded_at FROM photos WHERE sha256 = ?", (sha256,)).first()
+            shown = c.exec_driver_sql(
+                "SELECT 1 FROM records r, json_each(r.data, '$.photos') j WHERE j.value = ? LIMIT 1",
+                (sha256,),
+            ).first()
+            if row is None or row[0] is not None or shown is not None:
+                return False
+            c.exec_driver_sql("DELETE FROM photos WHERE sha256 = ?", (sha256,))
+        for path in (self._photo_file(sha256), self._thumb_file(sha256)):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return True
+
     def photo_path(self, sha256: str) -> Path | None:
         p = self._photo_file(sha256)
         return p if p.exists() else None

@@ -27,11 +27,14 @@ if TYPE_CHECKING:
     from app.ui.planner.feedback import FeedbackForm
     from app.ui.planner.home import HomeSummary
     from app.ui.planner.opinion import OpinionForm
+    from app.ui.planner.photo import PhotoView
     from app.ui.planner.records import RecordDetail, RecordItem, RecordSearch
     from app.ui.planner.sync import SyncState, SyncSummary
 
 #: Every screen of the phone's own session (staff and coordinators have theirs: `app.ui.staff`, ...).
-SCREENS = ("signin", "home", "visit", "opinion", "feedback", "records", "record", "sync", "term", "claim")
+SCREENS = (
+    "signin", "home", "visit", "opinion", "feedback", "records", "record", "sync", "photo", "camera", "term", "claim",
+)
 
 
 def get(obj: Any, key: str, default: Any = None) -> Any:
@@ -96,6 +99,10 @@ class SessionBase:
     record_id: str | None
     detail: RecordDetail | None
     outbox: SyncSummary | None
+    photo_sha: str | None
+    photo_parent: str
+    photo_view_shown: PhotoView | None
+    camera_parent: str
 
     # Provided by the screens' mixins (they call one another through these).
     def record_items(self) -> list[RecordItem]:
@@ -114,6 +121,9 @@ class SessionBase:
         raise NotImplementedError
 
     def add_photo(self, kind: str, record_id: str | None, raw: bytes) -> str | None:
+        raise NotImplementedError
+
+    def camera_target(self) -> tuple[str, str | None]:
         raise NotImplementedError
 
     def tr(self, key: str, **values: object) -> str:

@@ -24,9 +24,11 @@ import flet as ft
 from app import i18n
 from app.store import LocalRecord
 from app.ui.planner.claim import ClaimForm, ClaimState
+from app.ui.planner.camera import CameraState
 from app.ui.planner.feedback import FeedbackForm, FeedbackState
 from app.ui.planner.home import HomeState, HomeSummary
 from app.ui.planner.opinion import OpinionForm, OpinionState
+from app.ui.planner.photo import PhotoState, PhotoView
 from app.ui.planner.records import RecordDetail, RecordItem, RecordSearch, RecordsState
 from app.ui.planner.sync import SyncActions, SyncState, SyncSummary
 from app.ui.planner.visit import Fix, VisitState
@@ -45,7 +47,16 @@ def utcnow() -> datetime:
 @ft.observable
 @dataclass
 class AppState(
-    SignInState, ClaimState, HomeState, VisitState, OpinionState, FeedbackState, RecordsState, SyncActions
+    SignInState,
+    ClaimState,
+    HomeState,
+    VisitState,
+    OpinionState,
+    FeedbackState,
+    RecordsState,
+    SyncActions,
+    PhotoState,
+    CameraState,
 ):
     """The state of one web session (one phone)."""
 
@@ -97,6 +108,10 @@ class AppState(
     claim: ClaimForm = field(default_factory=ClaimForm)
     #: How the online client reaches the server (tests: the app in-process).
     online_transport: Any = field(default=None, repr=False)
+    photo_sha: str | None = None
+    photo_parent: str = "visit"
+    photo_view_shown: PhotoView | None = field(default=None, repr=False)
+    camera_parent: str = "visit"
 
     def __post_init__(self) -> None:
         self.refresh()
@@ -106,7 +121,7 @@ class AppState(
         screen = self.screen
         if screen == "signin" or self.store is None:
             self.account = self.remembered()
-            self.home = self.visit = self.outbox = self.detail = None
+            self.home = self.visit = self.outbox = self.detail = self.photo_view_shown = None
             self.thumbs, self.visit_options, self.records, self.record_years = {}, [], [], []
             self.records_query, self.records_year, self.search = "", None, RecordSearch()
         elif screen == "home":
@@ -128,6 +143,8 @@ class AppState(
             self.outbox = self.sync_summary()
         elif screen == "claim":
             self.thumbs = self._thumbnails([self.claim.receipt] if self.claim.receipt else [])
+        elif screen == "photo":
+            self.photo_view_shown = self.photo_view()
 
     def toggle_lang(self) -> None:
         """Signed in: the user's language, kept in their own store. On the sign-in screen: the device's."""
@@ -150,20 +167,39 @@ class AppState(
 
     def route(self) -> str:
         """The address of the screen on show (the sign-in screen has none of its own: it is "/")."""
-        if self.screen == "visit":
+        if self.screen == "photo":
+            return f"{self._route_of(self.photo_parent)}/photo/{self.photo_sha}"
+        if self.screen == "camera":
+            return f"{self._route_of(self.camera_parent)}/camera"
+        return self._route_of(self.screen)
+
+    def _route_of(self, screen: str) -> str:
+        if screen == "visit":
             return f"/visit/{self.visit_id}" if self.visit_id else "/visit"
-        if self.screen == "record":
+        if screen == "record":
             return f"/records/{self.record_kind}/{self.record_id}"
-        if self.screen in ("signin", "home"):
+        if screen in ("signin", "home"):
             return "/"
-        if self.screen == "claim":
+        if screen == "claim":
             return "/term/claim"
-        return f"/{self.screen}"
+        return f"/{screen}"
 
     def follow(self, path: str) -> Awaitable[Any] | None:
         """Show the screen at ``path`` (back, forward, a typed address); an unknown one shows Home. The
         term's screens read the server first (an awaitable)."""
         parts = [p for p in path.split("/") if p]
+        if len(parts) >= 3 and parts[-2] == "photo":
+            # A photo over its screen: that screen first, then the photo if it shows it.
+            pending = self.follow("/" + "/".join(parts[:-2]))
+            if pending is not None:
+                return pending  # a screen read from the server first: the photo stays unopened
+            if parts[-1] in self.thumbs:
+                self.open_photo(parts[-1])
+            return
+        if len(parts) >= 2 and parts[-1] == "camera":
+            self.follow("/" + "/".join(parts[:-1]))
+            self.open_camera()
+            return
         head = parts[0] if parts else "home"
         if head == "term" and len(parts) <= 2:
             return self._follow_term(parts[1:])

@@ -5,6 +5,8 @@
     /sync             sync            /feedback             writing down a resident's feedback
     /term             my term, contract, dispatch notice, allowance, claims   /term/claim  a travel claim
     /records/<kind>/<id>              one opinion or resident's feedback, as written
+    <screen>/photo/<sha256>           a photo full size, over the visit, feedback or page it belongs to
+    <screen>/camera                   the camera, over the visit or feedback it takes a photo for
 
 Visit, opinion and feedback open over Home: their back button (and the phone's back gesture) goes Home;
 an opinion or feedback opened from my records goes back there. The browser's back button goes to the
@@ -20,10 +22,12 @@ import flet as ft
 
 from app.ui.chrome import app_bar, back_button, language_switch, nav_bar, screen_view
 from app.ui.planner.claim import ClaimScreen
+from app.ui.planner.camera import CameraScreen
 from app.ui.planner.device import Services
 from app.ui.planner.feedback import FeedbackScreen
 from app.ui.planner.home import HomeScreen
 from app.ui.planner.opinion import OpinionScreen
+from app.ui.planner.photo import PhotoScreen
 from app.ui.planner.records import RecordScreen, RecordsScreen
 from app.ui.planner.sync import SyncScreen, sync_now
 from app.ui.planner.term import MyTermScreen
@@ -35,9 +39,29 @@ if TYPE_CHECKING:
     from app.ui.state import AppState
 
 TABS = ("home", "records", "sync", "term")
-#: Where a screen that is not a tab goes back to (and which tab it lights); the others go Home.
-PARENT = {"record": "records", "claim": "term"}
 FORMS = ("opinion", "feedback")
+
+
+def parent_of(state: AppState, screen: str) -> str:
+    """Where a screen that is not a tab goes back to; the tab it lights is its parent's (or Home)."""
+    if screen == "record":
+        return "records"
+    if screen == "photo":
+        return state.photo_parent
+    if screen == "camera":
+        return state.camera_parent
+    if screen == "claim":
+        return "term"
+    return "home"
+
+
+def tab_of(state: AppState, screen: str) -> int:
+    while screen not in TABS:
+        parent = parent_of(state, screen)
+        if parent == screen:
+            return 0
+        screen = parent
+    return TABS.index(screen)
 
 
 def _body(state: AppState, services: Services, screen: str) -> ft.Control:
@@ -51,6 +75,10 @@ def _body(state: AppState, services: Services, screen: str) -> ft.Control:
         return RecordsScreen(state, services)
     if screen == "record":
         return RecordScreen(state, services, key=f"record-{state.record_id}")  # type: ignore[call-arg]
+    if screen == "photo":
+        return PhotoScreen(state, services, key=f"photo-{state.photo_sha}")  # type: ignore[call-arg]
+    if screen == "camera":
+        return CameraScreen(state, services, key="camera")  # type: ignore[call-arg]
     if screen == "sync":
         return SyncScreen(state, services, state.sync)
     if screen == "term":
@@ -67,7 +95,7 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
     use_follow_address(sync, state)
     path = ft.use_view_path()
     tab = screen in TABS
-    parent = PARENT.get(screen, "home")
+    parent = parent_of(state, screen)
 
     async def on_nav(e: ft.Event[ft.NavigationBar]) -> None:
         target = TABS[int(e.control.selected_index)]
@@ -84,7 +112,7 @@ def PlannerPage(state: AppState, services: Services, sync: RouteSync, screen: st
 
     # The tabs stay at hand over Home's screens too (a visit checked out, then straight to Sync).
     nav = nav_bar(
-        TABS.index(screen) if tab else TABS.index(parent),
+        tab_of(state, screen),
         [
             (ft.Icons.HOME, state.tr("nav.home")),
             (ft.Icons.LIST_ALT, state.tr("nav.records")),
@@ -125,21 +153,34 @@ def PlannerApp(state: AppState, services: Services) -> Any:
     def page(screen: str) -> Callable[[], Any]:
         return lambda: PlannerPage(state, services, sync, screen, key=f"page-{screen}")  # type: ignore[call-arg]
 
+    def over(screen: str) -> list[ft.Route]:
+        """A photo full size and the camera open over the visit or the feedback they belong to."""
+        return [
+            ft.Route(path="photo/:sha", component=page("photo")),
+            ft.Route(path="camera", component=page("camera")),
+        ]
+
     return ft.Router(
         [
             ft.Route(
                 path="/",
                 component=page("home"),
                 children=[
-                    ft.Route(path="visit/:id?", component=page("visit")),
+                    ft.Route(path="visit/:id?", component=page("visit"), children=over("visit")),
                     ft.Route(path="opinion", component=page("opinion")),
-                    ft.Route(path="feedback", component=page("feedback")),
+                    ft.Route(path="feedback", component=page("feedback"), children=over("feedback")),
                 ],
             ),
             ft.Route(
                 path="records",
                 component=page("records"),
-                children=[ft.Route(path=":kind/:id", component=page("record"))],
+                children=[
+                    ft.Route(
+                        path=":kind/:id",
+                        component=page("record"),
+                        children=[ft.Route(path="photo/:sha", component=page("photo"))],
+                    )
+                ],
             ),
             ft.Route(path="sync", component=page("sync")),
             ft.Route(

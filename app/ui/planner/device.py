@@ -47,6 +47,12 @@ class Services:
     fix_timeout_s: float = float(os.environ.get("FIELDLOG_GPS_TIMEOUT", "8"))
     #: Uploads in flight, by the picked file's name (what the upload event names).
     uploads: dict[str, PendingUpload] = field(default_factory=dict)
+    #: The camera is offered beside the gallery (phone builds; web mode only when FIELDLOG_CAMERA=on).
+    camera: bool = False
+
+    async def camera_allowed(self) -> bool:
+        """In a browser the browser itself asks for the camera when the camera starts."""
+        return True
 
     async def get_fix(self) -> Fix | None:
         """One GPS fix, or None when the phone gives none in time (then the planner names the place)."""

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.ui.planner.camera import photo_buttons
 from app.ui.planner.visit import photo_strip
 from app.ui.session import SessionBase, signed_in
 from app.ui.theme import FONT
-from app.ui.widgets import banner, big_button, button, column, dropdown, text, text_field, with_footer
+from app.ui.widgets import banner, big_button, column, dropdown, text, text_field, with_footer
 from shared import records as rec
 
 if TYPE_CHECKING:
@@ -112,11 +113,7 @@ def FeedbackScreen(state: AppState, services: Services) -> ft.Control:
         text_field(state.tr("field.content"), form.content, setter("content"), multiline=True),
         text(state.tr("visit.photos", count=len(form.photos)), 17),
         photo_strip(state, form.photos),
-        button(
-            state.tr("visit.add_photo"),
-            icon=ft.Icons.ADD_A_PHOTO,
-            action=ft.PickFiles(services.picker, file_type=ft.FilePickerFileType.IMAGE),
-        ),
+        photo_buttons(state, services),
         ft.Container(
             # The checkbox keeps Material's 48 px tap target; a fixed height on it squeezed the label.
             ft.Checkbox(

@@ -15,6 +15,7 @@ import flet as ft
 from app.i18n import fmt_hours, fmt_time
 from app.photos import PhotoError, prepare_photo
 from app.status import record_status
+from app.ui.planner.camera import photo_buttons
 from app.ui.session import SessionBase, signed_in
 from app.ui.theme import ACCENT, MUTED
 from app.ui.widgets import banner, big_button, button, card, chip, column, text, text_field
@@ -123,6 +124,8 @@ class VisitState(SessionBase):
 
     def photo_target(self) -> tuple[str, str | None]:
         """The record a photo picked now belongs to: the feedback being written, or the visit on screen."""
+        if self.screen == "camera":
+            return self.camera_target()
         if self.screen == "feedback":
             return rec.FEEDBACK, self.feedback.record_id
         return rec.VISIT, self.visit_id
@@ -176,11 +179,21 @@ class VisitState(SessionBase):
 
 
 def photo_strip(state: AppState, shas: list[str]) -> ft.Control | None:
-    thumbs = [state.thumbs[sha] for sha in shas if sha in state.thumbs]
-    if not thumbs:
+    """The photos' thumbnails; a tap opens one full size (`app.ui.planner.photo`)."""
+    shown = [sha for sha in shas if sha in state.thumbs]
+    if not shown:
         return None
     return ft.Row(
-        [ft.Image(src=data, width=96, height=96, fit=ft.BoxFit.COVER, border_radius=8) for data in thumbs],
+        [
+            ft.Container(
+                ft.Image(src=state.thumbs[sha], width=96, height=96, fit=ft.BoxFit.COVER, border_radius=8),
+                on_click=lambda _, s=sha: state.open_photo(s),
+                tooltip=state.tr("photo.open"),
+                border_radius=8,
+                key=f"thumb-{sha[:12]}",
+            )
+            for sha in shown
+        ],
         wrap=True,
         spacing=8,
     )
@@ -290,13 +303,7 @@ def VisitScreen(state: AppState, services: Services) -> ft.Control:
         text(state.tr("visit.photos", count=len(photos)), 17),
         photo_strip(state, photos),
         text(state.tr("visit.photo_uploading"), 16, color=MUTED) if state.photo_busy else None,
-        button(
-            state.tr("visit.add_photo"),
-            icon=ft.Icons.ADD_A_PHOTO,
-            action=ft.PickFiles(services.picker, file_type=ft.FilePickerFileType.IMAGE),
-        )
-        if open_
-        else None,
+        photo_buttons(state, services) if open_ else None,
         banner(state.field_error, error=True),
         big_button(state.tr("visit.check_out"), check_out, icon=ft.Icons.LOGOUT)
         if open_
