@@ -427,6 +427,7 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "audit.system": ("系统", "system"),
     "audit.visit.confirm": ("确认实地指导", "confirmed a visit"),
     "audit.visit.reject": ("退回实地指导", "rejected a visit"),
+    "audit.visit.undo": ("撤销对实地指导的确认或退回", "undid a confirm or reject of a visit"),
     "audit.activity.create": ("创建咨询活动", "created an activity"),
     "audit.activity.attendance": ("记录出席", "recorded attendance"),
     "audit.opinion.follow_up": ("书面意见回访", "followed up an opinion"),

@@ -80,6 +80,8 @@ class Settings:
     pool_idle_days: int | None = None
     """FIELDLOG_POOL_IDLE_DAYS: days without service after which a pool member is listed as long inactive
     (PDS-5); the policies set no period, so there is no default and the list asks for one."""
+    review_undo_minutes: int = 10
+    """FIELDLOG_REVIEW_UNDO_MINUTES: how long staff may undo their own confirm or reject (10)."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -89,7 +91,12 @@ class Settings:
         if self.profile_name not in PROFILE_NAMES:
             raise ValueError(f"FIELDLOG_PROFILE: unknown profile {self.profile_name!r}")
         ZoneInfo(self.tz)  # fails early on a misspelt zone
-        for name in ("signin_max_failures", "signin_max_failures_per_address", "signin_pause_minutes"):
+        for name in (
+            "signin_max_failures",
+            "signin_max_failures_per_address",
+            "signin_pause_minutes",
+            "review_undo_minutes",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"FIELDLOG_{name.upper()}: must be at least 1")
         if self.report_period_months not in PERIOD_MONTHS:
@@ -128,6 +135,7 @@ class Settings:
             signin_pause_minutes=num("FIELDLOG_SIGNIN_PAUSE_MINUTES", 15),
             report_period_months=num("FIELDLOG_REPORT_PERIOD_MONTHS", 3),
             pool_idle_days=num("FIELDLOG_POOL_IDLE_DAYS", 0) if e.get("FIELDLOG_POOL_IDLE_DAYS") else None,
+            review_undo_minutes=num("FIELDLOG_REVIEW_UNDO_MINUTES", 10),
         )
 
     @property

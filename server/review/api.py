@@ -8,13 +8,9 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from server.core.auth import CurrentUser
-from server.core.parsing import parse_int, parse_text
-from server.review.queue import (
-    MAX_QUEUE,
-    client_config,
-    review_queue,
-)
-from server.review.service import review_visit
+from server.core.parsing import body_object, parse_date, parse_int, parse_text
+from server.review.queue import MAX_QUEUE, QueueFilter, client_config, review_queue
+from server.review.service import review_visit, undo_review
 from shared.rules import CONFIRMED, REJECTED
 
 
@@ -26,7 +22,11 @@ class ReviewController(Controller):
     async def config(self, request: Request[CurrentUser, Any, Any]) -> dict[str, Any]:
         return client_config(request.app.state.settings)
 
-    @get("/review/queue", summary="Visits to review in the user's districts, oldest first, with flags")
+    @get(
+        "/review/queue",
+        summary="Visits to review in the user's districts with flags: oldest first as they arrived, or newest"
+        " first as they happened; by planner, days and flag",
+    )
     async def queue(
         self,
         request: Request[CurrentUser, Any, Any],
@@ -34,7 +34,19 @@ class ReviewController(Controller):
         status: FromQuery[str] = "pending",
         limit: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
+        order: FromQuery[str] = "oldest",
+        planner_id: FromQuery[str | None] = None,
+        since: FromQuery[str | None] = None,
+        until: FromQuery[str | None] = None,
+        flag: FromQuery[str | None] = None,
     ) -> dict[str, Any]:
+        wanted = QueueFilter(
+            order=order,
+            planner_id=parse_int(planner_id, "planner_id", required=False),
+            since=parse_date(since, "since", required=False),
+            until=parse_date(until, "until", required=False),
+            flag=flag or None,
+        )
         return await review_queue(
             request.app.state.db,
             request.app.state.settings,
@@ -42,7 +54,8 @@ class ReviewController(Controller):
             parse_int(district_id, "district_id", required=False),
             status,
             parse_int(limit, "limit", required=False, hi=MAX_QUEUE) or 50,
-            parse_int(cursor, "cursor", required=False, lo=0, hi=2**62) or 0,
+            cursor,
+            wanted,
         )
 
 
@@ -85,4 +98,24 @@ class VisitController(Controller):
             REJECTED,
             reason=reason,
             note=parse_text(body, "note", required=False),
+        )
+
+    @post(
+        "/{visit_id:str}/undo",
+        status_code=200,
+        summary="Undo one's own confirm or reject within minutes: the visit is back in the queue (audited)",
+    )
+    async def undo(
+        self,
+        request: Request[CurrentUser, Any, Any],
+        visit_id: FromPath[str],
+        data: JSONBody[dict[str, Any] | None] = None,
+    ) -> dict[str, Any]:
+        body = body_object(data if data is not None else {})
+        return await undo_review(
+            request.app.state.db,
+            request.app.state.settings,
+            request.user,
+            visit_id,
+            int(parse_int(body.get("version"), "version", lo=1, hi=2**62) or 0),
         )

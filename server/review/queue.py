@@ -9,8 +9,10 @@ it had are stored in ``visit_review_flags`` and in the audit log with the reason
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +31,7 @@ from server.core.models import (
     table_of,
     visit_review_flags,
 )
+from server.core.parsing import is_record_id, parse_int
 from server.core.settings import Settings, map_settings
 from server.people.service import planner_profiles
 from server.review import exceptions as ex
@@ -88,6 +91,7 @@ def client_config(settings: Settings) -> dict[str, Any]:
             ],
         },
         "tz": settings.tz,
+        "undo_minutes": settings.review_undo_minutes,
         "tile_url": tile_url,
         "map_crs": crs,
         "reason_codes": [
@@ -173,6 +177,67 @@ def _iso(v: datetime | None) -> str | None:
     return None if v is None else v.isoformat()
 
 
+ORDERS = ("oldest", "newest")
+#: What ``flag`` may ask for besides one flag code: any flag at all, or none.
+FLAG_FILTERS = ("any", "none")
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """Which visits of the queue a reviewer asks for, and in what order."""
+
+    order: str = "oldest"
+    planner_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+    flag: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.order not in ORDERS:
+            raise bad_request("order", f"must be one of {', '.join(ORDERS)}")
+        if self.flag is not None and self.flag not in (*ex.FLAGS, *FLAG_FILTERS):
+            raise bad_request("flag", f"must be one of {', '.join((*ex.FLAGS, *FLAG_FILTERS))}")
+        if self.since is not None and self.until is not None and self.until < self.since:
+            raise bad_request("until", "is before since")
+
+    def keeps(self, flags: tuple[ex.Flag, ...]) -> bool:
+        if self.flag is None:
+            return True
+        if self.flag == "any":
+            return bool(flags)
+        if self.flag == "none":
+            return not flags
+        return any(f.code == self.flag for f in flags)
+
+
+def _local_midnight(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz))
+
+
+def _cursor_where(order: str, raw: str | None) -> sa.ColumnElement[bool] | None:
+    """Where the next page starts: after the last seq seen (oldest first, as the visits arrived), or
+    before the last visit's start time and id (newest first, as the visits happened)."""
+    if raw is None or raw == "":
+        return None
+    if order == "oldest":
+        seq = parse_int(raw, "cursor", required=False, lo=0, hi=2**62)
+        return _visits.c.seq > (seq or 0)
+    started, _, rid = raw.partition("|")
+    try:
+        at = datetime.fromisoformat(started)
+    except ValueError:
+        raise bad_request("cursor", "is not one this queue gave") from None
+    if at.tzinfo is None or not is_record_id(rid):
+        raise bad_request("cursor", "is not one this queue gave")
+    return sa.or_(_visits.c.started_at < at, sa.and_(_visits.c.started_at == at, _visits.c.id < rid))
+
+
+def _cursor_of(order: str, row: Any) -> str:
+    if order == "oldest":
+        return str(row.seq)
+    return f"{row.started_at.isoformat()}|{row.id}"
+
+
 async def review_queue(
     db: Database,
     settings: Settings,
@@ -180,8 +245,12 @@ async def review_queue(
     district_id: int | None,
     status: str,
     limit: int,
-    cursor: int,
+    cursor: str | None,
+    wanted: QueueFilter | None = None,
 ) -> dict[str, Any]:
+    """One page of the queue. A flag filter is applied to the flags as computed now, so the pages are
+    read in chunks until the page is full: every visit the filter keeps comes once, in order."""
+    wanted = wanted or QueueFilter()
     require_role(user, DISTRICT, *BUREAU)
     if status not in (*REVIEW_STATES, "all"):
         raise bad_request("status", f"must be one of {', '.join((*REVIEW_STATES, 'all'))}")
@@ -193,18 +262,39 @@ async def review_queue(
     query = (
         sa.select(_visits, _users.c.display_name.label("planner_name"))
         .join(_users, _users.c.id == _visits.c.planner_id)
-        .where(_visits.c.deleted == sa.false(), _visits.c.seq > cursor)
-        .order_by(_visits.c.seq)
-        .limit(limit + 1)
+        .where(_visits.c.deleted == sa.false())
     )
+    if wanted.order == "oldest":
+        query = query.order_by(_visits.c.seq)
+    else:
+        query = query.order_by(_visits.c.started_at.desc(), _visits.c.id.desc())
     if districts is not None:
         query = query.where(_visits.c.district_id.in_(districts))
     if status != "all":
         query = query.where(_visits.c.review == status)
+    if wanted.planner_id is not None:
+        query = query.where(_visits.c.planner_id == wanted.planner_id)
+    if wanted.since is not None:
+        query = query.where(_visits.c.started_at >= _local_midnight(wanted.since, settings.tz))
+    if wanted.until is not None:
+        next_day = _local_midnight(wanted.until, settings.tz) + timedelta(days=1)
+        query = query.where(_visits.c.started_at < next_day)
+    after = _cursor_where(wanted.order, cursor)
+    kept: list[tuple[Any, tuple[VisitFacts, tuple[ex.Flag, ...]]]] = []
     async with db.read() as conn:
-        rows = (await conn.execute(query)).all()
-        page = rows[:limit]
-        flagged = await flag_rows(conn, settings, list(page))
+        while len(kept) <= limit:
+            chunk_query = query if after is None else query.where(after)
+            rows = (await conn.execute(chunk_query.limit(limit + 1))).all()
+            if not rows:
+                break
+            for r, facts_flags in zip(rows, await flag_rows(conn, settings, list(rows)), strict=True):
+                if wanted.keeps(facts_flags[1]):
+                    kept.append((r, facts_flags))
+            if len(rows) <= limit:
+                break
+            after = _cursor_where(wanted.order, _cursor_of(wanted.order, rows[-1]))
+    page = [r for r, _ in kept[:limit]]
+    flagged = [ff for _, ff in kept[:limit]]
     visits = []
     for r, (facts, flags) in zip(page, flagged, strict=True):
         data = r.data or {}
@@ -237,8 +327,9 @@ async def review_queue(
                 "review_note": r.review_note,
             }
         )
+    more = len(kept) > limit
     return {
         "visits": visits,
-        "next_cursor": str(page[-1].seq) if len(rows) > limit else None,
-        "has_more": len(rows) > limit,
+        "next_cursor": _cursor_of(wanted.order, page[-1]) if more else None,
+        "has_more": more,
     }
