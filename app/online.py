@@ -76,11 +76,28 @@ class OnlineClient:
 
     # --- review ---
     async def review_queue(
-        self, district_id: int | None = None, status: str = "pending"
+        self,
+        district_id: int | None = None,
+        status: str = "pending",
+        *,
+        order: str | None = None,
+        planner_id: int | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        flag: str | None = None,
     ) -> list[dict[str, Any]]:
-        body = await self._call(
-            "GET", "/api/review/queue", params=self._params(district_id=district_id, status=status)
+        """The queue's first 200 visits as asked for: ``order`` oldest or newest; by planner, days, flag."""
+        params = self._params(
+            district_id=district_id,
+            status=status,
+            order=order,
+            planner_id=planner_id,
+            since=since,
+            until=until,
+            flag=flag,
+            limit=200,
         )
+        body = await self._call("GET", "/api/review/queue", params=params)
         return list(body.get("visits") or [])
 
     async def attachment(self, sha256: str) -> bytes:
@@ -93,6 +110,10 @@ class OnlineClient:
 
     async def reject(self, visit_id: str, reason: str) -> Any:
         return await self._call("POST", f"/api/visits/{visit_id}/reject", json={"reason": reason})
+
+    async def undo(self, visit_id: str, version: int) -> Any:
+        """Re-open one's own decision, the one that left the visit at ``version``."""
+        return await self._call("POST", f"/api/visits/{visit_id}/undo", json={"version": version})
 
     # --- activities ---
     async def create_activity(

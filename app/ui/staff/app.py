@@ -26,7 +26,7 @@ from app.ui.staff.follow_up import FollowUpScreen, OpinionsScreen
 from app.ui.staff.queue import QueueScreen, ReviewScreen, decision_bar
 from app.ui.staff.state import StaffState
 from app.ui.staff.term import NewRequestScreen, StaffTermScreen
-from app.ui.widgets import logged
+from app.ui.widgets import logged, with_footer
 
 if TYPE_CHECKING:
     from app.ui.state import AppState
@@ -120,14 +120,15 @@ def StaffPage(state: AppState, staff: StaffState, sync: RouteSync, screen: str) 
         actions=[language_switch(state, switched), sign_out_button(state)],
     )
     reviewing = screen == "visit" and staff.current() is not None
+    body = _body(staff, screen)
     return screen_view(
         screen=screen,
         route=path if parent else "/",
         appbar=appbar,
-        body=_body(staff, screen),
-        nav=None
-        if reviewing
-        else nav_bar(
+        # Reviewing: the visit scrolls, the decisions stay at the bottom under the thumb, above the tabs.
+        body=with_footer(body, decision_bar(staff)) if reviewing else body,
+        scroll=not reviewing,
+        nav=nav_bar(
             TABS.index(screen) if screen in TABS else TAB_OF[screen],
             [
                 (ft.Icons.FACT_CHECK, staff.tr("nav.queue")),
@@ -137,8 +138,6 @@ def StaffPage(state: AppState, staff: StaffState, sync: RouteSync, screen: str) 
             ],
             on_nav,
         ),
-        # Reviewing: the decisions take the bottom bar's place, under the thumb.
-        bottom=decision_bar(staff) if reviewing else None,
     )
 
 

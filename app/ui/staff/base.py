@@ -13,7 +13,7 @@ from app.ui.online_state import OnlineScreens
 
 if TYPE_CHECKING:
     from app.ui.staff.activities import ActivityForm
-    from app.ui.staff.queue import ReviewDraft, VisitView
+    from app.ui.staff.queue import Decision, ReviewDraft, VisitView
 
 #: Every staff screen: the queue and one visit in it, activities, one new or held, opinions to follow up;
 #: the planner's term (their planners' terms and gaps, a new request, travel claims, the district's part of
@@ -45,6 +45,10 @@ class StaffBase(OnlineScreens):
     queue: list[dict[str, Any]]
     current_id: str | None
     decided: int
+    decisions: dict[str, Decision]
+    queue_planner: int | None
+    queue_days: str
+    queue_flag: str | None
     reason_code: str | None
     rejecting: bool
     draft: ReviewDraft

@@ -1,14 +1,19 @@
-"""The review queue: visits waiting for district staff, one visit at a time, confirm or send back.
+"""The review queue: visits waiting for district staff, newest first, narrowed by planner, days and flag;
+one visit at a time, confirm or send back.
 
-Built for speed: a decision takes one tap (two for a flagged visit: the reason code, then confirm), and the
-next visit opens by itself. One visit fills the phone: the decisions sit in the bar at the bottom, within
-thumb reach. A refusal from the server is shown in plain words naming the field, and nothing moves on.
+A decision takes one tap (two for a flagged visit: the reason code, then confirm). The decided visit stays
+on screen with its decision in sight and an undo (the server allows it for a few minutes,
+`server.review.service.undo_review`); "next" opens the next one. The decisions sit at the bottom, within
+thumb reach, above the tabs. A refusal from the server is shown in plain words naming the field, and
+nothing moves on.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import flet as ft
 
@@ -23,6 +28,7 @@ from app.ui.widgets import (
     button,
     chip,
     choice_button,
+    choice_row,
     column,
     dropdown,
     logged,
@@ -56,10 +62,27 @@ class VisitView:
     photos_missing: int
     flags: tuple[str, ...]
     flag_labels: tuple[str, ...]
+    #: confirmed / rejected when decided in this session (the decision can still be undone).
+    decision: str | None = None
 
     @property
     def flagged(self) -> bool:
         return bool(self.flags)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision made in this session: what it was and the version it left, which an undo names."""
+
+    visit_id: str
+    site: str
+    review: str
+    version: int
+
+
+#: The days choices of the queue's filter: all, today, or the last 7 or 30 days (the deployment's dates).
+DAYS = ("all", "today", "week", "month")
+_DAYS_BACK = {"today": 0, "week": 6, "month": 29}
 
 
 @dataclass
@@ -79,6 +102,8 @@ class QueueState(StaffBase):
         try:
             self.config = await self.client.config()
             self.districts = await self.client.districts()
+            if not self.planners:
+                self.planners = await self.client.planners(self.year)
             await self.refresh_queue()
         except ServerError as exc:
             self._fail(exc)
@@ -88,9 +113,62 @@ class QueueState(StaffBase):
         return True
 
     async def refresh_queue(self) -> None:
-        self.queue = await self.client.review_queue(self.district_id, "pending")
+        """The queue as the filters ask for it, newest first; what was decided here no longer waits."""
+        since = self.queue_since()
+        self.queue = await self.client.review_queue(
+            self.district_id,
+            "pending",
+            order="newest",
+            planner_id=self.queue_planner,
+            since=since.isoformat() if since else None,
+            flag=self.queue_flag,
+        )
+        self.decisions = {}
         self.current_id = self.queue[0]["id"] if self.queue else None
         self.reason_code = None
+
+    def queue_since(self) -> date | None:
+        back = _DAYS_BACK.get(self.queue_days)
+        if back is None:
+            return None
+        return datetime.now(ZoneInfo(self.tz)).date() - timedelta(days=back)
+
+    async def filter_planner(self, planner_id: int | None) -> None:
+        self.queue_planner = planner_id
+        await self._reload_queue()
+
+    async def filter_days(self, days: str) -> None:
+        self.queue_days = days if days in DAYS else "all"
+        await self._reload_queue()
+
+    async def filter_flag(self, flag: str | None) -> None:
+        self.queue_flag = flag or None
+        await self._reload_queue()
+
+    async def _reload_queue(self) -> None:
+        self.busy = True
+        try:
+            await self.refresh_queue()
+        except ServerError as exc:
+            self._fail(exc)
+        finally:
+            self.busy = False
+
+    def planner_choices(self) -> list[tuple[int, str]]:
+        return [
+            (int(p["planner_id"]), str(p.get("display_name") or p["planner_id"]))
+            for p in self.planners
+            if p.get("planner_id") is not None
+        ]
+
+    def flag_choices(self) -> list[tuple[str, str]]:
+        """Any flag, none, or one flag by its label (the server's words for them)."""
+        codes = list((self.config.get("flag_labels") or {}).keys())
+        return [
+            ("any", self.tr("staff.flag_any")),
+            ("none", self.tr("staff.flag_none")),
+            *((c, self.flag_label(c)) for c in codes),
+        ]
 
     def flag_label(self, code: str) -> str:
         labels = self.config.get("flag_labels") or {}
@@ -136,10 +214,12 @@ class QueueState(StaffBase):
             else int(v.get("photos_missing") or 0),
             flags=flags,
             flag_labels=tuple(self.flag_label(f) for f in flags),
+            decision=d.review if (d := self.decisions.get(str(v["id"]))) else None,
         )
 
     def queue_views(self) -> list[VisitView]:
-        return [self.view(v) for v in self.queue]
+        """The visits still waiting (one decided here drops out of the list, not off the review screen)."""
+        return [self.view(v) for v in self.queue if str(v["id"]) not in self.decisions]
 
     def current(self) -> VisitView | None:
         for v in self.queue:
@@ -150,6 +230,9 @@ class QueueState(StaffBase):
     def position(self) -> int:
         """Where the visit on screen is in the queue, from 1."""
         return next((i for i, v in enumerate(self.queue) if v["id"] == self.current_id), 0) + 1
+
+    def waiting_count(self) -> int:
+        return len(self.queue) - len(self.decisions)
 
     def pick_reason(self, code: str) -> None:
         self.reason_code = code
@@ -180,32 +263,72 @@ class QueueState(StaffBase):
                 return None
         return self.photos[sha256]
 
-    def _advance(self, decided_id: str, notice: str) -> None:
-        """Drop the decided visit and open the next one, so clearing a queue is tap, tap, tap."""
-        index = next((i for i, v in enumerate(self.queue) if v["id"] == decided_id), 0)
-        self.queue = [v for v in self.queue if v["id"] != decided_id]
+    def _decided(self, v: VisitView, review: str, change: Any) -> None:
+        """The decision is made: the visit stays on screen, its decision in sight, undo at hand."""
+        version = int(change.get("version") or 0) if isinstance(change, dict) else 0
+        self.decisions = {**self.decisions, v.id: Decision(v.id, v.site, review, version)}
         self.decided += 1
         self.reason_code = None
         self.rejecting = False
         self.draft = ReviewDraft()
         self.error = None
-        self.notice = notice
-        if self.queue:
-            self.current_id = self.queue[min(index, len(self.queue) - 1)]["id"]
-        else:
+        self.notice = self.tr(f"staff.{review}", site=v.site)
+
+    def decision(self) -> Decision | None:
+        return self.decisions.get(self.current_id or "")
+
+    def next_visit(self) -> None:
+        """Open the next visit still waiting after the one on screen (the list when none is left)."""
+        index = self.position() - 1
+        waiting = [v for v in self.queue if str(v["id"]) not in self.decisions]
+        later = [v for v in self.queue[index + 1 :] if str(v["id"]) not in self.decisions]
+        nxt = (later or waiting)[0] if later or waiting else None
+        self.notice = None
+        self.error = None
+        self.reason_code = None
+        self.rejecting = False
+        self.draft = ReviewDraft()
+        if nxt is None:
+            self.queue = waiting
             self.current_id = None
-            self.screen = "queue"  # which says the queue is empty
+            self.decisions = {}
+            self.notice = self.tr("staff.queue_empty")
+            self.screen = "queue"
+            return
+        self.current_id = nxt["id"]
+
+    async def undo(self) -> bool:
+        """Undo the decision on screen: the visit is pending again, here and on the planner's phone."""
+        d = self.decision()
+        if d is None:
+            return False
+        try:
+            await self.client.undo(d.visit_id, d.version)
+        except ServerError as exc:
+            if isinstance(exc, Refused) and exc.field in ("reviewed_at", "version", "reviewed_by"):
+                self.error = self.tr(f"staff.undo_refused.{exc.field}", minutes=self.undo_minutes())
+            else:
+                self._fail(exc)
+            return False
+        self.decisions = {k: v for k, v in self.decisions.items() if k != d.visit_id}
+        self.decided -= 1
+        self.error = None
+        self.notice = self.tr("staff.undone", site=d.site)
+        return True
+
+    def undo_minutes(self) -> int:
+        return int(self.config.get("undo_minutes") or 10)
 
     async def confirm(self, note: str | None = None) -> bool:
         """Confirm the visit on screen; a flagged one needs the reason code chosen first."""
         v = self.current()
-        if v is None:
+        if v is None or v.decision is not None:
             return False
         if v.flagged and not self.reason_code:
             self.error = self.tr("staff.reason_needed")
             return False
         try:
-            await self.client.confirm(
+            change = await self.client.confirm(
                 v.id, self.reason_code if v.flagged else None, (note or "").strip() or None
             )
         except ServerError as exc:
@@ -214,22 +337,22 @@ class QueueState(StaffBase):
             else:
                 self._fail(exc)
             return False
-        self._advance(v.id, self.tr("staff.confirmed", site=v.site))
+        self._decided(v, "confirmed", change)
         return True
 
     async def reject(self, reason: str) -> bool:
         v = self.current()
-        if v is None:
+        if v is None or v.decision is not None:
             return False
         if not reason.strip():
             self.error = self._required("staff.reject_reason")
             return False
         try:
-            await self.client.reject(v.id, reason.strip())
+            change = await self.client.reject(v.id, reason.strip())
         except ServerError as exc:
             self._fail(exc)
             return False
-        self._advance(v.id, self.tr("staff.rejected", site=v.site))
+        self._decided(v, "rejected", change)
         return True
 
 
@@ -256,6 +379,42 @@ def _flag_chips(v: VisitView) -> ft.Control | None:
     if not v.flag_labels:
         return None
     return ft.Row([chip("rejected", label) for label in v.flag_labels], wrap=True, spacing=6)
+
+
+def _queue_filters(staff: StaffState) -> ft.Control:
+    """Planner, days and flag, above the list; each choice loads the queue again."""
+
+    async def set_planner(e: ft.Event[ft.Dropdown]) -> None:
+        await staff.filter_planner(None if e.control.value in (None, "", "-") else int(e.control.value))
+
+    async def set_flag(e: ft.Event[ft.Dropdown]) -> None:
+        await staff.filter_flag(None if e.control.value in (None, "", "-") else str(e.control.value))
+
+    def days_button(code: str) -> ft.Control:
+        async def pick(_: Any) -> None:
+            await staff.filter_days(code)
+
+        return choice_button(staff.tr(f"staff.days.{code}"), staff.queue_days == code, pick, size=15)
+
+    planners = [("-", staff.tr("staff.all_planners"))] + [(str(i), n) for i, n in staff.planner_choices()]
+    flags = [("-", staff.tr("staff.all_flags")), *staff.flag_choices()]
+    return ft.Column(
+        [
+            dropdown(
+                staff.tr("staff.filter_planner"),
+                str(staff.queue_planner) if staff.queue_planner is not None else "-",
+                planners,
+                set_planner,
+                menu_height=360,
+            ),
+            choice_row([days_button(code) for code in DAYS], spacing=4),
+            dropdown(
+                staff.tr("staff.filter_flag"), staff.queue_flag or "-", flags, set_flag, menu_height=360
+            ),
+        ],
+        spacing=10,
+        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+    )
 
 
 @ft.component
@@ -299,10 +458,12 @@ def QueueScreen(staff: StaffState) -> ft.Control:
         )
         if len(staff.districts) > 1
         else None,
+        _queue_filters(staff),
         ft.ProgressBar() if staff.busy else None,
         big_button(staff.tr("staff.start"), lambda _: staff.open_visit(views[0].id), icon=ft.Icons.PLAY_ARROW)
         if views
         else text(staff.tr("staff.queue_empty"), 18, color=MUTED),
+        text(staff.tr("staff.newest_first"), 15, color=MUTED) if views else None,
         *rows,
         button(staff.tr("staff.refresh"), refresh, icon=ft.Icons.REFRESH),
     )
@@ -348,6 +509,34 @@ def ReviewScreen(staff: StaffState) -> ft.Control:
         location = chip("photos", staff.tr("visit.no_fix_badge"))
     photos = [RemotePhoto(staff, sha, key=f"photo-{sha}") for sha in v.photos]  # type: ignore[call-arg]
     confirming_flagged = v.flagged and not staff.rejecting
+    decided = staff.decision()
+    if decided is not None:
+        # The decision in sight where the eyes are, with its undo (the bar below has it too).
+        return column(
+            ft.Container(
+                ft.Column(
+                    [
+                        text(
+                            staff.notice or staff.tr(f"staff.{decided.review}", site=v.site),
+                            20,
+                            ft.FontWeight.BOLD,
+                        ),
+                        text(staff.tr("staff.undo_hint", minutes=staff.undo_minutes()), 16, color=MUTED),
+                    ],
+                    spacing=4,
+                ),
+                bgcolor="#dff3e4" if decided.review == "confirmed" else "#ffe4e1",
+                padding=14,
+                border_radius=12,
+            ),
+            banner(staff.error, error=True),
+            panel(
+                text(v.site, 22, ft.FontWeight.BOLD),
+                text(staff.tr("staff.by", planner=v.planner), 17, color=MUTED),
+                text(v.when, 18),
+                ft.Row([chip(decided.review, staff.tr(f"status.{decided.review}"))]),
+            ),
+        )
     return column(
         text(staff.tr("staff.position", n=staff.position(), total=len(staff.queue)), 16, color=MUTED),
         banner(staff.notice),
@@ -393,8 +582,9 @@ def ReviewScreen(staff: StaffState) -> ft.Control:
     )
 
 
-def decision_bar(staff: StaffState) -> ft.BottomAppBar:
-    """Reject and confirm (or, while rejecting: cancel and send back), pinned to the bottom of the screen."""
+def decision_bar(staff: StaffState) -> ft.Control:
+    """Reject and confirm (while rejecting: cancel and send back; once decided: undo and next), at the
+    bottom of the screen above the tabs."""
 
     async def confirm(_: Any) -> None:
         await staff.confirm(staff.draft.note)
@@ -402,19 +592,27 @@ def decision_bar(staff: StaffState) -> ft.BottomAppBar:
     async def send_back(_: Any) -> None:
         await staff.reject(staff.draft.reason)
 
-    if staff.rejecting:
+    async def undo(_: Any) -> None:
+        await staff.undo()
+
+    if staff.decision() is not None:
+        secondary = button(staff.tr("staff.undo"), undo, icon=ft.Icons.UNDO)
+        primary = big_button(
+            staff.tr("staff.next"), lambda _: staff.next_visit(), icon=ft.Icons.ARROW_FORWARD
+        )
+    elif staff.rejecting:
         secondary = button(staff.tr("cancel"), lambda _: staff.stop_rejecting(), icon=ft.Icons.CLOSE)
         primary = big_button(staff.tr("staff.reject_send"), send_back, icon=ft.Icons.UNDO)
     else:
         secondary = button(staff.tr("staff.reject"), lambda _: staff.start_rejecting(), icon=ft.Icons.UNDO)
         primary = big_button(staff.tr("staff.confirm"), confirm, icon=ft.Icons.CHECK_CIRCLE)
-    return ft.BottomAppBar(
-        content=ft.Row(
+    return ft.Container(
+        ft.Row(
             [ft.Container(secondary, expand=2), ft.Container(primary, expand=3)],
             spacing=10,
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         ),
         bgcolor=BAR_BG,
-        height=96,
-        padding=ft.Padding.symmetric(horizontal=14, vertical=12),
+        padding=ft.Padding.symmetric(horizontal=10, vertical=10),
+        border_radius=14,
     )

@@ -20,7 +20,7 @@ from app.ui.staff.assessment import AssessmentState
 from app.ui.staff.base import STAFF_SCREENS
 from app.ui.staff.claims import ClaimsState
 from app.ui.staff.follow_up import FollowUpState
-from app.ui.staff.queue import QueueState, ReviewDraft
+from app.ui.staff.queue import Decision, QueueState, ReviewDraft
 from app.ui.staff.term import StaffTermState
 from app.vocabulary import Words
 from shared import rules
@@ -46,6 +46,10 @@ class StaffState(QueueState, ActivitiesState, FollowUpState, StaffTermState, Cla
     queue: list[dict[str, Any]] = field(default_factory=list)
     current_id: str | None = None
     decided: int = 0
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    queue_planner: int | None = None
+    queue_days: str = "all"
+    queue_flag: str | None = None
     reason_code: str | None = None
     rejecting: bool = False
     draft: ReviewDraft = field(default_factory=ReviewDraft)
@@ -91,6 +95,7 @@ class StaffState(QueueState, ActivitiesState, FollowUpState, StaffTermState, Cla
         parts = [p for p in path.split("/") if p]
         head, rest = (parts[0], parts[1:]) if parts else ("", [])
         if head == "review" and not rest and self.current() is not None:
+            # Back to the visit from another screen (the decision on it, if any, stays in sight).
             self.go("visit")
         elif head == "activities" and not rest:
             await self.load_activities()

@@ -62,7 +62,7 @@ async def test_staff_sees_the_queue_of_their_district_with_flag_labels_in_chines
     assert staff.reason_choices()[0] == ("verified_by_phone", "Verified by phone")
 
 
-async def test_a_flagged_visit_is_confirmed_only_with_a_reason_code_and_the_next_visit_opens(
+async def test_a_flagged_visit_is_confirmed_only_with_a_reason_code_and_the_decision_stays_in_sight(
     api: Api, world: World
 ) -> None:
     first_id, second_id = await _two_visits(world)
@@ -78,9 +78,13 @@ async def test_a_flagged_visit_is_confirmed_only_with_a_reason_code_and_the_next
     staff.reason_code = "verified_by_phone"
     assert await staff.confirm()
     assert staff.error is None
-    assert [v["id"] for v in staff.queue] == [second_id if current.id == first_id else first_id]
-    assert staff.current_id == staff.queue[0]["id"]
-    assert staff.reason_code is None  # the next visit needs its own reason
+    # The visit stays on screen with its decision; it has left the list of what waits.
+    assert staff.current_id == current.id and staff.current().decision == "confirmed"
+    assert staff.notice == f"已确认：{current.site}。"
+    assert [v.id for v in staff.queue_views()] == [second_id if current.id == first_id else first_id]
+    assert not await staff.confirm()  # decided: the buttons are undo and next now
+    staff.next_visit()
+    assert staff.current_id != current.id and staff.reason_code is None and staff.notice is None
     assert await _review_of(world, current.id) == "confirmed"
 
 
@@ -91,9 +95,9 @@ async def test_other_as_reason_needs_a_note_and_the_refusal_names_it(api: Api, w
     staff.reason_code = "other"
     assert not await staff.confirm()
     assert staff.error is not None and staff.error.startswith("说明：")
-    assert len(staff.queue) == 2
+    assert len(staff.queue_views()) == 2
     assert await staff.confirm("规划师电话说明了情况")
-    assert len(staff.queue) == 1
+    assert len(staff.queue_views()) == 1
 
 
 async def test_reject_needs_a_reason_and_clearing_the_queue_returns_to_the_list(
@@ -106,12 +110,66 @@ async def test_reject_needs_a_reason_and_clearing_the_queue_returns_to_the_list(
     assert not await staff.reject("  ")
     assert staff.error == "退回原因：必填"
     assert await staff.reject("照片看不清，请补拍")
+    assert staff.notice == "已退回：解放碑社区。"
+    staff.next_visit()
     assert staff.current_id == second_id
     staff.reason_code = "gps_unavailable"
     assert await staff.confirm()
-    assert staff.queue == [] and staff.screen == "queue"
     assert staff.notice == "已确认：朝天门广场。"
+    staff.next_visit()
+    assert staff.queue == [] and staff.screen == "queue" and staff.decided == 2
+    assert staff.notice == "全部处理完了。"
     assert await _review_of(world, first_id) == "rejected"
+
+
+async def test_a_decision_undone_puts_the_visit_back_pending_here_and_on_the_phone(
+    api: Api, world: World
+) -> None:
+    first_id, _ = await _two_visits(world)
+    staff = StaffState(client=online(api, world.s1))
+    await staff.load()
+    staff.open_visit(first_id)
+    assert await staff.reject("照片看不清，请补拍")
+    assert await _review_of(world, first_id) == "rejected"
+    assert await staff.undo()
+    assert staff.notice == "已撤销，解放碑社区 重新待确认。" and staff.decided == 0
+    assert staff.current_id == first_id and staff.current().decision is None
+    assert len(staff.queue_views()) == 2
+    assert await _review_of(world, first_id) == "pending"
+    # Decided again; once the planner has changed the visit, it can no longer be undone.
+    assert await staff.reject("照片看不清，请补拍")
+    changes, _ = await pull_all(world.p1)
+    [mine] = [c for c in changes if c["id"] == first_id]
+    await push(
+        world.p1,
+        op(
+            rec.VISIT,
+            visit(world.a, site="解放碑社区", notes="补拍了"),
+            first_id,
+            base_version=mine["version"],
+        ),
+    )
+    assert not await staff.undo()
+    assert staff.error == "规划师已修改这条记录，不能撤销；请按新的内容重新审核。"
+
+
+async def test_the_queue_is_newest_first_and_narrows_to_a_planner_days_and_a_flag(
+    api: Api, world: World
+) -> None:
+    first_id, second_id = await _two_visits(world)  # 1 June (90 min), 2 June (5 min, too short)
+    staff = StaffState(client=online(api, world.s1))
+    await staff.load()
+    assert [v.id for v in staff.queue_views()] == [second_id, first_id]
+    assert staff.planner_choices() == [(world.p1_id, "张规划")]
+    await staff.filter_flag("too_short")
+    assert [v.id for v in staff.queue_views()] == [second_id]
+    await staff.filter_flag(None)
+    await staff.filter_days("week")  # these visits are from 2025: none in the last 7 days
+    assert staff.queue_views() == [] and staff.current_id is None
+    await staff.filter_days("all")
+    await staff.filter_planner(world.p1_id)
+    assert len(staff.queue_views()) == 2
+    assert ("any", "有异常") in staff.flag_choices() and ("too_short", "时长过短") in staff.flag_choices()
 
 
 async def test_activity_invites_planners_and_records_attendance_excused_needs_a_reason(
