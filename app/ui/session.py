@@ -33,7 +33,18 @@ if TYPE_CHECKING:
 
 #: Every screen of the phone's own session (staff and coordinators have theirs: `app.ui.staff`, ...).
 SCREENS = (
-    "signin", "home", "visit", "opinion", "feedback", "records", "record", "sync", "photo", "camera", "term", "claim",
+    "signin",
+    "home",
+    "visit",
+    "opinion",
+    "feedback",
+    "records",
+    "record",
+    "sync",
+    "photo",
+    "camera",
+    "term",
+    "claim",
 )
 
 

@@ -23,8 +23,8 @@ import flet as ft
 
 from app import i18n
 from app.store import LocalRecord
-from app.ui.planner.claim import ClaimForm, ClaimState
 from app.ui.planner.camera import CameraState
+from app.ui.planner.claim import ClaimForm, ClaimState
 from app.ui.planner.feedback import FeedbackForm, FeedbackState
 from app.ui.planner.home import HomeState, HomeSummary
 from app.ui.planner.opinion import OpinionForm, OpinionState
@@ -195,11 +195,11 @@ class AppState(
                 return pending  # a screen read from the server first: the photo stays unopened
             if parts[-1] in self.thumbs:
                 self.open_photo(parts[-1])
-            return
+            return None
         if len(parts) >= 2 and parts[-1] == "camera":
             self.follow("/" + "/".join(parts[:-1]))
             self.open_camera()
-            return
+            return None
         head = parts[0] if parts else "home"
         if head == "term" and len(parts) <= 2:
             return self._follow_term(parts[1:])

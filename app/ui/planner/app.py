@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.ui.chrome import app_bar, back_button, language_switch, nav_bar, screen_view
-from app.ui.planner.claim import ClaimScreen
 from app.ui.planner.camera import CameraScreen
+from app.ui.planner.claim import ClaimScreen
 from app.ui.planner.device import Services
 from app.ui.planner.feedback import FeedbackScreen
 from app.ui.planner.home import HomeScreen

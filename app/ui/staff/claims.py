@@ -56,7 +56,7 @@ class ClaimsState(StaffTermBase):
             rejected=t.get("rejected", "0.00"),
         )
 
-    async def _decided(self, pending: Any, notice: str) -> bool:
+    async def _claim_decided(self, pending: Any, notice: str) -> bool:
         try:
             await pending
             self.claims = await self.client.claims()
@@ -68,13 +68,13 @@ class ClaimsState(StaffTermBase):
         return True
 
     async def approve_claim(self, claim_id: str) -> bool:
-        return await self._decided(self.client.approve_claim(claim_id), self.tr("claim.approved_notice"))
+        return await self._claim_decided(self.client.approve_claim(claim_id), self.tr("claim.approved_notice"))
 
     async def reject_claim(self, claim_id: str, reason: str) -> bool:
         if not reason.strip():
             self.error = self.needs("reject_reason")
             return False
-        return await self._decided(
+        return await self._claim_decided(
             self.client.reject_claim(claim_id, reason.strip()), self.tr("claim.rejected_notice")
         )
 

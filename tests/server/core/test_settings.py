@@ -14,5 +14,5 @@ def test_the_undo_window_is_ten_minutes_unless_set() -> None:
 
 @pytest.mark.parametrize("raw", ["0", "-5", "ten"])
 def test_a_wrong_undo_window_names_its_variable(raw: str) -> None:
-    with pytest.raises(ValueError, match="^FIELDLOG_REVIEW_UNDO_MINUTES: "):
+    with pytest.raises(ValueError, match=r"^FIELDLOG_REVIEW_UNDO_MINUTES: "):
         Settings.from_env({"FIELDLOG_REVIEW_UNDO_MINUTES": raw})
