@@ -218,8 +218,9 @@ def test_offline_visit_opinion_feedback_survive_a_kill_then_sync_and_confirmatio
             phone.see("Working hours")
             phone.tap("Sync", role="tab")
             phone.see("Waiting to upload: 0", timeout=60_000)  # synced by itself; the screen has settled
-            phone.tap("Sign out", then="Remembered on this phone")
-            phone.shot("en-07-signin")
+            # The next person on this phone meets the phone's language, not this planner's English.
+            phone.tap("Sign out", then="本机记住的账号：planner1")
+            phone.shot("zh-12-signin-after-english-user")
             phone.close()
         finally:
             browser.close()

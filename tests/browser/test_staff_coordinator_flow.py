@@ -143,8 +143,11 @@ def _staff_flow(browser: Any, app: AppProcess, server: LiveServer, tiles: TileSe
     staff.tap("已电话核实")
     staff.tap("确认", exact=True)
     staff.see("已确认：")
-    staff.see("全部处理完了。")
     decision_taps = staff.taps - before
+    # The decision stays in sight with its undo until the reviewer moves on.
+    staff.see("10 分钟内可以撤销。")
+    staff.tap("下一条")
+    staff.see("全部处理完了。")
     staff.shot("zh-staff-04-queue-cleared")
 
     # The planner's phone shows it confirmed after the next sync.
