@@ -179,13 +179,29 @@ _T: Final[dict[str, tuple[str, str]]] = {
     # sites and districts (app.sites)
     "site.search": ("搜索地点", "Search places"),
     "site.none_near": (
-        "附近没有已知地点，请写下地点名称（下方为当前定位）",
-        "No known place nearby: name it (your position is shown below)",
+        "附近没有已知地点：从下面选一个，或写下新地点的名称。",
+        "No known place nearby: pick one below, or name a new one.",
     ),
     "site.new": ("新地点：{name}", "New place: {name}"),
     "site.only_here": ("本机记录", "From this phone"),
     "site.district": ("片区：{name}", "District: {name}"),
     "site.choose_district": ("记录到哪个片区", "Record for which district"),
+    "site.distance": ("{metres} 米", "{metres} m"),
+    "site.known": ("已知地点", "Known places"),
+    "visit.fix_only": ("当前定位：{where}", "Your position: {where}"),
+    "visit.name_needed": ("请写下地点名称，或从下面选一个。", "Name the place, or pick one below."),
+    "edit.delete": ("删除这条记录", "Delete this record"),
+    "edit.delete_yes": ("删除", "Delete"),
+    "edit.delete_only_here": (
+        "这条记录只在本机，服务器从未收到：删除后不留痕迹。",
+        "This record is only on this phone; the server never had it: nothing is left behind.",
+    ),
+    "edit.delete_told": (
+        "服务器可能已收到这条记录：删除会在下次同步时告诉服务器。",
+        "The server may have this record: the next sync tells it of the delete.",
+    ),
+    "edit.save_changes": ("保存修改", "Save changes"),
+    "edit.edit": ("修改", "Edit"),
     # editing and deleting (app.edits)
     "edit.locked": (
         "已确认的指导已锁定，不能修改或删除；如有错误请联系区里的工作人员。",
@@ -409,6 +425,10 @@ _T: Final[dict[str, tuple[str, str]]] = {
     "dash.planners": ("规划师（{count} 位）", "Planners ({count})"),
     "dash.dossier": ("考核档案", "Dossier"),
     "dash.more": ("再显示更多（还有 {count} 位）", "Show more ({count} left)"),
+    "map.builtin_hint": (
+        "底图为演示网格：管理员设置 FIELDLOG_MAP_TILE_URL（如天地图）后显示真实地图。",
+        "A plain grid basemap: an admin sets FIELDLOG_MAP_TILE_URL (Tianditu, for one) for a real map.",
+    ),
     "map.title": ("{year} 年实地指导地图", "Visits in {year}"),
     "map.none": ("这一年没有带定位的实地指导。", "No visits with a position this year."),
     "map.legend.confirmed": ("已确认 {n}", "Confirmed {n}"),

@@ -23,6 +23,7 @@ from server.core.migrate import check_migrated
 from server.core.settings import Settings
 from server.core.throttle import SignInThrottle
 from server.feedback.api import FeedbackAnalysisController
+from server.maps.api import TileController
 from server.money.api import AllowanceController, ClaimController, WorkFundsController
 from server.opinions.api import FollowUpController
 from server.people.api import AuthController, DistrictController, PlannerController
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DispatchController,
             TermController,
             SiteController,
+            TileController,
         ],
         on_app_init=[jwt_auth.on_app_init],
         on_startup=[on_startup],

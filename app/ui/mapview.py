@@ -6,12 +6,24 @@ only when the configured map CRS says ``gcj02``; Tianditu and OSM use WGS-84 and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import flet as ft
 import flet_map as fm
 
 from shared.geo import wgs84_to_gcj02
+
+
+def tile_template(config: Mapping[str, Any], base_url: str | None) -> str | None:
+    """The basemap's XYZ template from the server's config; the server's own plain tiles come as a path."""
+    url = config.get("tile_url")
+    if not url:
+        return None
+    url = str(url)
+    if url.startswith(("http://", "https://")) or not base_url:
+        return url
+    return f"{base_url.rstrip('/')}{url}"
 
 
 def for_basemap(lat: float, lon: float, crs: str | None) -> tuple[float, float]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app import i18n
+from app.sites import SitePicker
 from app.storage import problem_text, storage_problem
 from app.ui.widgets import logged
 from shared import records as rec
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from app.ui.planner.photo import PhotoView
     from app.ui.planner.records import RecordDetail, RecordItem, RecordSearch
     from app.ui.planner.sync import SyncState, SyncSummary
+    from app.ui.planner.visit import PlaceDraft
 
 #: Every screen of the phone's own session (staff and coordinators have theirs: `app.ui.staff`, ...).
 SCREENS = (
@@ -89,6 +91,9 @@ class SessionBase:
     field_error: str | None
     visit_id: str | None
     visit_needs_place: bool
+    place: PlaceDraft | None
+    district_options: list[tuple[str, str]]
+    confirm_delete: bool
     photo_busy: bool
     store: Any
     sync: SyncState
@@ -158,12 +163,29 @@ class SessionBase:
             raise ValueError(f"screen: unknown {screen!r}")
         self.error = None
         self.field_error = None
+        self.confirm_delete = False
         self.notice = None if screen != self.screen else self.notice
         self._show(screen)
 
     @property
     def district_id(self) -> int | None:
         return user_district(self.user)
+
+    def site_picker(self) -> SitePicker:
+        """Known sites and the planner's districts, as the last sync left them on this phone."""
+        districts = get(self.user, "districts") or get(self.user, "district_ids") or []
+        if not districts and self.district_id is not None:
+            districts = [self.district_id]
+        return SitePicker(self.store, fallback_districts=districts)
+
+    def record_district(self) -> int | None:
+        """The district a new opinion or feedback goes to: the one last recorded for, else the first."""
+        return self.site_picker().default_district(None) or self.district_id
+
+    def district_choices(self) -> list[tuple[str, str]]:
+        """(id, name) of the planner's districts, when there is a choice to make (more than one)."""
+        districts = self.site_picker().districts()
+        return [(str(d.id), d.name) for d in districts] if len(districts) > 1 else []
 
     @property
     def display_name(self) -> str:

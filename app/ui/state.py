@@ -31,7 +31,7 @@ from app.ui.planner.opinion import OpinionForm, OpinionState
 from app.ui.planner.photo import PhotoState, PhotoView
 from app.ui.planner.records import RecordDetail, RecordItem, RecordSearch, RecordsState
 from app.ui.planner.sync import SyncActions, SyncState, SyncSummary
-from app.ui.planner.visit import Fix, VisitState
+from app.ui.planner.visit import Fix, PlaceDraft, VisitState
 from app.ui.signin import SignInState, store_path
 from app.vocabulary import Words
 from shared import records as rec
@@ -81,6 +81,12 @@ class AppState(
     field_error: str | None = None
     visit_id: str | None = None
     visit_needs_place: bool = False
+    #: A check-in waiting for its place to be named (no known site near the fix).
+    place: PlaceDraft | None = field(default=None, repr=False)
+    #: The planner's districts as (id, name) when there are several to choose from.
+    district_options: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    #: Delete was tapped once on the record on show: the screen asks to confirm.
+    confirm_delete: bool = False
     photo_busy: bool = False
     store: Any = field(default=None, repr=False)
     sync: SyncState = field(default_factory=SyncState)
@@ -128,10 +134,13 @@ class AppState(
             self.home = self.home_summary()
         elif screen == "visit":
             self.visit = self.current_visit()
+            self.district_options = self.district_choices()
             self.thumbs = self._thumbnails(list((self.visit.data if self.visit else {}).get("photos") or []))
         elif screen == "opinion":
             self.visit_options = self.visit_choices()
+            self.district_options = self.district_choices()
         elif screen == "feedback":
+            self.district_options = self.district_choices()
             self.thumbs = self._thumbnails(list(self.feedback.photos))
         elif screen == "records":
             self.records = self.shown_records()

@@ -120,7 +120,7 @@ def make_jwt_auth(secret: str, ttl_hours: int) -> JWTAuth[CurrentUser, Token]:
         retrieve_user_handler=retrieve_user,
         token_secret=secret,
         default_token_expiration=timedelta(hours=ttl_hours),
-        exclude=["^/health$", "^/api/auth/login$", "^/schema"],
+        exclude=["^/health$", "^/api/auth/login$", "^/schema", "^/map/tiles/"],
         # Litestar lets HEAD through unsigned by default; a HEAD here tells what one user has uploaded.
         exclude_http_methods=["OPTIONS"],
     )

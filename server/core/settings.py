@@ -159,11 +159,13 @@ class Settings:
         return self.secret_key or _secret_from_file(self.data_dir)
 
 
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+#: The server's own plain tiles (`server.maps`), relative to its address: the basemap when none is set.
+BUILTIN_TILE_URL = "/map/tiles/{z}/{x}/{y}.png"
 
 
 def map_settings() -> tuple[str, str]:
-    """FIELDLOG_MAP_TILE_URL (an XYZ template) and FIELDLOG_MAP_CRS (``wgs84`` or ``gcj02``)."""
-    url = os.environ.get("FIELDLOG_MAP_TILE_URL") or DEFAULT_TILE_URL
+    """FIELDLOG_MAP_TILE_URL (an XYZ template; unset: the server's plain tiles, `BUILTIN_TILE_URL`) and
+    FIELDLOG_MAP_CRS (``wgs84`` or ``gcj02``)."""
+    url = os.environ.get("FIELDLOG_MAP_TILE_URL") or BUILTIN_TILE_URL
     crs = (os.environ.get("FIELDLOG_MAP_CRS") or "wgs84").lower()
     return url, crs if crs in ("wgs84", "gcj02") else "wgs84"

@@ -32,7 +32,7 @@ from server.core.models import (
     visit_review_flags,
 )
 from server.core.parsing import is_record_id, parse_int
-from server.core.settings import Settings, map_settings
+from server.core.settings import BUILTIN_TILE_URL, Settings, map_settings
 from server.people.service import planner_profiles
 from server.review import exceptions as ex
 from shared.geo import Area, area_from_json
@@ -93,6 +93,8 @@ def client_config(settings: Settings) -> dict[str, Any]:
         "tz": settings.tz,
         "undo_minutes": settings.review_undo_minutes,
         "tile_url": tile_url,
+        #: True when no tile service is configured and the maps show the server's plain tiles.
+        "tile_builtin": tile_url == BUILTIN_TILE_URL,
         "map_crs": crs,
         "reason_codes": [
             {"code": r.code, "zh": r.label_zh, "en": r.label_en, "needs_note": r.needs_note}

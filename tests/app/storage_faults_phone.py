@@ -86,7 +86,7 @@ def full(folder: Path) -> dict[str, Any]:
     data_dir = folder / "phone-data"
     state = signed_in(data_dir)
     rnd = random.Random(7)
-    visit = state.check_in(Fix(29.563, 106.5516, 8.0))
+    visit = state.check_in(Fix(29.563, 106.5516, 8.0), site="滨江步道")
     assert visit is not None
     saved = [visit]
     photos: list[str] = []
@@ -139,7 +139,7 @@ def readonly(folder: Path) -> dict[str, Any]:
     mount(folder, "size=16m")
     data_dir = folder / "phone-data"
     state = signed_in(data_dir)
-    visit = state.check_in(Fix(29.563, 106.5516, 8.0))
+    visit = state.check_in(Fix(29.563, 106.5516, 8.0), site="滨江步道")
     assert visit is not None
     sha = state.add_photo(rec.VISIT, visit, camera_photo(random.Random(3)))
     state.check_out(notes="与社区书记现场查看")

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -93,3 +94,10 @@ def app_factory(tmp_path: Path) -> Iterator[type[AppProcess]]:
     yield Tracked
     for a in started:
         a.kill()
+
+
+def known_site(server: Any, staff: str, district_id: int, name: str, lat: float, lon: float) -> None:
+    """District staff put a site on their district's list (phones fetch it after their next pull)."""
+    with server.login(staff) as client:
+        body = {"district_id": district_id, "kind": "site", "name": name, "lat": lat, "lon": lon}
+        client.post("/api/sites", json=body).raise_for_status()

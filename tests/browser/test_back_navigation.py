@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tests.browser.conftest import AppProcess
-from tests.browser.phone import Phone, launch
+from tests.browser.conftest import AppProcess, known_site
+from tests.browser.phone import CHONGQING, Phone, launch
 from tests.conftest import DEFAULT_PASSWORD, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -31,9 +31,10 @@ def test_browser_back_and_forward_move_between_screens_and_back_goes_up(
     server.upgrade()
     server.start()
     try:
-        server.add_district("示范区")
+        district = server.add_district("示范区")
         server.add_user("planner1", "planner", districts=["示范区"], display_name="张规划")
         server.add_user("staff1", "district", districts=["示范区"], display_name="李审核")
+        known_site(server, "staff1", district, "解放碑步行街", CHONGQING["latitude"], CHONGQING["longitude"])
         app = app_factory(tmp_path / "phone-data", server.url, env={"FIELDLOG_SYNC_INTERVAL": "600"})
         app.start()
         with sync_playwright() as p:
@@ -70,7 +71,7 @@ def test_browser_back_and_forward_move_between_screens_and_back_goes_up(
                 assert visit_address.startswith("/visit/")
                 planner.tap("签退", then="工作时长")
                 planner.tap("记录", role="tab", then="我的记录")
-                planner.tap("实地指导 · 29.56300, 106.55160", then="签到时间")
+                planner.tap("实地指导 · 解放碑步行街", then="签到时间")
                 assert planner.address() == visit_address
                 planner.shot("zh-16-visit-from-records")
                 planner.browser_back(then="我的记录")

@@ -20,8 +20,8 @@ from app.store import LocalStore
 from app.ui.state import store_path
 from shared import records as rec
 from shared import rules
-from tests.browser.conftest import AppProcess
-from tests.browser.phone import Phone, launch
+from tests.browser.conftest import AppProcess, known_site
+from tests.browser.phone import CHONGQING, Phone, launch
 from tests.conftest import DEFAULT_PASSWORD, LiveServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -64,9 +64,11 @@ def test_offline_visit_opinion_feedback_survive_a_kill_then_sync_and_confirmatio
     server = LiveServer(tmp_path)
     server.upgrade()
     server.start()
-    server.add_district("示范区")
+    district = server.add_district("示范区")
     server.add_user("planner1", "planner", districts=["示范区"], display_name="张规划")
     server.add_user("staff1", "district", districts=["示范区"], display_name="李审核")
+    # The planner works at one of the district's known sites: check-in is one tap, named for it.
+    known_site(server, "staff1", district, "解放碑步行街", CHONGQING["latitude"], CHONGQING["longitude"])
     photo = _camera_photo(tmp_path / "IMG_0001.jpg")
     data_dir = tmp_path / "phone-data"
     env = {"FIELDLOG_SYNC_INTERVAL": "4", "FIELDLOG_GPS_TIMEOUT": "10"}
@@ -144,7 +146,7 @@ def test_offline_visit_opinion_feedback_survive_a_kill_then_sync_and_confirmatio
             phone.tap("记录", role="tab")
             phone.see("居民意见 · 和平路社区")
             phone.see("书面意见 · 老街改造方案")
-            phone.see("实地指导 · 29.56300, 106.55160")
+            phone.see("实地指导 · 解放碑步行街")
             phone.see("已保存在本机")
 
             # (3) The server is back: the app syncs by itself.

@@ -24,8 +24,8 @@ from playwright.sync_api import sync_playwright
 from app.ui.coordinator.dashboard import quarter_of
 from shared import records as rec
 from shared import rules
-from tests.browser.conftest import AppProcess
-from tests.browser.phone import Phone, launch
+from tests.browser.conftest import AppProcess, known_site
+from tests.browser.phone import CHONGQING, Phone, launch
 from tests.browser.tiles import TileServer
 from tests.conftest import DEFAULT_PASSWORD, LiveServer
 
@@ -97,6 +97,8 @@ def test_staff_confirm_a_flagged_visit_with_a_reason_code_and_the_planner_sees_c
         server = _server(tmp_path, tiles)
         server.add_user("planner1", "planner", districts=["示范区"], display_name="张规划")
         server.add_user("staff1", "district", districts=["示范区"], display_name="李审核")
+        lat, lon = CHONGQING["latitude"], CHONGQING["longitude"]
+        known_site(server, "staff1", _district_id(server), "解放碑步行街", lat, lon)
         app = app_factory(tmp_path / "phone-data", server.url, env={"FIELDLOG_SYNC_INTERVAL": "600"})
         app.start()
         try:

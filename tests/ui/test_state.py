@@ -71,9 +71,13 @@ def _jpeg_with_gps() -> bytes:
 
 
 def test_check_in_with_one_tap_saves_an_open_visit_with_time_and_gps_fix(state: AppState) -> None:
+    near = {"district_id": 7, "kind": "site", "name": "解放碑步行街", "state": "live", "lat": 29.5631}
+    near |= {"lon": 106.5516, "last_at": None, "uses": 1, "aliases": [], "curated_id": None}
+    state.store.apply_sites({"districts": [{"id": 7, "name": "渝中区", "area": None}], "sites": [near]})
     rid = state.check_in(Fix(29.563, 106.5516, 12.0))
     assert rid is not None and state.screen == "visit"
     visit = state.store.get(rec.VISIT, rid)
+    assert visit.data["site"] == "解放碑步行街"  # the known site 11 m away, not the coordinates
     assert visit.data["started_at"] == T0.isoformat()
     assert visit.data["ended_at"] is None
     assert (visit.data["lat"], visit.data["lon"], visit.data["accuracy_m"]) == (29.563, 106.5516, 12.0)
@@ -92,7 +96,7 @@ def test_check_in_without_a_fix_asks_for_the_place_and_the_visit_shows_no_fix(st
 
 
 def test_check_out_with_one_tap_sets_the_end_and_hours_follow(state: AppState, clock: Clock) -> None:
-    rid = state.check_in(Fix(29.5, 106.5))
+    rid = state.check_in(Fix(29.5, 106.5), site="滨江步道")
     clock.advance(hours=1, minutes=30)
     hours = state.check_out(notes="查看老街改造", participants="街道办 王主任")
     assert hours == 1.5
@@ -104,13 +108,13 @@ def test_check_out_with_one_tap_sets_the_end_and_hours_follow(state: AppState, c
 
 
 def test_notes_saved_during_the_visit_are_kept(state: AppState) -> None:
-    rid = state.check_in(Fix(29.5, 106.5))
+    rid = state.check_in(Fix(29.5, 106.5), site="滨江步道")
     assert state.update_visit(notes="第一段记录")
     assert state.store.get(rec.VISIT, rid).data["notes"] == "第一段记录"
 
 
 def test_visit_left_open_overnight_is_flagged_not_counted_silently(state: AppState, clock: Clock) -> None:
-    state.check_in(Fix(29.5, 106.5))
+    state.check_in(Fix(29.5, 106.5), site="滨江步道")
     visit = state.current_visit()
     assert not state.visit_overnight(visit)
     clock.advance(hours=16)  # past local midnight
@@ -119,7 +123,7 @@ def test_visit_left_open_overnight_is_flagged_not_counted_silently(state: AppSta
 
 
 def test_a_photo_is_attached_upright_and_without_gps(state: AppState) -> None:
-    rid = state.check_in(Fix(29.5, 106.5))
+    rid = state.check_in(Fix(29.5, 106.5), site="滨江步道")
     sha = state.add_photo(rec.VISIT, rid, _jpeg_with_gps())
     assert sha is not None
     assert state.store.get(rec.VISIT, rid).data["photos"] == [sha]
@@ -130,7 +134,7 @@ def test_a_photo_is_attached_upright_and_without_gps(state: AppState) -> None:
 
 
 def test_a_file_that_is_not_a_photo_is_refused_in_plain_words(state: AppState) -> None:
-    rid = state.check_in(Fix(29.5, 106.5))
+    rid = state.check_in(Fix(29.5, 106.5), site="滨江步道")
     assert state.add_photo(rec.VISIT, rid, b"garbage") is None
     assert state.field_error == "无法读取这张照片"
 
@@ -139,7 +143,7 @@ def test_a_file_that_is_not_a_photo_is_refused_in_plain_words(state: AppState) -
 
 
 def test_cq6_opinion_keeps_the_dissent_on_record_and_links_the_visit(state: AppState) -> None:
-    vid = state.check_in(Fix(29.5, 106.5))
+    vid = state.check_in(Fix(29.5, 106.5), site="滨江步道")
     state.new_opinion(vid)
     form = state.opinion
     form.subject, form.body = "老街改造方案", "同意方案，建议保留骑楼"
@@ -195,12 +199,12 @@ def test_home_shows_progress_against_the_profile_target(state: AppState) -> None
     s = state.home_summary()
     assert state.progress_text(s) == "0 / 10 已确认"
     assert s.outbox == 0 and s.last_sync_at is None
-    state.check_in(Fix(29.5, 106.5))
+    state.check_in(Fix(29.5, 106.5), site="滨江步道")
     assert state.home_summary().outbox == 1
 
 
 def test_records_list_each_record_with_its_honest_status(state: AppState, clock: Clock) -> None:
-    state.check_in(Fix(29.5, 106.5))
+    state.check_in(Fix(29.5, 106.5), site="滨江步道")
     clock.advance(hours=2)
     state.check_out()
     items = state.record_items()
@@ -320,7 +324,7 @@ def test_sign_in_opens_offline_from_the_remembered_sign_in_when_the_server_is_do
     assert again.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
     assert again.notice == "服务器暂时连不上：已用本机保存的登录信息离线打开。"
     assert again.district_id == first.district_id
-    assert again.check_in(Fix(29.5, 106.5)) is not None
+    assert again.check_in(Fix(29.5, 106.5), site="滨江步道") is not None
 
 
 def test_after_five_wrong_passwords_sign_in_says_how_long_to_wait_and_an_admin_can_reset_it(
@@ -347,7 +351,7 @@ def test_a_password_reset_signs_the_phone_out_and_its_unsynced_visit_syncs_after
 ) -> None:
     s = AppState(data_dir=tmp_path / "phone")
     assert s.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
-    assert s.check_in(Fix(29.5, 106.5)) is not None and s.check_out() is not None
+    assert s.check_in(Fix(29.5, 106.5), site="滨江步道") is not None and s.check_out() is not None
     server.cli("user", "password", "planner1", input="a-new-password-1\n")
     s.run_sync()
     assert s.sync.last_error == "登录已过期，请重新登录。"
@@ -365,7 +369,7 @@ def test_a_new_phone_says_its_numbers_are_coming_then_shows_the_servers_after_th
     # The planner's visit was confirmed on the server from another phone.
     old = AppState(data_dir=tmp_path / "old-phone")
     assert old.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
-    rid = old.check_in(Fix(29.5, 106.5))
+    rid = old.check_in(Fix(29.5, 106.5), site="滨江步道")
     old.clock = lambda: datetime.now(UTC) + timedelta(hours=1)
     assert old.check_out() is not None
     old.run_sync()
@@ -414,7 +418,7 @@ def test_sign_in_without_network_and_without_a_remembered_sign_in_says_so(tmp_pa
 def test_a_rejected_visit_shows_the_reason_and_opens_for_fixing(server: LiveServer, tmp_path: Path) -> None:
     s = AppState(data_dir=tmp_path / "phone")
     assert s.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
-    rid = s.check_in(Fix(29.5, 106.5))
+    rid = s.check_in(Fix(29.5, 106.5), site="滨江步道")
     assert s.check_out() is not None
     s.run_sync()
     assert s.sync.last_error is None
@@ -438,7 +442,7 @@ def test_sync_while_the_server_is_down_keeps_everything_and_says_so_plainly(
 ) -> None:
     s = AppState(data_dir=tmp_path / "phone")
     assert s.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
-    s.check_in(Fix(29.5, 106.5))
+    s.check_in(Fix(29.5, 106.5), site="滨江步道")
     server.kill()
     steps: list[Any] = []
     s.run_sync(post=lambda fn: (steps.append(fn), fn()))
@@ -451,7 +455,7 @@ def test_sync_while_the_server_is_down_keeps_everything_and_says_so_plainly(
 def test_a_rejected_visit_can_be_fixed_and_is_queued_again(server: LiveServer, tmp_path: Path) -> None:
     s = AppState(data_dir=tmp_path / "phone")
     assert s.sign_in(server.url, "planner1", DEFAULT_PASSWORD)
-    rid = s.check_in(Fix(29.5, 106.5))
+    rid = s.check_in(Fix(29.5, 106.5), site="滨江步道")
     s.check_out()
     s.run_sync()
     with server.login("staff1") as staff:
@@ -484,9 +488,9 @@ def test_records_flag_a_visit_left_open_overnight_and_one_without_a_fix(
 
 
 def test_sync_screen_lists_what_is_waiting(state: AppState) -> None:
-    state.check_in(Fix(29.5, 106.5))
+    state.check_in(Fix(29.5, 106.5), site="滨江步道")
     state.new_feedback()
     state.feedback.place, state.feedback.content = "和平路社区", "路灯不亮"
     state.save_feedback()
     titles = [i.title for i in state.waiting_items()]
-    assert titles == ["居民意见 · 和平路社区", "实地指导 · 29.50000, 106.50000"]
+    assert titles == ["居民意见 · 和平路社区", "实地指导 · 滨江步道"]

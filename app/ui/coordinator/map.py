@@ -10,7 +10,7 @@ import flet as ft
 
 from app.errors import ServerError
 from app.ui.coordinator.base import CoordinatorBase
-from app.ui.mapview import points_map
+from app.ui.mapview import points_map, tile_template
 from app.ui.theme import ACCENT, ERR, MUTED
 from app.ui.widgets import banner, chip, column, logged, text
 
@@ -36,8 +36,7 @@ class MapState(CoordinatorBase):
         self.go("map")
 
     def tile_url(self) -> str | None:
-        url = self.config.get("tile_url")
-        return str(url) if url else None
+        return tile_template(self.config, getattr(self.client, "base_url", None))
 
 
 @ft.component
@@ -60,6 +59,9 @@ def MapScreen(coord: CoordinatorState) -> ft.Control:
         points_map(coord.tile_url(), crs, pts, height=480, zoom=12, key="dash-map")
         if pts
         else text(coord.tr("map.none"), 18, color=MUTED),
+        text(coord.tr("map.builtin_hint"), 15, color=MUTED)
+        if pts and coord.config.get("tile_builtin")
+        else None,
         ft.Row(
             [chip(k, coord.tr(f"map.legend.{k}", n=v)) for k, v in sorted(counts.items())],
             wrap=True,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.ui.planner.camera import photo_buttons
+from app.ui.planner.opinion import district_choice
 from app.ui.planner.visit import photo_strip
 from app.ui.session import SessionBase, signed_in
 from app.ui.theme import FONT
@@ -33,12 +34,14 @@ class FeedbackForm:
     lat: float | None = None
     lon: float | None = None
     record_id: str | None = None
+    #: The district chosen on the form; None: the planner's default (`SessionBase.record_district`).
+    district_id: int | None = None
     collected_at: str | None = None
 
     def to_data(self, district_id: int | None, now: datetime) -> dict[str, Any]:
         consent = bool(self.contact_consent)
         return {
-            "district_id": district_id,
+            "district_id": self.district_id or district_id,
             "place": self.place,
             "category": self.category,
             "content": self.content,
@@ -63,6 +66,7 @@ class FeedbackForm:
             lat=data.get("lat"),
             lon=data.get("lon"),
             record_id=record_id,
+            district_id=data.get("district_id"),
             collected_at=data.get("collected_at"),
         )
 
@@ -75,7 +79,7 @@ class FeedbackState(SessionBase):
         self.go("feedback")
 
     def save_feedback(self) -> str | None:
-        data = self.feedback.to_data(self.district_id, self.clock())
+        data = self.feedback.to_data(self.record_district(), self.clock())
         rid = self._save(rec.FEEDBACK, data, self.feedback.record_id)
         if rid is not None:
             self.feedback = FeedbackForm()
@@ -102,6 +106,7 @@ def FeedbackScreen(state: AppState, services: Services) -> ft.Control:
 
     body = column(
         text(state.tr("feedback.title"), 26, ft.FontWeight.BOLD),
+        district_choice(state, form),
         banner(state.notice),
         text_field(state.tr("field.place"), form.place, setter("place")),
         dropdown(

@@ -244,7 +244,7 @@ def HomeScreen(state: AppState, services: Services) -> ft.Control:
 
     async def check_in(_: Any) -> None:
         fix = await services.get_fix()
-        state.check_in(fix)
+        state.start_check_in(fix)
 
     if s.open_visit_id:
         visit_id = s.open_visit_id

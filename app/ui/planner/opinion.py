@@ -32,11 +32,13 @@ class OpinionForm:
     dissent: str = ""
     visit_id: str | None = None
     record_id: str | None = None
+    #: The district chosen on the form; None: the planner's default (`SessionBase.record_district`).
+    district_id: int | None = None
     issued_at: str | None = None
 
     def to_data(self, district_id: int | None, now: datetime) -> dict[str, Any]:
         return {
-            "district_id": district_id,
+            "district_id": self.district_id or district_id,
             "subject": self.subject,
             "opinion_kind": self.opinion_kind,
             "body": self.body,
@@ -58,6 +60,7 @@ class OpinionForm:
             dissent=data.get("dissent") or "",
             visit_id=data.get("visit_id"),
             record_id=record_id,
+            district_id=data.get("district_id"),
             issued_at=data.get("issued_at"),
         )
 
@@ -71,7 +74,7 @@ class OpinionState(SessionBase):
 
     def save_opinion(self) -> str | None:
         rid = self._save(
-            rec.OPINION, self.opinion.to_data(self.district_id, self.clock()), self.opinion.record_id
+            rec.OPINION, self.opinion.to_data(self.record_district(), self.clock()), self.opinion.record_id
         )
         if rid is not None:
             self.opinion = OpinionForm()
@@ -86,6 +89,18 @@ class OpinionState(SessionBase):
             (r.id, f"{fmt_time(r.data.get('started_at'), self.lang, self.tz)} · {r.data.get('site')}")
             for r in self.store.records(rec.VISIT)[:20]
         ]
+
+
+def district_choice(state: AppState, form: Any) -> ft.Control | None:
+    """For a planner serving several districts: which one the record is for (default: the last used)."""
+    if len(state.district_options) <= 1:
+        return None
+
+    def choose(e: ft.Event[ft.Dropdown]) -> None:
+        form.district_id = int(e.control.value) if e.control.value else None
+
+    chosen = form.district_id or state.record_district()
+    return dropdown(state.tr("site.choose_district"), str(chosen or ""), state.district_options, choose)
 
 
 @ft.component
@@ -108,6 +123,7 @@ def OpinionScreen(state: AppState, services: Services) -> ft.Control:
     visits = [("-", state.tr("opinion.standalone")), *state.visit_options]
     body = column(
         text(state.tr("opinion.title"), 26, ft.FontWeight.BOLD),
+        district_choice(state, form),
         # A long list of visits scrolls inside a menu that stays on the screen.
         dropdown(state.tr("field.visit_id"), form.visit_id or "-", visits, set_visit, menu_height=360),
         text_field(state.tr("field.subject"), form.subject, setter("subject")),

@@ -11,11 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app import i18n
+from app.edits import Changeable, RecordEditor
 from app.i18n import fmt_hours, fmt_time
 from app.status import RecordStatus, record_status
+from app.store import DELETED
 from app.ui.planner.feedback import FeedbackForm
 from app.ui.planner.opinion import OpinionForm
-from app.ui.planner.visit import photo_strip
+from app.ui.planner.visit import delete_controls, photo_strip
 from app.ui.session import SessionBase, signed_in
 from app.ui.theme import ERR, MUTED
 from app.ui.widgets import banner, big_button, button, card, chip, column, dropdown, tap_card, text
@@ -88,6 +91,8 @@ class RecordDetail:
     photos: tuple[str, ...] = ()
     #: For an opinion written about a visit: the visit's words and id, to open it.
     visit: tuple[str, str] | None = None
+    #: Whether the planner may still edit or delete it on the phone, and why not.
+    changeable: Changeable | None = None
 
 
 class RecordsState(SessionBase):
@@ -225,7 +230,32 @@ class RecordsState(SessionBase):
             fields=tuple(fields),
             photos=tuple(r.data.get("photos") or ()),
             visit=visit,
+            changeable=RecordEditor(self.store).changeable(r),
         )
+
+    def ask_delete(self) -> None:
+        self.confirm_delete = True
+
+    def cancel_delete(self) -> None:
+        self.confirm_delete = False
+
+    def delete_record(self, kind: str, record_id: str) -> str | None:
+        """Delete one of the planner's records (`app.edits`); the list then says what became of it."""
+        self.confirm_delete = False
+        try:
+            outcome = RecordEditor(self.store).delete(kind, record_id)
+        except rec.RecordError as exc:
+            self.field_error = i18n.field_error(self.lang, exc.field, exc.message)
+            return None
+        except Exception as exc:
+            if not self._refused_by_storage(exc):
+                raise
+            return None
+        if kind == rec.VISIT and self.visit_id == record_id:
+            self.visit_id = None
+        self.go("records")
+        self.notice = self.tr("edit.deleted" if outcome == DELETED else "edit.tombstone")
+        return outcome
 
     def fix_record(self, kind: str, record_id: str) -> None:
         """Open a rejected record in its form so the planner can fix it and send it again."""
@@ -351,5 +381,9 @@ def RecordScreen(state: AppState, services: Services) -> ft.Control:
         photo_strip(state, list(d.photos)) if d.photos else None,
         big_button(state.tr("records.fix"), lambda _: state.fix_record(kind, rid), icon=ft.Icons.BUILD)
         if d.can_fix
+        else button(state.tr("edit.edit"), lambda _: state.fix_record(kind, rid), icon=ft.Icons.EDIT)
+        if d.changeable is not None and d.changeable.edit
         else None,
+        banner(state.field_error, error=True),
+        delete_controls(state, d.changeable, kind, rid) if d.changeable is not None else None,
     )

@@ -6,19 +6,33 @@ staff sent back (or the server refused) opens here to be fixed and sent again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.edits import Changeable, RecordEditor
 from app.i18n import fmt_hours, fmt_time
 from app.photos import PhotoError, prepare_photo
+from app.sites import Suggestion
 from app.status import record_status
 from app.ui.planner.camera import photo_buttons
 from app.ui.session import SessionBase, signed_in
 from app.ui.theme import ACCENT, MUTED
-from app.ui.widgets import banner, big_button, button, card, chip, column, text, text_field
+from app.ui.widgets import (
+    banner,
+    big_button,
+    button,
+    card,
+    chip,
+    column,
+    dropdown,
+    half_and_half,
+    tap_card,
+    text,
+    text_field,
+)
 from shared import records as rec
 from shared import rules
 
@@ -36,27 +50,67 @@ class Fix:
     accuracy_m: float | None = None
 
 
+@dataclass(frozen=True)
+class PlaceDraft:
+    """A check-in waiting for its place: no known site is near the fix (or there is no fix).
+
+    The time in is the tap's, kept while the planner names the place or picks one of the suggestions."""
+
+    fix: Fix | None
+    started_at: str
+    district_id: int | None
+    #: The fix as text, shown in the empty place field ("" without a fix); never the place's name.
+    hint: str
+    typed: str = ""
+    suggestions: tuple[Suggestion, ...] = ()
+    #: The planner picked the district: the suggestions keep to it (else they come from every district).
+    district_chosen: bool = False
+
+
 class VisitState(SessionBase):
     """Check in, save as you go, check out; photos for the visit (or the feedback) on screen."""
 
-    def check_in(self, fix: Fix | None, site: str | None = None) -> str | None:
-        """One tap: save an open visit with the time and GPS fix; without a fix the place must be named."""
+    def start_check_in(self, fix: Fix | None) -> str | None:
+        """The check-in button on Home: a new check-in at this moment, nothing kept from an earlier one."""
+        self.place = None
+        return self.check_in(fix)
+
+    def check_in(
+        self, fix: Fix | None, site: str | None = None, district_id: int | None = None
+    ) -> str | None:
+        """One tap: save an open visit with the time and GPS fix at the nearest known site.
+
+        With no known site near enough (or no fix) the place must be named first: `place` holds the
+        check-in (its time, the fix, the district) and the suggestions, nearest first."""
         site = (site or "").strip()
-        if fix is None and not site:
-            # The visit will show that no fix was taken; the planner names the place instead.
-            self.visit_needs_place = True
-            self.visit_id = None
-            self.notice = self.tr("visit.no_fix")
-            self._show("visit")
-            return None
+        draft = self.place
         now = self.clock()
-        if not site and fix is not None:
-            site = f"{fix.lat:.5f}, {fix.lon:.5f}"
+        started_at = draft.started_at if draft is not None else now.isoformat()
+        picker = self.site_picker()
+        if not site:
+            default = picker.check_in_default(fix)
+            if not default.ready:
+                self.place = PlaceDraft(
+                    fix,
+                    started_at,
+                    draft.district_id if draft is not None else default.district_id,
+                    default.hint,
+                    suggestions=tuple(default.suggestions),
+                )
+                self.visit_needs_place = True
+                self.visit_id = None
+                self.notice = self.tr("visit.no_fix") if fix is None else self.tr("site.none_near")
+                self._show("visit")
+                return None
+            site = default.site
+            district_id = district_id or default.district_id
+        elif district_id is None:
+            district_id = draft.district_id if draft is not None else picker.default_district(fix)
         data = {
-            "district_id": self.district_id,
+            "district_id": district_id or self.district_id,
             "site": site,
             "purpose": self.tr("visit.default_purpose"),
-            "started_at": now.isoformat(),
+            "started_at": started_at,
             "lat": fix.lat if fix else None,
             "lon": fix.lon if fix else None,
             "accuracy_m": fix.accuracy_m if fix else None,
@@ -66,11 +120,43 @@ class VisitState(SessionBase):
         if rid is None:
             self._show("visit")
             return None
+        self.place = None
         self.visit_id = rid
         self.visit_needs_place = False
         self.notice = self.tr("visit.saved")
         self._show("visit")
         return rid
+
+    def check_in_at(self, site: str, district_id: int | None = None) -> str | None:
+        """The place is named (typed, or a suggestion tapped): check in there with the waiting fix."""
+        if not site.strip():
+            self.field_error = self.tr("visit.name_needed")
+            return None
+        draft = self.place
+        return self.check_in(draft.fix if draft else None, site, district_id)
+
+    def type_place(self, typed: str) -> None:
+        """The planner types in the place field: the suggestions narrow to names that hold it."""
+        draft = self.place
+        if draft is None:
+            return
+        district_id = draft.district_id if draft.district_chosen else None
+        found = self.site_picker().suggestions(typed, draft.fix, district_id=district_id)
+        self.place = replace(draft, typed=typed, suggestions=tuple(found))
+
+    def choose_place_district(self, district_id: int | None) -> None:
+        draft = self.place
+        if draft is None:
+            return
+        self.place = replace(draft, district_id=district_id, district_chosen=district_id is not None)
+        self.type_place(draft.typed)
+
+    def set_visit_district(self, district_id: int) -> bool:
+        """A planner serving several districts moves the visit on screen to another of them."""
+        return self.update_visit(district_id=district_id)
+
+    def district_name(self, district_id: int | None) -> str:
+        return self.site_picker().district_name(district_id)
 
     def current_visit(self) -> Any:
         return self.store.get(rec.VISIT, self.visit_id) if self.visit_id else None
@@ -199,27 +285,76 @@ def photo_strip(state: AppState, shas: list[str]) -> ft.Control | None:
     )
 
 
-def _no_fix(state: AppState, services: Services, place: dict[str, str]) -> ft.Control:
-    """No GPS fix: the planner names the place and checks in there (or tries the fix again)."""
+def _suggestion(state: AppState, s: Suggestion) -> ft.Control:
+    """One known place: a tap checks in there (and in its district)."""
+    facts = []
+    if s.distance_m is not None:
+        facts.append(state.tr("site.distance", metres=f"{s.distance_m:.0f}"))
+    if s.district_name and len(state.district_options) > 1:
+        facts.append(s.district_name)
+    if not s.known:
+        facts.append(state.tr("site.only_here"))
+    return tap_card(
+        [
+            text(s.name, 18, ft.FontWeight.BOLD),
+            text(" · ".join(facts), 15, color=MUTED) if facts else None,
+        ],
+        lambda _: state.check_in_at(s.name, s.district_id),
+    )
 
-    def set_place(e: ft.Event[ft.TextField]) -> None:
-        place["site"] = e.control.value or ""
+
+def _name_place(state: AppState, services: Services) -> ft.Control:
+    """No known site near the fix, or no fix: pick a place from the list or name a new one."""
+    draft = state.place
+    typed = draft.typed if draft else ""
+    hint = draft.hint if draft else ""
+    has_fix = draft is not None and draft.fix is not None
+
+    def on_change(e: ft.Event[ft.TextField]) -> None:
+        state.type_place(e.control.value or "")
+
+    def set_district(e: ft.Event[ft.Dropdown]) -> None:
+        state.choose_place_district(int(e.control.value) if e.control.value else None)
 
     async def retry_fix(_: Any) -> None:
         fix = await services.get_fix()
-        state.check_in(fix, place.get("site"))
+        state.check_in(fix, typed)
 
+    suggestions = list(draft.suggestions) if draft else []
+    exact = any(s.name == typed.strip() for s in suggestions)
     return column(
         text(state.tr("visit.title"), 26, ft.FontWeight.BOLD),
-        banner(state.tr("visit.no_fix")),
-        text_field(state.tr("field.site"), place.get("site"), set_place),
-        banner(state.field_error, error=True),
-        big_button(
-            state.tr("visit.check_in_here"),
-            lambda _: state.check_in(None, place.get("site")),
-            icon=ft.Icons.PIN_DROP,
+        banner(state.tr("site.none_near") if has_fix else state.tr("visit.no_fix")),
+        dropdown(
+            state.tr("site.choose_district"),
+            str(draft.district_id) if draft and draft.district_id else "",
+            state.district_options,
+            set_district,
+        )
+        if len(state.district_options) > 1
+        else None,
+        ft.TextField(
+            label=state.tr("field.site"),
+            value=typed,
+            hint_text=hint or None,
+            on_change=on_change,
+            on_submit=lambda _: state.check_in_at(typed),
+            text_size=18,
+            border_color=MUTED,
+            prefix_icon=ft.Icons.SEARCH,
+            content_padding=ft.Padding.symmetric(horizontal=14, vertical=12),
         ),
-        button(state.tr("visit.locating"), retry_fix, icon=ft.Icons.GPS_FIXED),
+        text(state.tr("visit.fix_only", where=hint), 15, color=MUTED) if hint else None,
+        banner(state.field_error, error=True),
+        text(state.tr("site.new", name=typed.strip()), 16, color=MUTED)
+        if typed.strip() and not exact
+        else None,
+        big_button(
+            state.tr("visit.check_in_here"), lambda _: state.check_in_at(typed), icon=ft.Icons.PIN_DROP
+        ),
+        text(state.tr("site.known"), 17, ft.FontWeight.BOLD) if suggestions else None,
+        *(_suggestion(state, s) for s in suggestions),
+        None if has_fix else button(state.tr("visit.locating"), retry_fix, icon=ft.Icons.GPS_FIXED),
     )
 
 
@@ -229,7 +364,7 @@ def VisitScreen(state: AppState, services: Services) -> ft.Control:
     draft: Any = ft.use_ref(lambda: {})
     visit = state.visit
     if visit is None:
-        return _no_fix(state, services, draft.current)
+        return _name_place(state, services)
 
     d = visit.data
     edits: dict[str, str] = draft.current
@@ -273,8 +408,18 @@ def VisitScreen(state: AppState, services: Services) -> ft.Control:
         times.append(chip("synced", state.tr("visit.running")))
     open_ = ended is None
     rejection = state.rejection(visit)
-    editable = open_ or rejection is not None
+    allowed = RecordEditor(state.store).changeable(visit)
+    editable = allowed.edit
     photos = list(d.get("photos") or [])
+
+    def save_changes(_: Any) -> None:
+        if state.update_visit(**edits):
+            edits.clear()
+            state.notice = state.tr("visit.saved")
+
+    def set_district(e: ft.Event[ft.Dropdown]) -> None:
+        if e.control.value:
+            state.set_visit_district(int(e.control.value))
 
     def resend(_: Any) -> None:
         if state.update_visit(**edits):
@@ -297,6 +442,16 @@ def VisitScreen(state: AppState, services: Services) -> ft.Control:
         banner(state.tr("records.reason", reason=rejection), error=True) if rejection else None,
         banner(state.tr("visit.overnight"), error=True) if state.visit_overnight(visit) else None,
         card(*times, where),
+        dropdown(
+            state.tr("site.choose_district"),
+            str(d.get("district_id") or ""),
+            state.district_options,
+            set_district,
+        )
+        if editable and len(state.district_options) > 1
+        else text(state.tr("site.district", name=state.district_name(d.get("district_id"))), 16, color=MUTED)
+        if len(state.district_options) > 1
+        else None,
         edit_field("site"),
         edit_field("participants"),
         edit_field("notes", multiline=True),
@@ -311,5 +466,29 @@ def VisitScreen(state: AppState, services: Services) -> ft.Control:
         if rejection is not None
         else button(
             state.tr("visit.write_opinion"), lambda _: state.new_opinion(visit.id), icon=ft.Icons.EDIT_NOTE
+        ),
+        button(state.tr("edit.save_changes"), save_changes, icon=ft.Icons.SAVE)
+        if editable and not open_ and rejection is None
+        else None,
+        delete_controls(state, allowed, rec.VISIT, visit.id),
+    )
+
+
+def delete_controls(state: AppState, allowed: Changeable, kind: str, record_id: str) -> ft.Control | None:
+    """Delete, asked once more before it happens; or why the record can no longer be changed."""
+    if not allowed.delete:
+        return text(state.tr(allowed.reason), 15, color=MUTED) if allowed.reason else None
+    if not state.confirm_delete:
+        return button(state.tr("edit.delete"), lambda _: state.ask_delete(), icon=ft.Icons.DELETE_OUTLINE)
+    return card(
+        text(state.tr("edit.confirm_delete"), 18, ft.FontWeight.BOLD),
+        text(state.tr("edit.delete_only_here" if allowed.only_here else "edit.delete_told"), 15, color=MUTED),
+        half_and_half(
+            button(state.tr("cancel"), lambda _: state.cancel_delete()),
+            button(
+                state.tr("edit.delete_yes"),
+                lambda _: state.delete_record(kind, record_id),
+                icon=ft.Icons.DELETE,
+            ),
         ),
     )

@@ -68,7 +68,9 @@ class ClaimsState(StaffTermBase):
         return True
 
     async def approve_claim(self, claim_id: str) -> bool:
-        return await self._claim_decided(self.client.approve_claim(claim_id), self.tr("claim.approved_notice"))
+        return await self._claim_decided(
+            self.client.approve_claim(claim_id), self.tr("claim.approved_notice")
+        )
 
     async def reject_claim(self, claim_id: str, reason: str) -> bool:
         if not reason.strip():

@@ -19,7 +19,7 @@ import flet as ft
 
 from app.errors import Refused, ServerError
 from app.i18n import fmt_hours, fmt_time
-from app.ui.mapview import points_map
+from app.ui.mapview import points_map, tile_template
 from app.ui.staff.base import StaffBase
 from app.ui.theme import ACCENT, BAR_BG, ERR, MUTED
 from app.ui.widgets import (
@@ -494,7 +494,7 @@ def ReviewScreen(staff: StaffState) -> ft.Control:
         location = ft.Column(
             [
                 points_map(
-                    staff.config.get("tile_url"),
+                    tile_template(staff.config, getattr(staff.client, "base_url", None)),
                     staff.config.get("map_crs"),
                     [(float(v.lat), float(v.lon), ERR if "outside_area" in v.flags else ACCENT)],
                     height=200,
@@ -502,6 +502,11 @@ def ReviewScreen(staff: StaffState) -> ft.Control:
                     key=f"map-{v.id}",
                 ),
                 text(f"{v.lat:.5f}, {v.lon:.5f} {v.accuracy}", 15, color=MUTED),
+                *(
+                    [text(staff.tr("map.builtin_hint"), 14, color=MUTED)]
+                    if staff.config.get("tile_builtin")
+                    else []
+                ),
             ],
             spacing=4,
         )

@@ -154,7 +154,7 @@ async def test_quarterly_xlsx_from_the_signed_link_matches_the_dashboard(api: Ap
     assert mine[3] == dash["hours_confirmed"] == 4.0
 
 
-async def test_map_points_carry_their_review_and_the_tile_url_comes_from_config(
+async def test_map_points_carry_their_review_and_the_basemap_is_the_servers_own_when_none_is_set(
     api: Api, world: World
 ) -> None:
     await _confirmed_visits(api, world, world.p1, 1)
@@ -162,7 +162,9 @@ async def test_map_points_carry_their_review_and_the_tile_url_comes_from_config(
     await coord.load()
     await coord.load_map()
     assert coord.screen == "map"
-    assert coord.tile_url() == coord.config["tile_url"]
+    # No tile service configured here: the server's own plain tiles, at the server's address.
+    assert coord.config["tile_builtin"]
+    assert coord.tile_url() == f"{coord.client.base_url}/map/tiles/{{z}}/{{x}}/{{y}}.png"
     assert [p["review"] for p in coord.points] == ["confirmed"]
 
 

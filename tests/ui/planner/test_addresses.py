@@ -54,7 +54,7 @@ class _StoreGone:
 
 
 def test_each_screen_has_an_address_that_brings_it_back(state: AppState) -> None:
-    visit_id = state.check_in(Fix(29.5, 106.5))
+    visit_id = state.check_in(Fix(29.5, 106.5), site="滨江步道")
     assert state.route() == f"/visit/{visit_id}"
     for screen in ("home", "records", "sync", "opinion", "feedback"):
         state.go(screen)
@@ -85,7 +85,7 @@ def test_the_address_of_a_visit_without_a_fix_asks_for_the_place_again(state: Ap
 
 
 def test_home_records_and_sync_draw_what_was_read_without_touching_the_store(state: AppState) -> None:
-    state.check_in(Fix(29.5, 106.5))
+    state.check_in(Fix(29.5, 106.5), site="滨江步道")
     state.check_out()
     drawn: dict[str, list[str]] = {}
     for screen, component, extra in (
@@ -101,7 +101,7 @@ def test_home_records_and_sync_draw_what_was_read_without_touching_the_store(sta
             drawn[screen] = _texts(draw(state, _services(), *extra))
         finally:
             state.store = store
-    assert "实地指导 · 29.50000, 106.50000" in drawn["records"]
+    assert "实地指导 · 滨江步道" in drawn["records"]
     assert any("待上传：1 项" in t for t in drawn["home"])
     assert "等待上传：1 项" in drawn["sync"]
 
@@ -109,6 +109,6 @@ def test_home_records_and_sync_draw_what_was_read_without_touching_the_store(sta
 def test_what_a_screen_shows_is_read_again_when_the_store_changes(state: AppState) -> None:
     state.go("records")
     assert state.records == []
-    state.check_in(Fix(29.5, 106.5))  # opens the visit screen
+    state.check_in(Fix(29.5, 106.5), site="滨江步道")  # opens the visit screen
     state.go("records")
-    assert [i.title for i in state.records] == ["实地指导 · 29.50000, 106.50000"]
+    assert [i.title for i in state.records] == ["实地指导 · 滨江步道"]

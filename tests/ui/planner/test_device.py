@@ -81,7 +81,7 @@ async def test_two_phones_uploading_photos_with_the_same_name_each_attach_their_
     for state, colour in zip(phones, ((200, 30, 30), (30, 30, 200)), strict=True):
         browser = Browser(uploads)
         services = Services(page=browser, geolocator=None, picker=browser, upload_dir=uploads)  # type: ignore[arg-type]
-        visit_id = state.check_in(Fix(29.5, 106.5))
+        visit_id = state.check_in(Fix(29.5, 106.5), site="滨江步道")
         picked = SimpleNamespace(
             files=[SimpleNamespace(name="IMG_0001.jpg", id="IMG_0001.jpg", path=None, bytes=None)]
         )

@@ -41,7 +41,7 @@ def state(tmp_path: Path) -> Iterator[AppState]:
 
 
 def _visit_with_photo(state: AppState, colour: tuple[int, int, int] = (200, 30, 30)) -> tuple[str, str]:
-    visit_id = state.check_in(Fix(29.5, 106.5))
+    visit_id = state.check_in(Fix(29.5, 106.5), site="滨江步道")
     assert visit_id is not None
     sha = state.add_photo(rec.VISIT, visit_id, _jpeg(colour))
     assert sha is not None
@@ -154,7 +154,7 @@ class StandInCamera:
 
 
 async def test_the_camera_takes_a_photo_with_the_back_camera_onto_the_open_visit(state: AppState) -> None:
-    visit_id = state.check_in(Fix(29.5, 106.5))
+    visit_id = state.check_in(Fix(29.5, 106.5), site="滨江步道")
     state.open_camera()
     assert state.screen == "camera" and state.route() == f"/visit/{visit_id}/camera"
     raw = _jpeg((120, 80, 40), (4000, 3000))
@@ -171,7 +171,7 @@ async def test_the_camera_takes_a_photo_with_the_back_camera_onto_the_open_visit
 
 
 async def test_a_camera_that_fails_says_the_gallery_still_works(state: AppState) -> None:
-    state.check_in(Fix(29.5, 106.5))
+    state.check_in(Fix(29.5, 106.5), site="滨江步道")
     state.open_camera()
     with pytest.raises(CameraError):
         await CameraCapture(StandInCamera(cameras=[])).start()
@@ -197,7 +197,7 @@ class Page:
 async def test_on_a_phone_the_camera_opens_only_after_its_permission_and_a_refusal_is_explained(
     state: AppState,
 ) -> None:
-    state.check_in(Fix(29.5, 106.5))
+    state.check_in(Fix(29.5, 106.5), site="滨江步道")
     answers = iter(["denied", "granted"])
 
     async def ask(need: str) -> str:

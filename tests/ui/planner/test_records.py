@@ -136,7 +136,7 @@ def test_a_feedback_card_opens_what_the_resident_said_and_a_contact_only_with_co
 
 
 def test_a_visit_card_still_opens_the_visit_screen(state: AppState) -> None:
-    visit_id = state.check_in(Fix(29.5, 106.5))
+    visit_id = state.check_in(Fix(29.5, 106.5), site="滨江步道")
     assert visit_id is not None
     state.go("records")
     state.open_record(rec.VISIT, visit_id)

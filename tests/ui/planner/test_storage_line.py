@@ -47,7 +47,7 @@ def _texts(control: Any) -> list[str]:
 def test_the_sync_screen_says_how_many_records_wait_on_the_phone_and_the_room_they_take(
     state: AppState,
 ) -> None:
-    state.check_in(Fix(29.563, 106.5516, 8.0))
+    state.check_in(Fix(29.563, 106.5516, 8.0), site="滨江步道")
     state.new_opinion()
     state.opinion.subject, state.opinion.body = "控规调整", "同意"
     state.save_opinion()
@@ -65,7 +65,7 @@ def test_the_sync_screen_says_how_many_records_wait_on_the_phone_and_the_room_th
 def test_a_save_refused_by_a_full_phone_says_so_and_keeps_what_was_there(
     state: AppState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = state.check_in(Fix(29.563, 106.5516, 8.0))
+    first = state.check_in(Fix(29.563, 106.5516, 8.0), site="滨江步道")
     assert first is not None
 
     def full(*args: Any, **kwargs: Any) -> str:  # injected on purpose
