@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get
+from litestar.params import FromPath
 
 from server.core.errors import bad_request
 from server.maps import tiles
@@ -20,7 +21,7 @@ class TileController(Controller):
         summary="A plain basemap tile (XYZ, 256 px), for deployments that configure no tile service",
         media_type="image/png",
     )
-    async def tile(self, z: int, x: int, name: str) -> Response[bytes]:
+    async def tile(self, z: FromPath[int], x: FromPath[int], name: FromPath[str]) -> Response[bytes]:
         # A path segment holds "{y}.png": the number is read here.
         stem, dot, ext = name.partition(".")
         if not stem.isdigit() or dot != "." or ext != "png":
