@@ -30,4 +30,6 @@ class TileController(Controller):
         wrong = tiles.check(z, x, y)
         if wrong is not None:
             raise bad_request(wrong, "is outside the tile grid at this zoom (z 0-19, x and y below 2^z)")
-        return Response(tiles.render(z, x, y), media_type="image/png", headers={"Cache-Control": CACHE})
+        # The web app draws tiles from its own origin, not the server's: the tiles are public, so any may.
+        headers = {"Cache-Control": CACHE, "Access-Control-Allow-Origin": "*"}
+        return Response(tiles.render(z, x, y), media_type="image/png", headers=headers)

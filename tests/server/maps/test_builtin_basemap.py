@@ -34,6 +34,7 @@ async def test_a_map_widget_fetches_a_tile_without_a_token_and_may_keep_it(api: 
     assert resp.status_code == 200
     assert resp.headers["content-type"] == "image/png"
     assert "max-age" in resp.headers["cache-control"]
+    assert resp.headers["access-control-allow-origin"] == "*"  # the web app's page has another origin
     img = Image.open(io.BytesIO(resp.content))
     assert (img.format, img.size) == ("PNG", (256, 256))
 
