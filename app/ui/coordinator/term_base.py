@@ -59,7 +59,9 @@ class TermBase(CoordinatorBase, TermWords):
         return dict(self.config.get("profile") or {})
 
     def pool_name(self) -> str:
-        return str(self.words.body.get("pool_name") or self.tr("term.pool"))
+        # The profile names its pool in Chinese only (资源库, 专家库); in English it is "the pool".
+        named = self.words.body.get("pool_name") if self.lang == "zh" else None
+        return str(named or self.tr("term.pool"))
 
     async def _load(self, screen: str, **reads: Any) -> bool:
         """Read what a screen shows (``field=coroutine``), then show it; a failure leaves the screen as it was
