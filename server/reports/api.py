@@ -129,7 +129,8 @@ class ReportController(Controller):
         token: FromQuery[str | None] = None,
     ) -> Response[Any]:
         stem = name.removesuffix(".docx")
-        if not name.endswith(".docx") or not stem.isdigit():
+        # ASCII digits of at most an id's length: int() refuses other digits and very long strings.
+        if not name.endswith(".docx") or not (stem.isascii() and stem.isdigit()) or len(stem) > 19:
             raise not_found("path", "use /api/reports/annual/<planner id>.docx")
         return await annual(request, int(stem), year)
 
