@@ -135,11 +135,17 @@ class VisitState(SessionBase):
         draft = self.place
         return self.check_in(draft.fix if draft else None, site, district_id)
 
+    def check_in_typed(self) -> str | None:
+        """ "Check in here" with what the place field holds now (read at the tap, not when drawn)."""
+        return self.check_in_at(self.place.typed if self.place else "")
+
     def type_place(self, typed: str) -> None:
         """The planner types in the place field: the suggestions narrow to names that hold it."""
         draft = self.place
         if draft is None:
-            return
+            # The screen was opened by its address, not by a check-in: the check-in starts now.
+            picker = self.site_picker()
+            draft = PlaceDraft(None, self.clock().isoformat(), picker.default_district(None), "")
         district_id = draft.district_id if draft.district_chosen else None
         found = self.site_picker().suggestions(typed, draft.fix, district_id=district_id)
         self.place = replace(draft, typed=typed, suggestions=tuple(found))
@@ -338,7 +344,7 @@ def _name_place(state: AppState, services: Services) -> ft.Control:
             value=typed,
             hint_text=hint or None,
             on_change=on_change,
-            on_submit=lambda _: state.check_in_at(typed),
+            on_submit=lambda _: state.check_in_typed(),
             text_size=18,
             border_color=MUTED,
             prefix_icon=ft.Icons.SEARCH,
@@ -349,9 +355,7 @@ def _name_place(state: AppState, services: Services) -> ft.Control:
         text(state.tr("site.new", name=typed.strip()), 16, color=MUTED)
         if typed.strip() and not exact
         else None,
-        big_button(
-            state.tr("visit.check_in_here"), lambda _: state.check_in_at(typed), icon=ft.Icons.PIN_DROP
-        ),
+        big_button(state.tr("visit.check_in_here"), lambda _: state.check_in_typed(), icon=ft.Icons.PIN_DROP),
         text(state.tr("site.known"), 17, ft.FontWeight.BOLD) if suggestions else None,
         *(_suggestion(state, s) for s in suggestions),
         None if has_fix else button(state.tr("visit.locating"), retry_fix, icon=ft.Icons.GPS_FIXED),
