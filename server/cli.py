@@ -1,5 +1,9 @@
 """The ``fieldlog`` command: serve, db upgrade, db totals, district add, user add/password/disable/enable,
-roster import, demo."""
+roster import, demo.
+
+Every command first checks what it needs (`server.core.preflight`): a mistake in the configuration or the
+environment is one line naming the setting and what to do, and exit status 2.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,17 @@ import asyncio
 import getpass
 import os
 import signal
+import socket
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from server.core.db import Database
+from server.core.preflight import SetupError, check_data_dir, check_database, check_redis, explain
 from server.core.settings import Settings
+
+T = TypeVar("T")
 
 DEMO_PASSWORD = "fieldlog-demo"
 DEMO_DISTRICT = "示范区"
@@ -33,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="worker processes (default 1); each is stateless, so several may share one database",
+    )
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -77,12 +92,28 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-async def _with_db(settings: Settings, fn: object) -> object:
+def _workers(raw: str) -> int:
+    try:
+        n = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {raw!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return n
+
+
+async def _with_db(settings: Settings, fn: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``fn`` on the database once it is known to answer and to be at this server's revision."""
     db = Database(settings.database_url)
     try:
-        return await fn(db)  # type: ignore[operator]
+        await check_database(db, settings)
+        return await fn(db)
     finally:
         await db.dispose()
+
+
+def _run(settings: Settings, fn: Callable[[Database], Awaitable[T]]) -> T:
+    return asyncio.run(_with_db(settings, fn))
 
 
 def _read_password() -> str:
@@ -92,11 +123,13 @@ def _read_password() -> str:
 
 
 async def _upgrade(settings: Settings) -> None:
-    from server.core.migrate import upgrade
+    from server.core.migrate import check_upgradable, upgrade
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    check_data_dir(settings)
     db = Database(settings.database_url)
     try:
+        await check_database(db, settings, migrated=False)
+        await check_upgradable(db)
         await upgrade(db)
         from server.sync.totals import ensure
 
@@ -163,20 +196,16 @@ def _roster_bytes(path: str) -> bytes:
     return file.read_bytes()
 
 
-async def _roster_import(settings: Settings, data: bytes, path: str, dry_run: bool) -> int:
+async def _roster_import(db: Database, settings: Settings, data: bytes, path: str, dry_run: bool) -> int:
     """Check, and unless ``dry_run`` import, a roster; each bad row is one line on stderr (exit 1)."""
     from server.admin.roster import RosterFileError
     from server.admin.service import apply_roster, check_roster, sorted_errors
 
-    db = Database(settings.database_url)
     try:
-        try:
-            roster = await check_roster(db, settings.profile, data)
-        except RosterFileError as exc:
-            raise ValueError(str(exc)) from None
-        people = [] if roster.errors or dry_run else await apply_roster(db, roster, None)
-    finally:
-        await db.dispose()
+        roster = await check_roster(db, settings.profile, data)
+    except RosterFileError as exc:
+        raise ValueError(str(exc)) from None
+    people = [] if roster.errors or dry_run else await apply_roster(db, roster, None)
     if roster.errors:
         for e in sorted_errors(roster):
             print(f"fieldlog: row {e.row}, {e.column}: {e.message}", file=sys.stderr)
@@ -192,22 +221,47 @@ async def _roster_import(settings: Settings, data: bytes, path: str, dry_run: bo
     return 0
 
 
-def serve(settings: Settings, host: str, port: int) -> int:
+def _check_port(host: str, port: int) -> None:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise SetupError(
+            f"--host: cannot listen on {host!r} ({exc.strerror}); give an address of this machine"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(address)
+        except OSError as exc:
+            raise SetupError(
+                f"--port: cannot listen on {host}:{port} ({exc.strerror}); stop what uses it or pick another"
+            ) from None
+
+
+def serve(settings: Settings, host: str, port: int, workers: int = 1) -> int:
+    """Serve with ``workers`` processes, each building the app from the environment (`create_app`)."""
     import uvicorn
 
-    from server.app import create_app
-    from server.core.migrate import NotMigratedError, check_migrated
-
-    try:
-        asyncio.run(_with_db(settings, check_migrated))
-    except NotMigratedError as exc:
-        print(f"fieldlog: {exc}", file=sys.stderr)
-        return 2
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    check_data_dir(settings)
+    _run(settings, lambda _db: check_redis(settings))
+    # Made here, once, before any worker starts: every worker reads the same key.
+    settings.signing_key()
+    _check_port(host, port)
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
     return 0
 
 
 def demo(settings: Settings, host: str, port: int, with_app: bool) -> int:
+    _check_port(host, port)
     asyncio.run(_upgrade(settings))
     asyncio.run(_seed_demo(settings))
     server_url = f"http://{host}:{port}"
@@ -243,53 +297,67 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fieldlog: {exc}", file=sys.stderr)
         return 2
     try:
-        if args.command == "serve":
-            return serve(settings, args.host, args.port)
-        if args.command == "db" and args.db_command == "totals":
-            code = asyncio.run(_with_db(settings, lambda db: _totals(db, settings, args.repair)))
-            assert isinstance(code, int)
-            return code
-        if args.command == "db":
-            asyncio.run(_upgrade(settings))
-            print("database is at the newest revision")
-            return 0
-        if args.command == "district":
-            from server.people.service import add_district
-
-            print(asyncio.run(_with_db(settings, lambda db: add_district(db, args.name))))
-            return 0
-        if args.command == "user" and args.user_command in ("disable", "enable"):
-            from server.admin.service import set_active_by_name
-
-            active = args.user_command == "enable"
-            asyncio.run(_with_db(settings, lambda db: set_active_by_name(db, args.username, active)))
-            print(f"{args.username} {args.user_command}d")
-            return 0
-        if args.command == "roster":
-            data = _roster_bytes(args.file)
-            return asyncio.run(_roster_import(settings, data, args.file, args.dry_run))
-        if args.command == "user":
-            from server.people.service import create_user, district_ids_by_name, set_password
-
-            password = _read_password()
-            if args.user_command == "password":
-                asyncio.run(_with_db(settings, lambda db: set_password(db, args.username, password)))
-                print(f"new password set for {args.username}")
-                return 0
-
-            async def add(db: Database) -> int:
-                ids = tuple(await district_ids_by_name(db, args.district)) if args.district else ()
-                return await create_user(
-                    db, args.username, args.role, password, display_name=args.display_name, district_ids=ids
-                )
-
-            print(asyncio.run(_with_db(settings, add)))
-            return 0
-        if args.command == "demo":
-            return demo(settings, args.host, args.port, with_app=not args.no_app)
+        return _command(args, settings)
+    except SetupError as exc:
+        print(f"fieldlog: {exc}", file=sys.stderr)
+        return 2
     except ValueError as exc:
         print(f"fieldlog: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # The database went away in the middle of a command: still one line, naming the setting.
+        explained = explain(exc, settings)
+        if explained is None:
+            raise
+        print(f"fieldlog: {explained}", file=sys.stderr)
+        return 2
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        return serve(settings, args.host, args.port, args.workers)
+    if args.command == "db" and args.db_command == "totals":
+        return _run(settings, lambda db: _totals(db, settings, args.repair))
+    if args.command == "db":
+        asyncio.run(_upgrade(settings))
+        print("database is at the newest revision")
+        return 0
+    if args.command == "district":
+        from server.people.service import add_district
+
+        print(_run(settings, lambda db: add_district(db, args.name)))
+        return 0
+    if args.command == "user" and args.user_command in ("disable", "enable"):
+        from server.admin.service import set_active_by_name
+
+        active = args.user_command == "enable"
+        _run(settings, lambda db: set_active_by_name(db, args.username, active))
+        print(f"{args.username} {args.user_command}d")
+        return 0
+    if args.command == "roster":
+        data = _roster_bytes(args.file)
+        return _run(settings, lambda db: _roster_import(db, settings, data, args.file, args.dry_run))
+    if args.command == "user":
+        from server.people.service import create_user, district_ids_by_name, set_password
+
+        # Checked before the password is asked for: a wrong setting is not found out after typing it.
+        _run(settings, lambda _db: asyncio.sleep(0))
+        password = _read_password()
+        if args.user_command == "password":
+            _run(settings, lambda db: set_password(db, args.username, password))
+            print(f"new password set for {args.username}")
+            return 0
+
+        async def add(db: Database) -> int:
+            ids = tuple(await district_ids_by_name(db, args.district)) if args.district else ()
+            return await create_user(
+                db, args.username, args.role, password, display_name=args.display_name, district_ids=ids
+            )
+
+        print(_run(settings, add))
+        return 0
+    if args.command == "demo":
+        return demo(settings, args.host, args.port, with_app=not args.no_app)
     return 2

@@ -23,6 +23,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from server.core.models import ChangeSeq, UTCDateTime, table_of
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+CONNECT_TIMEOUT_S = 10
 _IMMEDIATE = "fieldlog_immediate"
 
 _encode_json = msgspec.json.Encoder().encode
@@ -42,7 +43,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine for ``url``; on SQLite with the pragmas and the BEGIN handling described above."""
     kwargs.setdefault("json_serializer", _json_dumps)
     kwargs.setdefault("json_deserializer", _json_loads)
-    if make_url(url).get_backend_name() != "sqlite":
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite":
+        if "timeout" not in u.query:
+            # asyncpg waits 60 s for a host that drops packets; an operator should hear sooner.
+            kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     # LIFO: the connection used last is used next, with its page cache and memory map still warm.
     kwargs.setdefault("pool_use_lifo", True)

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection
 
 from server.core.db import Database
@@ -68,7 +69,26 @@ async def check_migrated(db: Database) -> None:
     """Raise `NotMigratedError` (telling the operator what to run) unless the database is at head."""
     current, head = await current_revision(db), head_revision()
     if current != head:
+        if current is not None and not known_revision(current):
+            raise NotMigratedError(
+                f"the database is at revision {current}, which this fieldlog does not know (a newer"
+                " fieldlog migrated it); run that version, or restore a backup made before it"
+            )
         state = "has no fieldlog tables" if current is None else f"is at revision {current}"
         raise NotMigratedError(
             f"the database {state}, this server needs revision {head}: run `fieldlog db upgrade` first"
         )
+
+
+def known_revision(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+async def check_upgradable(db: Database) -> None:
+    """Raise `NotMigratedError` when the database is at a revision this fieldlog cannot upgrade from."""
+    current = await current_revision(db)
+    if current is not None and not known_revision(current):
+        await check_migrated(db)

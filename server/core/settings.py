@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from shared.profiles import DEFAULT_PROFILE, PROFILE_NAMES, Profile, load_profile
 from shared.rules import DEFAULT_TZ
@@ -21,19 +25,66 @@ def _secret_from_file(data_dir: Path) -> str:
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(key)
+    # A file of this process's own, complete and synced before it gets the key's name: a process that
+    # reads the key never sees a half-written one.
+    fd, tmp = tempfile.mkstemp(dir=data_dir, prefix=".secret_key-")
     try:
-        # Two processes starting at once must end up with the same key: the first link wins.
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(secrets.token_urlsafe(48))
+            fh.flush()
+            os.fsync(fh.fileno())
+        # Workers (or hosts sharing the directory) starting at once end up with one key: the first link
+        # wins and every process reads the winner's.
         os.link(tmp, path)
     except FileExistsError:
         pass
     finally:
-        tmp.unlink(missing_ok=True)
+        Path(tmp).unlink(missing_ok=True)
     return path.read_text(encoding="utf-8").strip()
+
+
+#: The async drivers the server ships, by database; a plain ``postgresql://`` or ``sqlite://`` URL gets these.
+ASYNC_DRIVERS = {"postgresql": "asyncpg", "sqlite": "aiosqlite"}
+_URL_FORMS = "postgresql://user:password@host:5432/dbname or sqlite:///path/to/fieldlog.sqlite3"
+
+
+def async_database_url(raw: str) -> str:
+    """``raw`` as the URL the server connects with: the shipped async driver put in, libpq's ``sslmode``
+    spelt as asyncpg's ``ssl``. Raises ValueError naming FIELDLOG_DATABASE_URL for anything else."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ValueError(f"FIELDLOG_DATABASE_URL: is not a database URL; write {_URL_FORMS}") from None
+    backend, _, driver = url.drivername.partition("+")
+    backend = "postgresql" if backend == "postgres" else backend
+    if backend not in ASYNC_DRIVERS:
+        raise ValueError(
+            f"FIELDLOG_DATABASE_URL: fieldlog keeps its data in PostgreSQL or SQLite, not {backend!r};"
+            f" write {_URL_FORMS}"
+        )
+    shipped = ASYNC_DRIVERS[backend]
+    if driver and driver != shipped:
+        raise ValueError(
+            f"FIELDLOG_DATABASE_URL: the driver {driver!r} is not installed, fieldlog uses {shipped};"
+            f" write the URL without it ({backend}://...)"
+        )
+    url = url.set(drivername=f"{backend}+{shipped}")
+    if backend == "sqlite" and url.database in (None, "", ":memory:"):
+        raise ValueError(
+            "FIELDLOG_DATABASE_URL: an in-memory SQLite database is lost when the server stops;"
+            " name a file: sqlite:///path/to/fieldlog.sqlite3"
+        )
+    if backend == "postgresql" and "sslmode" in url.query:
+        query = dict(url.query)
+        query["ssl"] = query.pop("sslmode")
+        url = url.set(query=query)
+    return url.render_as_string(hide_password=False)
+
+
+def display_url(url: str) -> str:
+    """A database URL fit for a message: no password, no driver name."""
+    u: URL = make_url(url)
+    return u.set(drivername=u.drivername.partition("+")[0]).render_as_string(hide_password=True)
 
 
 @dataclass(frozen=True)
@@ -80,18 +131,37 @@ class Settings:
     pool_idle_days: int | None = None
     """FIELDLOG_POOL_IDLE_DAYS: days without service after which a pool member is listed as long inactive
     (PDS-5); the policies set no period, so there is no default and the list asks for one."""
+
     review_undo_minutes: int = 10
     """FIELDLOG_REVIEW_UNDO_MINUTES: how long staff may undo their own confirm or reject (10)."""
+
+    redis_url: str = ""
+    """FIELDLOG_REDIS_URL: keep the sign-in counts in this Redis (``redis://host:6379/0``) instead of the
+    database; either way every worker and host sees the same counts."""
+
+    database_setting: str = field(init=False, default="FIELDLOG_DATABASE_URL", compare=False)
+    """The variable that decided where the database is, for messages about it."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         if not self.database_url:
-            url = f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'fieldlog.sqlite3'}"
-            object.__setattr__(self, "database_url", url)
+            object.__setattr__(self, "database_setting", "FIELDLOG_DATA_DIR")
+            object.__setattr__(self, "database_url", self.default_database_url)
+        else:
+            object.__setattr__(self, "database_url", async_database_url(self.database_url))
         if self.profile_name not in PROFILE_NAMES:
-            raise ValueError(f"FIELDLOG_PROFILE: unknown profile {self.profile_name!r}")
-        ZoneInfo(self.tz)  # fails early on a misspelt zone
+            names = ", ".join(PROFILE_NAMES)
+            raise ValueError(f"FIELDLOG_PROFILE: unknown profile {self.profile_name!r}; use one of {names}")
+        try:
+            ZoneInfo(self.tz)  # fails early on a misspelt zone
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"FIELDLOG_TZ: no time zone is called {self.tz!r}; use a name such as {DEFAULT_TZ}"
+            ) from None
         for name in (
+            "token_ttl_hours",
+            "max_upload_bytes",
+            "max_image_pixels",
             "signin_max_failures",
             "signin_max_failures_per_address",
             "signin_pause_minutes",
@@ -106,6 +176,11 @@ class Settings:
             )
         if self.pool_idle_days is not None and self.pool_idle_days < 1:
             raise ValueError("FIELDLOG_POOL_IDLE_DAYS: must be at least 1")
+        if self.redis_url and make_url_scheme(self.redis_url) not in ("redis", "rediss", "unix"):
+            raise ValueError(
+                f"FIELDLOG_REDIS_URL: is not a Redis URL ({redacted(self.redis_url)!r});"
+                " write redis://host:6379/0"
+            )
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -136,6 +211,7 @@ class Settings:
             report_period_months=num("FIELDLOG_REPORT_PERIOD_MONTHS", 3),
             pool_idle_days=num("FIELDLOG_POOL_IDLE_DAYS", 0) if e.get("FIELDLOG_POOL_IDLE_DAYS") else None,
             review_undo_minutes=num("FIELDLOG_REVIEW_UNDO_MINUTES", 10),
+            redis_url=e.get("FIELDLOG_REDIS_URL", "").strip(),
         )
 
     @property
@@ -155,8 +231,26 @@ class Settings:
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def default_database_url(self) -> str:
+        return f"sqlite+aiosqlite:///{self.data_dir.resolve() / 'fieldlog.sqlite3'}"
+
     def signing_key(self) -> str:
         return self.secret_key or _secret_from_file(self.data_dir)
+
+
+def make_url_scheme(url: str) -> str:
+    return url.partition("://")[0].lower() if "://" in url else ""
+
+
+def redacted(url: str) -> str:
+    """A URL with its password, if any, replaced by ``***`` (for messages)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}{':***' if ':' in creds else ''}@{host}"
 
 
 #: The server's own plain tiles (`server.maps`), relative to its address: the basemap when none is set.
