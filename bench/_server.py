@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -24,20 +25,33 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``fieldlog serve`` in a subprocess on ``host``; the SQLite file is ``db_path``."""
+    """``fieldlog serve [--workers N]`` in a subprocess on ``host``; by default on the SQLite file
+    ``db_path``, or on ``database_url``."""
 
-    def __init__(self, data_dir: Path | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        host: str = "127.0.0.1",
+        database_url: str = "",
+        workers: int = 1,
+    ) -> None:
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir or tempfile.mkdtemp(prefix="fieldlog-bench-"))
         self.host = host
         self.port = free_port()
         self.url = f"http://{host}:{self.port}"
+        self.workers = workers
         self.env = dict(
             os.environ,
             FIELDLOG_DATA_DIR=str(self.data_dir),
             FIELDLOG_SECRET_KEY="bench-secret-key-not-for-production-0123456789",
         )
         self.env.pop("FIELDLOG_DATABASE_URL", None)
+        self.env.pop("FIELDLOG_REDIS_URL", None)
+        if database_url:
+            self.env["FIELDLOG_DATABASE_URL"] = database_url
+        self.database_url = database_url or f"sqlite+aiosqlite:///{self.db_path}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -70,17 +84,20 @@ class ServerProcess:
         return int(self.cli(*args, stdin=PASSWORD + "\n").splitlines()[-1])
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--host", self.host, "--port", str(self.port)],
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        args = ["serve", "--host", self.host, "--port", str(self.port), "--workers", str(self.workers)]
+        # A file, not a pipe: a server that logs much under load must never block on a full pipe.
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "server", *args],
+                env=self.env,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                raise RuntimeError(f"server exited: {err}")
+                raise RuntimeError(f"server exited: {self.log()}")
             try:
                 if httpx.get(self.url + "/health", timeout=1).status_code == 200:
                     return
@@ -89,13 +106,27 @@ class ServerProcess:
             time.sleep(0.1)
         raise RuntimeError("server did not answer /health within 60 s")
 
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def pids(self) -> list[int]:
+        """The server's processes: the workers under ``--workers N`` and the process that started them."""
+        if self.proc is None:
+            return []
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        return [self.proc.pid, *(int(c) for c in children)]
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the workers too
                 self.proc.wait()
         self.proc = None
 

@@ -21,7 +21,7 @@ from server.core.db import Database
 from server.core.errors import http_error_handler
 from server.core.migrate import check_migrated
 from server.core.settings import Settings
-from server.core.throttle import SignInThrottle
+from server.core.throttle import SignInThrottle, counts_for
 from server.feedback.api import FeedbackAnalysisController
 from server.maps.api import TileController
 from server.money.api import AllowanceController, ClaimController, WorkFundsController
@@ -50,6 +50,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.database_url)
     jwt_auth = make_jwt_auth(settings.signing_key(), settings.token_ttl_hours)
+    # Kept outside the process (the database, or Redis): every worker counts the same failures.
+    sign_in = SignInThrottle(
+        settings.signin_max_failures,
+        settings.signin_max_failures_per_address,
+        settings.signin_pause_minutes * 60,
+        counts=counts_for(db, settings.redis_url),
+    )
 
     async def on_startup(app: Litestar) -> None:
         await check_migrated(db)
@@ -60,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         gc.freeze()
 
     async def on_shutdown(app: Litestar) -> None:
+        await app.state.sign_in.close()
         await db.dispose()
 
     return Litestar(
@@ -114,11 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "db": db,
                 "settings": settings,
                 "jwt_auth": jwt_auth,
-                "sign_in": SignInThrottle(
-                    settings.signin_max_failures,
-                    settings.signin_max_failures_per_address,
-                    settings.signin_pause_minutes * 60,
-                ),
+                "sign_in": sign_in,
             }
         ),
     )

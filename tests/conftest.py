@@ -16,9 +16,10 @@ Fixtures
 ``live_server_any``
     The same, parametrized over ``db_url`` (SQLite and, when configured, PostgreSQL).
 
-``LiveServer(tmp_path, db_url=None, env=None, host="127.0.0.1")``
-    The real thing: ``fieldlog db upgrade``, then ``python -m server serve --host <host> --port <port>``
-    as a subprocess with its own ``FIELDLOG_DATA_DIR``. Offers:
+``LiveServer(tmp_path, db_url=None, env=None, *, host="127.0.0.1", data_dir=None, workers=1, name="server")``
+    The real thing: ``fieldlog db upgrade``, then ``python -m server serve --host <host> --port <port>
+    --workers <workers>`` as a subprocess with its own ``FIELDLOG_DATA_DIR`` (or ``data_dir``, which two
+    servers of one deployment may share; ``name`` tells their logs apart). Offers:
 
     * ``.url`` (``http://<host>:<port>``; the port stays the same across restarts), ``.data_dir``,
       ``.db_url``, ``.log_path`` (the server's stdout+stderr);
@@ -50,6 +51,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 PG_ENV = "FIELDLOG_TEST_DATABASE_URL"
+#: The machine's Redis, for the sign-in counts kept there (FIELDLOG_REDIS_URL).
+REDIS_URL = os.environ.get("FIELDLOG_TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
 DEFAULT_PASSWORD = "fieldlog-test-pw"
 ENGINES = ["sqlite", *(["postgresql"] if os.environ.get(PG_ENV) else [])]
 
@@ -122,15 +125,20 @@ class LiveServer:
         tmp_path: Path,
         db_url: str | None = None,
         env: Mapping[str, str] | None = None,
+        *,
         host: str = "127.0.0.1",
+        data_dir: Path | None = None,
+        workers: int = 1,
+        name: str = "server",
     ) -> None:
-        self.data_dir = tmp_path / "server-data"
+        self.data_dir = data_dir or tmp_path / "server-data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.db_url = db_url or f"sqlite+aiosqlite:///{self.data_dir / 'fieldlog.sqlite3'}"
         self.host = host
         self.port = free_port()
         self.url = f"http://{host}:{self.port}"
-        self.log_path = self.data_dir / "server.log"
+        self.workers = workers
+        self.log_path = self.data_dir / f"{name}.log"
         base = {k: v for k, v in os.environ.items() if not k.startswith("FIELDLOG_") or k in ("FIELDLOG_TZ",)}
         self.env: dict[str, str] = {
             **base,
@@ -188,12 +196,15 @@ class LiveServer:
         if self.running:
             return
         log = self.log_path.open("ab")
+        args = ["serve", "--host", self.host, "--port", str(self.port), "--workers", str(self.workers)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--host", self.host, "--port", str(self.port)],
+            [sys.executable, "-m", "server", *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self.env,
             cwd=REPO,
+            # Its own process group: a kill reaches the worker processes too.
+            start_new_session=True,
         )
         log.close()
         deadline = time.monotonic() + timeout
@@ -212,16 +223,26 @@ class LiveServer:
     def kill(self) -> None:
         """SIGKILL: the server gets no chance to finish anything (a crash or power cut)."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
+            os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def worker_pids(self) -> list[int]:
+        """The processes serving requests: the workers under ``serve --workers N``, else the server."""
+        if self.proc is None:
+            return []
+        if self.workers == 1:
+            return [self.proc.pid]
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        # uvicorn spawns each worker with multiprocessing (beside them: its resource tracker).
+        return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

@@ -230,6 +230,17 @@ class ChangeSeq(Base):
     value: Mapped[int] = mapped_column(sa.BigInteger)
 
 
+class SignInCount(Base):
+    """The sign-in throttle's counts (`server.core.throttle.DatabaseCounts`), shared by every worker."""
+
+    __tablename__ = "signin_counts"
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    #: JSON: the times of the failures in the window, or a pause's end.
+    value: Mapped[str] = mapped_column(sa.Text)
+    #: Seconds on the store's clock after which the row may be swept.
+    expires_at: Mapped[float] = mapped_column(sa.Double, index=True)
+
+
 class AuditLog(Base):
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,8 +1,14 @@
-"""Sign-in pauses after repeated failures (server/core/throttle.py), over the real app."""
+"""Sign-in pauses after repeated failures (server/core/throttle.py): over the real app, and on each store
+the counts can live in (one process's memory, Redis, the database on SQLite and PostgreSQL), with several
+throttles sharing a store as several worker processes do."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,13 +18,102 @@ from hypothesis import strategies as st
 
 import server.core.auth
 import server.people.service
+from server.core.db import Database
+from server.core.migrate import upgrade
 from server.core.models import AuditLog, table_of
-from server.core.throttle import Attempt, Pause, SignInThrottle, client_network
+from server.core.throttle import (
+    Attempt,
+    Counts,
+    DatabaseCounts,
+    LocalCounts,
+    Pause,
+    RedisCounts,
+    SignInThrottle,
+    client_network,
+)
 from server.people.service import set_password
-from tests.conftest import DEFAULT_PASSWORD
+from tests.conftest import DEFAULT_PASSWORD, PG_ENV, REDIS_URL, create_pg_database, drop_pg_database
 from tests.server.conftest import Api
 
 OFFICE = "10.0.0.7"
+#: The stores every worker shares; "local" is one process's own.
+SHARED_STORES = ["redis", "sqlite", *(["postgresql"] if os.environ.get(PG_ENV) else [])]
+
+
+def _store_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    """Where a store of ``kind`` keeps its counts: a migrated database, Redis, or nothing (local)."""
+    if kind in ("local", "redis"):
+        yield REDIS_URL if kind == "redis" else ""
+        return
+    if kind == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'counts.sqlite3'}"
+    else:
+        url = create_pg_database(os.environ[PG_ENV])
+
+    async def migrate() -> None:
+        db = Database(url)
+        await upgrade(db)
+        await db.dispose()
+
+    asyncio.run(migrate())
+    try:
+        yield url
+    finally:
+        if kind == "postgresql":
+            drop_pg_database(os.environ[PG_ENV], url)
+
+
+@pytest.fixture(params=["local", *SHARED_STORES])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    for url in _store_url(request.param, tmp_path):
+        yield request.param, url
+
+
+@pytest.fixture(params=SHARED_STORES)
+def shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    for url in _store_url(request.param, tmp_path):
+        yield request.param, url
+
+
+async def _workers(store: tuple[str, str]) -> AsyncIterator[Callable[[], Counts]]:
+    """Makes the counts as another worker process would have them: its own connections to the store."""
+    kind, url = store
+    made: list[Counts] = []
+    dbs: list[Database] = []
+    namespace = f"fieldlog-test:{uuid.uuid4().hex}"
+    local = LocalCounts()
+
+    def make() -> Counts:
+        counts: Counts
+        if kind == "local":
+            return local
+        if kind == "redis":
+            counts = RedisCounts(url, namespace=namespace)
+        else:
+            dbs.append(Database(url))
+            counts = DatabaseCounts(dbs[-1])
+        made.append(counts)
+        return counts
+
+    yield make
+    for counts in made:
+        if isinstance(counts, RedisCounts):
+            await counts.store.delete_all()
+        await counts.close()
+    for db in dbs:
+        await db.dispose()
+
+
+@pytest.fixture
+async def counts_of_any_store(any_store: tuple[str, str]) -> AsyncIterator[Callable[[], Counts]]:
+    async for make in _workers(any_store):
+        yield make
+
+
+@pytest.fixture
+async def shared_counts(shared_store: tuple[str, str]) -> AsyncIterator[Callable[[], Counts]]:
+    async for make in _workers(shared_store):
+        yield make
 
 
 async def _sign_in(api: Api, username: str, password: str, address: str = OFFICE) -> httpx.Response:
@@ -63,7 +158,7 @@ async def test_a_right_password_clears_the_mistypes_before_it(api: Api) -> None:
 
 
 async def test_one_address_trying_many_usernames_is_paused(api: Api) -> None:
-    api.app.state.sign_in = SignInThrottle(5, 8, 900)
+    api.app.state.sign_in = SignInThrottle(5, 8, 900, counts=api.app.state.sign_in.counts)
     answers = [(await _sign_in(api, f"user{i}", "guess-123")).status_code for i in range(8)]
     assert answers == [401] * 7 + [429]
     await api.add_user("planner1", "planner")
@@ -87,9 +182,11 @@ async def test_a_pause_is_written_to_the_audit_log_once(api: Api) -> None:
     ]
 
 
-async def test_the_pause_ends_when_the_first_failure_leaves_the_window() -> None:
+async def test_the_pause_ends_when_the_first_failure_leaves_the_window(
+    counts_of_any_store: Callable[[], Counts],
+) -> None:
     now = [1_000_000.0]
-    throttle = SignInThrottle(3, 50, 900, clock=lambda: now[0])
+    throttle = SignInThrottle(3, 50, 900, counts=counts_of_any_store(), clock=lambda: now[0])
     for _ in range(3):
         assert isinstance(await throttle.begin("planner1", OFFICE), Attempt)
         now[0] += 60
@@ -150,9 +247,11 @@ async def test_a_server_failure_during_sign_in_is_not_counted_as_a_wrong_passwor
     assert (await _sign_in(api, "planner1", DEFAULT_PASSWORD)).status_code == 200
 
 
-async def test_when_both_counts_are_full_the_wait_given_is_the_longer_one() -> None:
+async def test_when_both_counts_are_full_the_wait_given_is_the_longer_one(
+    counts_of_any_store: Callable[[], Counts],
+) -> None:
     now = [0.0]
-    throttle = SignInThrottle(2, 3, 900, clock=lambda: now[0])
+    throttle = SignInThrottle(2, 3, 900, counts=counts_of_any_store(), clock=lambda: now[0])
     await throttle.begin("planner2", OFFICE)  # fills the address count first, at 0 s
     now[0] = 300
     await throttle.begin("planner1", OFFICE)
@@ -163,12 +262,71 @@ async def test_when_both_counts_are_full_the_wait_given_is_the_longer_one() -> N
     assert isinstance(pause, Pause) and (pause.per_address, pause.retry_after_s) == (False, 600)
 
 
-async def test_addresses_of_one_ipv6_subscriber_count_as_one() -> None:
-    throttle = SignInThrottle(3, 50, 900)
+async def test_addresses_of_one_ipv6_subscriber_count_as_one(
+    counts_of_any_store: Callable[[], Counts],
+) -> None:
+    throttle = SignInThrottle(3, 50, 900, counts=counts_of_any_store())
     for host in ("2001:db8:1:2::10", "2001:db8:1:2::11", "2001:db8:1:2:ffff::1"):
         assert isinstance(await throttle.begin("planner1", host), Attempt)
     assert isinstance(await throttle.begin("planner1", "2001:db8:1:2::99"), Pause)
     assert isinstance(await throttle.begin("planner1", "2001:db8:1:3::10"), Attempt)  # another /64
+
+
+async def _guess(throttle: SignInThrottle, username: str = "planner1") -> str:
+    """One wrong password: refused before the check, checked and failed, or the failure that began a pause."""
+    attempt = await throttle.begin(username, OFFICE)
+    if isinstance(attempt, Pause):
+        return "refused"
+    await asyncio.sleep(0.01)  # the password check, outside every session
+    pause = await throttle.failed(attempt)
+    return "began the pause" if pause is not None and pause.started else "checked"
+
+
+async def test_concurrent_guesses_at_two_workers_get_the_allowance_once_not_per_worker(
+    shared_counts: Callable[[], Counts],
+) -> None:
+    one, two = (SignInThrottle(5, 50, 900, counts=shared_counts()) for _ in range(2))
+    outcomes = await asyncio.gather(*(_guess(one if i % 2 else two) for i in range(20)))
+    assert outcomes.count("refused") == 15
+    assert outcomes.count("began the pause") == 1  # audited once, whichever worker saw it
+    assert isinstance(await one.begin("planner1", OFFICE), Pause)
+    assert isinstance(await two.begin("planner1", OFFICE), Pause)
+
+
+async def test_a_right_password_at_one_worker_clears_the_mistypes_made_at_another(
+    shared_counts: Callable[[], Counts],
+) -> None:
+    one, two = (SignInThrottle(5, 50, 900, counts=shared_counts()) for _ in range(2))
+    for _ in range(4):
+        assert await _guess(one) == "checked"
+    attempt = await two.begin("planner1", OFFICE)
+    assert isinstance(attempt, Attempt)
+    await two.succeeded(attempt)
+    for _ in range(4):
+        assert await _guess(one) == "checked"  # the count started again from nothing
+    assert await _guess(two) == "began the pause"
+
+
+async def test_attempts_under_way_at_one_worker_count_at_the_other_until_taken_back(
+    shared_counts: Callable[[], Counts],
+) -> None:
+    """Counted from the attempt's start; an attempt the server could not finish takes its mark back."""
+    one, two = (SignInThrottle(5, 50, 900, counts=shared_counts()) for _ in range(2))
+    under_way = [await one.begin("planner1", OFFICE) for _ in range(5)]
+    assert all(isinstance(a, Attempt) for a in under_way)
+    assert isinstance(await two.begin("planner1", OFFICE), Pause)
+    for attempt in under_way:
+        assert isinstance(attempt, Attempt)
+        await one.abandon(attempt)
+    assert isinstance(await two.begin("planner1", OFFICE), Attempt)
+
+
+async def test_an_address_spraying_usernames_at_two_workers_is_paused_at_both(
+    shared_counts: Callable[[], Counts],
+) -> None:
+    one, two = (SignInThrottle(5, 8, 900, counts=shared_counts()) for _ in range(2))
+    outcomes = [await _guess(one if i % 2 else two, f"user{i}") for i in range(9)]
+    assert outcomes == ["checked"] * 7 + ["began the pause", "refused"]
 
 
 def test_an_ipv4_address_and_its_ipv6_mapped_form_count_as_one() -> None:
