@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Build the app; the database must already be migrated (checked at startup)."""
     settings = settings or Settings.from_env()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(settings.database_url)
+    pool = {} if settings.is_sqlite else {"pool_size": settings.db_pool_size}
+    db = Database(settings.database_url, **pool)
     jwt_auth = make_jwt_auth(settings.signing_key(), settings.token_ttl_hours)
     # Kept outside the process (the database, or Redis): every worker counts the same failures.
     sign_in = SignInThrottle(

@@ -49,10 +49,32 @@ Pull (server -> phone), ``GET /api/sync/pull?cursor=&limit=``::
 
     -> {changes: [{kind, id, version, deleted, data, state}], cursor, has_more}
 
-* Every write on the server takes the next number of one server-wide change sequence and stores it on the
-  record. Writers take that number under a lock held until commit, so numbers become visible in order:
-  a reader can never pass a number whose transaction commits later. The cursor is that number, opaque
-  to the phone (`encode_cursor` / `decode_cursor`) and monotonic.
+* Every change on the server is stamped with a *position* in one server-wide order, stored on the record;
+  a pull returns the changes after the cursor's position, in that order, and the cursor is the position of
+  the last one (opaque to the phone: `encode_cursor` / `decode_cursor`; monotonic). The guarantee: a pull
+  never passes a position whose transaction commits later, so a change that commits late is never
+  skipped. How the server keeps it depends on the database:
+
+  - SQLite has one writer at a time (``BEGIN IMMEDIATE``). A position is the next number of a counter
+    row taken inside the write transaction, so numbers become visible in commit order.
+  - PostgreSQL runs writers side by side. A position is the pair (the writing transaction's own id,
+    ``pg_current_xact_id()``; a number from a sequence, unique, for the order inside that transaction).
+    Transaction ids are handed out in increasing order, so every transaction still open when a pull
+    starts, and every one starting later, has an id at or above a *horizon*: the oldest id still running
+    in the server's database (from the pull's snapshot and ``pg_stat_activity``; other databases on the
+    same PostgreSQL do not count). A pull returns only changes of transactions below the horizon, all
+    of them ended and so visible together, and never moves its cursor past one that has yet to commit.
+    Writers of different planners do not wait for each other; a transaction that stays open holds back,
+    never loses, what later ones wrote, until it ends.
+    Transactions that change one planner's records (a push, a review, an answer to an invitation)
+    queue behind each other on that planner (a transaction-level advisory lock), so a re-sent batch is
+    judged after the first one's outcome and an edit never overwrites a review it did not see.
+
+  Positions from before a server moved to this scheme count as (0, number): a phone's old cursor goes on
+  from where it was. (Before, PostgreSQL numbered changes from the counter row too, whose lock every
+  writer held until its commit: every push of the whole city waited for the one before it. A cursor per
+  planner was the other way out, but district staff and the bureau pull across many planners, and their
+  cursors would have had to carry one position per planner.)
 * ``state`` carries what only the server sets: the review (pending, confirmed, rejected and its reason),
   computed hours and flags.
 * The phone applies a pulled batch and saves the new cursor in the same local transaction, then asks
@@ -91,7 +113,7 @@ server uses to flag visits whose times came from a skewed clock.
 from __future__ import annotations
 
 import base64
-from typing import Any, Final, Literal, NotRequired, TypedDict
+from typing import Any, Final, Literal, NamedTuple, NotRequired, TypedDict
 
 PROTOCOL_VERSION: Final = 1
 
@@ -189,25 +211,39 @@ class SitesResponse(TypedDict):
     counts: NotRequired[dict[str, int]]
 
 
-_CURSOR_PREFIX: Final = "c1:"
+
+class Position(NamedTuple):
+    """A place in the server's order of changes (see the module docstring): compared as a pair."""
+
+    txid: int
+    seq: int
 
 
-def encode_cursor(seq: int) -> str:
-    """Make the opaque cursor for a position in the server's change sequence."""
-    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+_SEQ_ONLY: Final = "c1:"
+_WITH_TXID: Final = "c2:"
 
 
-def decode_cursor(cursor: str | None) -> int:
+def encode_cursor(seq: int, txid: int = 0) -> str:
+    """Make the opaque cursor for a position in the server's order of changes."""
+    text = f"{_SEQ_ONLY}{seq}" if txid == 0 else f"{_WITH_TXID}{txid}.{seq}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> Position:
     """Read a cursor back; an empty cursor is the start. Raises ValueError("cursor: ...") when malformed."""
     if not cursor:
-        return 0
+        return Position(0, 0)
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not raw.startswith(_CURSOR_PREFIX):
+        if raw.startswith(_SEQ_ONLY):
+            position = Position(0, int(raw[len(_SEQ_ONLY) :]))
+        elif raw.startswith(_WITH_TXID):
+            txid, seq = raw[len(_WITH_TXID) :].split(".")
+            position = Position(int(txid), int(seq))
+        else:
             raise ValueError
-        seq = int(raw[len(_CURSOR_PREFIX) :])
-        if seq < 0:
+        if position.txid < 0 or position.seq < 0:
             raise ValueError
-        return seq
+        return position
     except (ValueError, UnicodeDecodeError):
         raise ValueError("cursor: is not a cursor this server gave out") from None

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.core.access import require_role
 from server.core.audit import audit
 from server.core.auth import BUREAU, DISTRICT, PLANNER, CurrentUser
-from server.core.db import Database, take_seq, utcnow
+from server.core.db import Database, after_position, lock_planner, position_order, take_stamps, utcnow
 from server.core.errors import bad_request, forbidden, not_found
 from server.core.models import (
     Activity,
@@ -33,6 +33,7 @@ from server.core.models import (
     table_of,
 )
 from server.core.parsing import MAX_ROW_ID, body_object, parse_int, parse_text
+from shared.protocol import Position
 from shared.records import RecordError, parse_time
 from shared.rules import ATTENDANCE, EXCUSED, year_bounds
 
@@ -179,15 +180,14 @@ async def create_activity(db: Database, user: CurrentUser, body: Any) -> dict[st
             )
         ).scalar_one()
         if planner_ids:
-            last = await take_seq(conn, len(planner_ids))
-            first = last - len(planner_ids) + 1
+            stamps = await take_stamps(conn, len(planner_ids))
             await conn.execute(
                 _attendance.insert(), [{"activity_id": activity_id, "planner_id": p} for p in planner_ids]
             )
             await conn.execute(
                 invitations.insert(),
                 [
-                    {"activity_id": activity_id, "planner_id": p, "seq": first + i, "version": 1}
+                    {"activity_id": activity_id, "planner_id": p, **stamps.at(i), "version": 1}
                     for i, p in enumerate(planner_ids)
                 ],
             )
@@ -232,13 +232,13 @@ def _att_json(r: Any | None) -> dict[str, Any] | None:
 async def record_attendance(db: Database, user: CurrentUser, activity_id: int, body: Any) -> dict[str, Any]:
     body = body_object(body)
     planner_id = parse_int(body.get("planner_id"), "planner_id")
+    assert planner_id is not None  # required
     status = body.get("status")
     if status not in ATTENDANCE:
         raise bad_request("status", f"must be one of {', '.join(ATTENDANCE)}")
     reason = parse_text(body, "reason", required=status == EXCUSED)
     now = utcnow()
     async with db.write() as conn:
-        seq = await take_seq(conn)
         activity = await _visible_activity(conn, user, activity_id) if user.role != PLANNER else None
         # Whoever holds the activity records its attendance: the district's staff, or the bureau.
         holds = activity is not None and (
@@ -250,6 +250,8 @@ async def record_attendance(db: Database, user: CurrentUser, activity_id: int, b
                 "only whoever holds the activity (its district's staff, or the bureau) records attendance",
             )
         where = sa.and_(_attendance.c.activity_id == activity_id, _attendance.c.planner_id == planner_id)
+        # The planner's invitation changes: queued with the planner's pushes (an answer sent meanwhile).
+        await lock_planner(conn, planner_id)
         before = (await conn.execute(sa.select(_attendance).where(where))).one_or_none()
         if before is None:
             raise bad_request("planner_id", "was not invited to this activity")
@@ -261,7 +263,7 @@ async def record_attendance(db: Database, user: CurrentUser, activity_id: int, b
         await conn.execute(
             invitations.update()
             .where(invitations.c.activity_id == activity_id, invitations.c.planner_id == planner_id)
-            .values(seq=seq, version=invitations.c.version + 1)
+            .values(**(await take_stamps(conn)).at(), version=invitations.c.version + 1)
         )
         after = (await conn.execute(sa.select(_attendance).where(where))).one()
         await audit(
@@ -277,9 +279,10 @@ async def record_attendance(db: Database, user: CurrentUser, activity_id: int, b
 
 
 async def invitation_changes(
-    conn: AsyncConnection, user: CurrentUser, after: int, limit: int
-) -> list[tuple[int, dict[str, Any]]]:
-    """The planner's invitations changed after seq ``after``, as pull changes ``(seq, change)``."""
+    conn: AsyncConnection, user: CurrentUser, after: Position, horizon: int | None, limit: int
+) -> list[tuple[Position, dict[str, Any]]]:
+    """The planner's invitations changed after ``after`` (below ``horizon``, `server.core.db.pull_horizon`),
+    as pull changes ``(position, change)``."""
     if user.role != PLANNER:
         return []
     rows = await conn.execute(
@@ -302,8 +305,8 @@ async def invitation_changes(
                 ),
             )
         )
-        .where(invitations.c.planner_id == user.id, invitations.c.seq > after)
-        .order_by(invitations.c.seq)
+        .where(invitations.c.planner_id == user.id, *after_position(invitations, after, horizon))
+        .order_by(*position_order(invitations, horizon))
         .limit(limit)
     )
     out = []
@@ -327,7 +330,7 @@ async def invitation_changes(
             "data": data,
             "state": state,
         }
-        out.append((int(r.seq), change))
+        out.append((Position(int(r.txid), int(r.seq)), change))
     return out
 
 
@@ -347,12 +350,12 @@ async def apply_response(
     ).one_or_none()
     if row is None:
         return None, "activity_id: you are not invited to this activity"
-    seq = await take_seq(conn)
+    stamps = await take_stamps(conn)
     version = int(row.version) + 1
     await conn.execute(
         invitations.update()
         .where(invitations.c.activity_id == activity_id, invitations.c.planner_id == user.id)
-        .values(seq=seq, version=version, note=clean.get("note"), responded_at=now)
+        .values(**stamps.at(), version=version, note=clean.get("note"), responded_at=now)
     )
     await conn.execute(
         _attendance.update()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -21,9 +22,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from server.core.models import ChangeSeq, UTCDateTime, table_of
+from shared.protocol import Position
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 CONNECT_TIMEOUT_S = 10
+#: How long a request waits for a free connection of the pool before it fails (a 500 the phone retries).
+POOL_TIMEOUT_S = 60
 _IMMEDIATE = "fieldlog_immediate"
 
 _encode_json = msgspec.json.Encoder().encode
@@ -48,6 +52,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if "timeout" not in u.query:
             # asyncpg waits 60 s for a host that drops packets; an operator should hear sooner.
             kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_S, **kwargs.get("connect_args", {})}
+        # A fixed set of connections, none opened and closed per request: under load, overflow
+        # connections beyond the pool were each a new PostgreSQL backend, closed again at check-in.
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     # LIFO: the connection used last is used next, with its page cache and memory map still warm.
     kwargs.setdefault("pool_use_lifo", True)
@@ -103,30 +111,109 @@ class Database:
 
 
 _seq = table_of(ChangeSeq)
+#: The key space of the advisory locks on one planner's records (the second key is the planner's id).
+_PLANNER_LOCKS = 1
+
+#: The tables whose writers `lock_writers` keeps out, in the order every writer first touches them.
+_WRITTEN = ("visits", "opinions", "feedback", "invitations", "planner_year_totals")
+
+
+@dataclass(frozen=True)
+class Stamps:
+    """Positions in the order of changes (`shared.protocol.Position`) for the rows one transaction writes."""
+
+    txid: int
+    seqs: list[int]
+
+    def at(self, i: int = 0) -> dict[str, int]:
+        """The columns that place the ``i``-th row written: ``seq`` and ``txid``."""
+        return {"seq": self.seqs[i], "txid": self.txid}
+
+
+async def take_stamps(conn: AsyncConnection, n: int = 1) -> Stamps:
+    """``n`` positions for this transaction's changes, in increasing order (see shared/protocol.py).
+
+    SQLite: the next ``n`` numbers of the counter row; the write transaction is the only one, so numbers
+    become visible in commit order (txid 0). PostgreSQL: this transaction's id and ``n`` numbers of the
+    ``change_numbers`` sequence, in one round trip; nothing is locked, and pulls stop below the oldest
+    transaction still running, so the order of commits does not matter.
+    """
+    if conn.dialect.name == "sqlite":
+        last = (
+            await conn.execute(
+                sa.update(_seq).where(_seq.c.id == 1).values(value=_seq.c.value + n).returning(_seq.c.value)
+            )
+        ).scalar_one()
+        return Stamps(0, list(range(int(last) - n + 1, int(last) + 1)))
+    rows = (
+        await conn.execute(
+            sa.text(
+                "SELECT pg_current_xact_id()::text::bigint, nextval('change_numbers')"
+                " FROM generate_series(1, :n)"
+            ),
+            {"n": n},
+        )
+    ).all()
+    return Stamps(int(rows[0][0]), sorted(int(r[1]) for r in rows))
+
+
+#: One past the last transaction id whose changes a pull may return (PostgreSQL): the snapshot's xmax (no
+#: id at or above it had completed), or lower, the oldest transaction still running *in this database*
+#: (``pg_stat_activity``, read after the snapshot: a transaction of ours missing from it had ended, and its
+#: changes are visible to the statements that follow). Transactions of other databases on the same server
+#: then do not hold our pulls back, as the snapshot's own xmin would. Should this database have a session
+#: whose transaction we may not see (another role's, without pg_read_all_stats), the xmin it is.
+_HORIZON = sa.text(
+    "WITH s AS (SELECT pg_current_snapshot() AS snap),"
+    " ours AS (SELECT backend_xid, pg_has_role(usesysid, 'USAGE') AS visible FROM pg_stat_activity"
+    "   WHERE datname = current_database() AND backend_type = 'client backend')"
+    " SELECT (CASE WHEN pg_has_role('pg_read_all_stats', 'USAGE') OR NOT EXISTS ("
+    "     SELECT 1 FROM ours WHERE NOT coalesce(visible, false))"
+    "   THEN LEAST(pg_snapshot_xmax(s.snap), ("
+    "     SELECT min(x) FROM pg_snapshot_xip(s.snap) AS x"
+    "     WHERE x::xid IN (SELECT backend_xid FROM ours WHERE backend_xid IS NOT NULL)))"
+    "   ELSE pg_snapshot_xmin(s.snap) END)::text::bigint FROM s"
+)
+
+
+async def pull_horizon(conn: AsyncConnection) -> int | None:
+    """The transaction id below which every transaction writing this database has ended (PostgreSQL), so
+    a pull may return what they wrote; None on SQLite, whose positions are visible in order already.
+    Read before the changes, in the same transaction."""
+    if conn.dialect.name == "sqlite":
+        return None
+    return int((await conn.execute(_HORIZON)).scalar_one())
+
+
+def after_position(t: sa.Table, after: Position, horizon: int | None) -> list[sa.ColumnElement[bool]]:
+    """The rows of ``t`` (with ``txid`` and ``seq``) a pull from ``after`` may return, below ``horizon``."""
+    if horizon is None:  # SQLite: every txid is 0, and the numbers alone are in commit order
+        return [t.c.seq > after.seq]
+    return [sa.tuple_(t.c.txid, t.c.seq) > sa.tuple_(after.txid, after.seq), t.c.txid < horizon]
+
+
+def position_order(t: sa.Table, horizon: int | None) -> list[sa.ColumnElement[Any]]:
+    return [t.c.seq] if horizon is None else [t.c.txid, t.c.seq]
+
+
+async def lock_planner(conn: AsyncConnection, planner_id: int) -> None:
+    """Queue behind every other transaction changing ``planner_id``'s records, until this one ends.
+
+    SQLite: ``BEGIN IMMEDIATE`` has queued behind every writer already. PostgreSQL: a transaction-level
+    advisory lock on the planner, so writers of other planners go on at the same time.
+    """
+    if conn.dialect.name != "sqlite":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PLANNER_LOCKS, planner_id)))
 
 
 async def lock_writers(conn: AsyncConnection) -> None:
-    """Queue behind every other writer before reading what this transaction will decide on.
+    """Keep out every writer of records and totals until this transaction ends (rebuilding the totals).
 
-    On SQLite ``BEGIN IMMEDIATE`` has done this already. On PostgreSQL the change-sequence row is locked
-    (as `take_seq` will keep it), so two pushes of the same ops cannot both read "not seen yet".
+    SQLite: ``BEGIN IMMEDIATE`` has done it. PostgreSQL: the tables they write, locked in one statement
+    in a mode that lets reads go on and makes writers (and another such transaction) wait.
     """
     if conn.dialect.name != "sqlite":
-        await conn.execute(sa.select(_seq.c.value).where(_seq.c.id == 1).with_for_update())
-
-
-async def take_seq(conn: AsyncConnection, n: int = 1) -> int:
-    """Reserve ``n`` numbers of the change sequence; returns the *last* one (first = last - n + 1).
-
-    The UPDATE holds the counter row's lock until this transaction commits, so a later writer waits and
-    numbers become visible in commit order: a pull can never pass a number that commits later.
-    """
-    row = (
-        await conn.execute(
-            sa.update(_seq).where(_seq.c.id == 1).values(value=_seq.c.value + n).returning(_seq.c.value)
-        )
-    ).one()
-    return int(row[0])
+        await conn.execute(sa.text(f"LOCK TABLE {', '.join(_WRITTEN)} IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def one_of(

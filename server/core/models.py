@@ -113,14 +113,29 @@ def summary_indexes(name: str, at: str, extra: tuple[str, ...], where: str) -> t
     return postgres, sqlite
 
 
+def position_indexes(table: str, *scopes: str, whole_table: bool = True) -> list[sa.Index]:
+    """PostgreSQL's indexes for pulls in the order of changes, ``(txid, seq)`` (shared/protocol.py): one
+    per scope column a pull filters on, and one for the whole table (the bureau's pull)."""
+    indexes = [
+        sa.Index(f"ix_{table}_{scope}_txid_seq", scope, "txid", "seq").ddl_if(dialect="postgresql")
+        for scope in scopes
+    ]
+    if whole_table:
+        indexes.append(sa.Index(f"ix_{table}_txid_seq", "txid", "seq").ddl_if(dialect="postgresql"))
+    return indexes
+
+
 class _Record:
-    """Columns every record kind has: the phone's id, owner, district, version, change seq, tombstone."""
+    """Columns every record kind has: the phone's id, owner, district, version, change position, tombstone."""
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     planner_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     district_id: Mapped[int] = mapped_column(sa.ForeignKey("districts.id"))
     version: Mapped[int]
     seq: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    #: With ``seq``, the change's position (shared/protocol.py): the writing transaction's id on
+    #: PostgreSQL, 0 on SQLite (and for changes written before positions had it).
+    txid: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     deleted: Mapped[bool] = mapped_column(default=False)
     data: Mapped[dict[str, Any]]
     device_id: Mapped[str | None] = mapped_column(sa.String(200))
@@ -143,6 +158,7 @@ class Visit(_Record, Base):
     __table_args__ = (
         sa.Index("ix_visits_planner_seq", "planner_id", "seq"),
         sa.Index("ix_visits_district_seq", "district_id", "seq"),
+        *position_indexes("visits", "planner_id", "district_id"),
         *summary_indexes(
             "visits_counted",
             "started_at",
@@ -161,6 +177,7 @@ class Opinion(_Record, Base):
     __table_args__ = (
         sa.Index("ix_opinions_planner_seq", "planner_id", "seq"),
         sa.Index("ix_opinions_district_seq", "district_id", "seq"),
+        *position_indexes("opinions", "planner_id", "district_id"),
         *summary_indexes("opinions_live", "issued_at", ("deleted",), "deleted = {false}"),
     )
 
@@ -171,6 +188,7 @@ class Feedback(_Record, Base):
     __table_args__ = (
         sa.Index("ix_feedback_planner_seq", "planner_id", "seq"),
         sa.Index("ix_feedback_district_seq", "district_id", "seq"),
+        *position_indexes("feedback", "planner_id", "district_id"),
         *summary_indexes("feedback_live", "collected_at", ("deleted",), "deleted = {false}"),
     )
 
@@ -223,7 +241,8 @@ class Attachment(Base):
 
 
 class ChangeSeq(Base):
-    """One row: the server-wide change sequence. Writers bump it and hold its row lock until commit."""
+    """SQLite: one row, the server-wide change counter; writers bump it inside their (only) write
+    transaction. PostgreSQL numbers changes from the ``change_numbers`` sequence instead."""
 
     __tablename__ = "change_seq"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -239,6 +258,10 @@ class SignInCount(Base):
     value: Mapped[str] = mapped_column(sa.Text)
     #: Seconds on the store's clock after which the row may be swept.
     expires_at: Mapped[float] = mapped_column(sa.Double, index=True)
+
+
+#: PostgreSQL: the numbers of changes' positions (`server.core.db.take_stamps`); no writer waits on it.
+CHANGE_NUMBERS = sa.Sequence("change_numbers", metadata=Base.metadata)
 
 
 class AuditLog(Base):
@@ -370,10 +393,12 @@ invitations = sa.Table(
     sa.Column("activity_id", sa.ForeignKey("activities.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("planner_id", sa.ForeignKey("users.id"), primary_key=True),
     sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("txid", sa.BigInteger, nullable=False, default=0, server_default="0"),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("note", sa.Text, nullable=True),
     sa.Column("responded_at", UTCDateTime(), nullable=True),
     sa.Index("ix_invitations_planner_seq", "planner_id", "seq"),
+    *position_indexes("invitations", "planner_id", whole_table=False),
 )
 
 

@@ -135,6 +135,10 @@ class Settings:
     review_undo_minutes: int = 10
     """FIELDLOG_REVIEW_UNDO_MINUTES: how long staff may undo their own confirm or reject (10)."""
 
+    db_pool_size: int = 10
+    """FIELDLOG_DB_POOL_SIZE: connections each worker keeps open to PostgreSQL (10); requests beyond them
+    wait for one. Workers (on every host) × this must stay below the server's ``max_connections``."""
+
     redis_url: str = ""
     """FIELDLOG_REDIS_URL: keep the sign-in counts in this Redis (``redis://host:6379/0``) instead of the
     database; either way every worker and host sees the same counts."""
@@ -166,6 +170,7 @@ class Settings:
             "signin_max_failures_per_address",
             "signin_pause_minutes",
             "review_undo_minutes",
+            "db_pool_size",
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"FIELDLOG_{name.upper()}: must be at least 1")
@@ -211,6 +216,7 @@ class Settings:
             report_period_months=num("FIELDLOG_REPORT_PERIOD_MONTHS", 3),
             pool_idle_days=num("FIELDLOG_POOL_IDLE_DAYS", 0) if e.get("FIELDLOG_POOL_IDLE_DAYS") else None,
             review_undo_minutes=num("FIELDLOG_REVIEW_UNDO_MINUTES", 10),
+            db_pool_size=num("FIELDLOG_DB_POOL_SIZE", 10),
             redis_url=e.get("FIELDLOG_REDIS_URL", "").strip(),
         )
 

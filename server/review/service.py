@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from server.core.audit import audit
 from server.core.auth import DISTRICT, PLANNER, CurrentUser
-from server.core.db import Database, take_seq, utcnow
+from server.core.db import Database, lock_planner, take_stamps, utcnow
 from server.core.errors import ApiError, forbidden, not_found
 from server.core.models import Visit, table_of, visit_review_flags
 from server.core.parsing import is_record_id
@@ -64,8 +64,12 @@ async def review_visit(
         raise not_found("id", "no such visit")
     now = utcnow()
     async with db.write() as conn:
-        # Numbered first: on PostgreSQL this also serialises us with pushes touching the same visit.
-        seq = await take_seq(conn)
+        owner = (
+            await conn.execute(sa.select(_visits.c.planner_id).where(_visits.c.id == visit_id))
+        ).scalar_one_or_none()
+        if owner is not None:
+            # Queued with the planner's pushes, then read: an edit under way is judged before or after us.
+            await lock_planner(conn, owner)
         row = (
             await conn.execute(
                 sa.select(_visits).where(_visits.c.id == visit_id, _visits.c.deleted.is_(False))
@@ -100,7 +104,9 @@ async def review_visit(
         else:
             flags = None
             values = {"review": REJECTED, "reject_reason": reason, "reason_code": None, "review_note": note}
-        values.update(version=row.version + 1, seq=seq, reviewed_by=user.id, reviewed_at=now, updated_at=now)
+        stamps = await take_stamps(conn)
+        values.update(version=row.version + 1, reviewed_by=user.id, reviewed_at=now, updated_at=now)
+        values.update(stamps.at())
         await conn.execute(_visits.update().where(_visits.c.id == visit_id).values(**values))
         after = (await conn.execute(sa.select(_visits).where(_visits.c.id == visit_id))).one()
         tally = Tally(settings.tz)

@@ -9,9 +9,10 @@ Server-side details not fixed there:
 * An optional ``clock_offset_s`` in the push body (the phone's measured offset) is stored on the visits
   of that batch so skewed times can be flagged.
 
-A push is one transaction with a fixed number of statements whatever the batch size: one select of
-known op_ids, the change-sequence bump, one select of the records named, then executemany inserts and
-updates (per record in savepoints only if the database refuses a bulk statement). The request's shape is
+A push is one transaction with a fixed number of statements whatever the batch size: the planner's lock
+(`server.core.db.lock_planner`), one select of known op_ids, the positions of its changes, one select of
+the records named, then executemany inserts and updates (per record in savepoints only if the database
+refuses a bulk statement). The request's shape is
 checked before the transaction; each new op's data is validated in Python, re-sent ops are not.
 """
 
@@ -30,7 +31,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.activities.service import INVITATION, apply_response, invitation_changes
 from server.core.audit import audit
 from server.core.auth import DISTRICT, PLANNER, CurrentUser
-from server.core.db import Database, insert_many, lock_writers, one_of, take_seq, utcnow
+from server.core.db import (
+    Database,
+    Stamps,
+    after_position,
+    insert_many,
+    lock_planner,
+    one_of,
+    position_order,
+    pull_horizon,
+    take_stamps,
+    utcnow,
+)
 from server.core.errors import bad_request, forbidden
 from server.core.models import RECORD_MODELS, AppliedOp, Conflict, table_of
 from server.core.parsing import is_record_id
@@ -270,7 +282,7 @@ async def push(db: Database, user: CurrentUser, body: Any, tz: str) -> dict[str,
     async with db.write() as conn:
         known: dict[str, tuple[str, int | None]] = {}
         if req.ops:
-            await lock_writers(conn)
+            await lock_planner(conn, user.id)
             rows = await conn.execute(
                 sa.select(_ops.c.op_id, _ops.c.status, _ops.c.version).where(
                     _ops.c.user_id == user.id, one_of(conn, _ops.c.op_id, {op.op_id for op in req.ops})
@@ -286,8 +298,8 @@ async def push(db: Database, user: CurrentUser, body: Any, tz: str) -> dict[str,
             for op in req.ops
             if op.op_id not in known and op.error is None and op.kind != INVITATION_RESPONSE
         ]
-        last_seq = await take_seq(conn, len(todo)) if todo else 0
-        next_seq = last_seq - len(todo) + 1
+        stamps = await take_stamps(conn, len(todo)) if todo else Stamps(0, [])
+        placed = 0  # how many of the stamps the applied ops have used
         current = await _load_current(conn, todo)
         # Each record's counted state before this batch touched it (None: new), for the totals' deltas.
         before: dict[tuple[str, str], Counted | None] = {}
@@ -311,9 +323,9 @@ async def push(db: Database, user: CurrentUser, body: Any, tz: str) -> dict[str,
                 if key not in before:
                     known_now = current.get(key)
                     before[key] = known_now.counted() if known_now is not None else None
-                result = _apply(op, user, req, current, writes, next_seq, now)
+                result = _apply(op, user, req, current, writes, stamps, placed, now)
                 if result["status"] == protocol.APPLIED:
-                    next_seq += 1
+                    placed += 1
             if result["status"] in (protocol.APPLIED, protocol.CONFLICT):
                 # Recorded so that a re-send (or a repeat in this batch) is a duplicate of this outcome.
                 known[op.op_id] = (result["status"], result["version"])
@@ -394,9 +406,11 @@ def _apply(
     req: PushRequest,
     current: dict[tuple[str, str], _Current],
     writes: _Writes,
-    seq: int,
+    stamps: Stamps,
+    placed: int,
     now: datetime,
 ) -> dict[str, Any]:
+    """One op against what the batch knows; an applied op's change takes position ``stamps.at(placed)``."""
     key = (op.kind, op.id)
     cur = current.get(key)
     if cur is not None and cur.planner_id != user.id:
@@ -409,7 +423,7 @@ def _apply(
             "id": op.id,
             "planner_id": user.id,
             "version": 1,
-            "seq": seq,
+            **stamps.at(placed),
             "deleted": False,
             "data": op.clean,
             "device_id": req.device_id,
@@ -463,7 +477,12 @@ def _apply(
         return _result(op, protocol.CONFLICT, cur.version, message)
 
     version = cur.version + 1
-    values: dict[str, Any] = {"version": version, "seq": seq, "device_id": req.device_id, "updated_at": now}
+    values: dict[str, Any] = {
+        "version": version,
+        **stamps.at(placed),
+        "device_id": req.device_id,
+        "updated_at": now,
+    }
     if op.data is None:
         values["deleted"] = True
     else:
@@ -640,32 +659,35 @@ def parse_limit(raw: str | None) -> int:
 async def pull(
     db: Database, settings: Settings, user: CurrentUser, cursor: str | None, limit: int
 ) -> dict[str, Any]:
+    """The changes ``user`` may see after ``cursor``, in the order of changes (shared/protocol.py)."""
     try:
         after = protocol.decode_cursor(cursor)
     except ValueError:
         raise bad_request("cursor", "is not a cursor this server gave out") from None
     now = utcnow()
-    rows: list[tuple[int, str, Any]] = []
+    rows: list[tuple[protocol.Position, str, Any]] = []
     async with db.read() as conn:
+        # First: every transaction below it has ended, so the reads below see all of their changes.
+        horizon = await pull_horizon(conn)
         for kind, t in TABLES.items():
             result = await conn.execute(
                 sa.select(*_PULLED[kind])
-                .where(_scope(t, user), t.c.seq > after)
-                .order_by(t.c.seq)
+                .where(_scope(t, user), *after_position(t, after, horizon))
+                .order_by(*position_order(t, horizon))
                 .limit(limit + 1)
             )
             make = _PULLED_ROW[kind]._make
-            rows.extend((row.seq, kind, row) for row in map(make, result))
+            rows.extend((protocol.Position(row.txid, row.seq), kind, row) for row in map(make, result))
         # Invitations to consultation activities (server.activities), already shaped as changes.
         rows.extend(
-            (seq, INVITATION, change)
-            for seq, change in await invitation_changes(conn, user, after, limit + 1)
+            (position, INVITATION, change)
+            for position, change in await invitation_changes(conn, user, after, horizon, limit + 1)
         )
     rows.sort(key=lambda x: x[0])
     page = rows[:limit]
-    new_cursor = page[-1][0] if page else after
+    last = page[-1][0] if page else after
     return {
         "changes": [r if kind == INVITATION else change_of(kind, r, settings, now) for _, kind, r in page],
-        "cursor": protocol.encode_cursor(new_cursor),
+        "cursor": protocol.encode_cursor(last.seq, last.txid),
         "has_more": len(rows) > limit,
     }
