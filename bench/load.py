@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import msgspec
 
 from bench._server import PASSWORD, ServerProcess
 from bench.sync_push import visits
@@ -157,7 +158,9 @@ async def _request(
             if resp.status_code >= 400:
                 stats.errors_reaching_phone.append(f"{kind}: HTTP {resp.status_code} {resp.text[:200]}")
                 return None
-            answer: dict[str, Any] = resp.json()
+            # msgspec, not json: the generator shares the cores with the server, so it spends as little
+            # as it can (a real phone decodes on its own CPU).
+            answer: dict[str, Any] = msgspec.json.decode(resp.content)
         except httpx.TransportError as exc:
             last = f"{kind}: {type(exc).__name__}: {exc}"
             stats.request_errors[f"{kind} {type(exc).__name__}"] += 1

@@ -251,7 +251,7 @@ async def record_attendance(db: Database, user: CurrentUser, activity_id: int, b
             )
         where = sa.and_(_attendance.c.activity_id == activity_id, _attendance.c.planner_id == planner_id)
         # The planner's invitation changes: queued with the planner's pushes (an answer sent meanwhile).
-        await lock_planner(conn, planner_id)
+        stamps = await lock_planner(conn, planner_id, stamps=1)
         before = (await conn.execute(sa.select(_attendance).where(where))).one_or_none()
         if before is None:
             raise bad_request("planner_id", "was not invited to this activity")
@@ -263,7 +263,7 @@ async def record_attendance(db: Database, user: CurrentUser, activity_id: int, b
         await conn.execute(
             invitations.update()
             .where(invitations.c.activity_id == activity_id, invitations.c.planner_id == planner_id)
-            .values(**(await take_stamps(conn)).at(), version=invitations.c.version + 1)
+            .values(**stamps.at(), version=invitations.c.version + 1)
         )
         after = (await conn.execute(sa.select(_attendance).where(where))).one()
         await audit(

@@ -56,7 +56,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # connections beyond the pool were each a new PostgreSQL backend, closed again at check-in.
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
-        return create_async_engine(url, pool_pre_ping=True, **kwargs)
+        # No ping before each use (a round trip per request, with PostgreSQL on the same cores a context
+        # switch too): a connection the database dropped fails one request (a 500 the phone retries),
+        # and SQLAlchemy then replaces every connection of the pool.
+        return create_async_engine(url, **kwargs)
     # LIFO: the connection used last is used next, with its page cache and memory map still warm.
     kwargs.setdefault("pool_use_lifo", True)
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
@@ -91,10 +94,16 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # PostgreSQL reads in READ COMMITTED see a fresh snapshot per statement inside a transaction or
+        # not, so they run without one: no BEGIN and COMMIT round trips around every read. SQLite's read
+        # transaction is one snapshot for all its statements (what the reports rely on), and stays.
+        self._reader = (
+            self.engine if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn, conn.begin():
+        async with self._reader.connect() as conn, conn.begin():
             yield conn
 
     @asynccontextmanager
@@ -196,14 +205,29 @@ def position_order(t: sa.Table, horizon: int | None) -> list[sa.ColumnElement[An
     return [t.c.seq] if horizon is None else [t.c.txid, t.c.seq]
 
 
-async def lock_planner(conn: AsyncConnection, planner_id: int) -> None:
-    """Queue behind every other transaction changing ``planner_id``'s records, until this one ends.
+async def lock_planner(conn: AsyncConnection, planner_id: int, stamps: int = 0) -> Stamps:
+    """Queue behind every other transaction changing ``planner_id``'s records, until this one ends; and
+    take ``stamps`` positions for its changes (`take_stamps`) in the same round trip.
 
     SQLite: ``BEGIN IMMEDIATE`` has queued behind every writer already. PostgreSQL: a transaction-level
     advisory lock on the planner, so writers of other planners go on at the same time.
     """
-    if conn.dialect.name != "sqlite":
+    if conn.dialect.name == "sqlite":
+        return await take_stamps(conn, stamps) if stamps else Stamps(0, [])
+    if not stamps:
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PLANNER_LOCKS, planner_id)))
+        return Stamps(0, [])
+    rows = (
+        await conn.execute(
+            sa.text(
+                "WITH locked AS (SELECT pg_advisory_xact_lock(:space, :planner))"
+                " SELECT pg_current_xact_id()::text::bigint, nextval('change_numbers')"
+                " FROM locked, generate_series(1, :n)"
+            ),
+            {"space": _PLANNER_LOCKS, "planner": planner_id, "n": stamps},
+        )
+    ).all()
+    return Stamps(int(rows[0][0]), sorted(int(r[1]) for r in rows))
 
 
 async def lock_writers(conn: AsyncConnection) -> None:

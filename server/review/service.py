@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from server.core.audit import audit
 from server.core.auth import DISTRICT, PLANNER, CurrentUser
-from server.core.db import Database, lock_planner, take_stamps, utcnow
+from server.core.db import Database, lock_planner, utcnow
 from server.core.errors import ApiError, forbidden, not_found
 from server.core.models import Visit, table_of, visit_review_flags
 from server.core.parsing import is_record_id
@@ -67,9 +67,10 @@ async def review_visit(
         owner = (
             await conn.execute(sa.select(_visits.c.planner_id).where(_visits.c.id == visit_id))
         ).scalar_one_or_none()
+        stamps = None
         if owner is not None:
             # Queued with the planner's pushes, then read: an edit under way is judged before or after us.
-            await lock_planner(conn, owner)
+            stamps = await lock_planner(conn, owner, stamps=1)
         row = (
             await conn.execute(
                 sa.select(_visits).where(_visits.c.id == visit_id, _visits.c.deleted.is_(False))
@@ -104,7 +105,7 @@ async def review_visit(
         else:
             flags = None
             values = {"review": REJECTED, "reject_reason": reason, "reason_code": None, "review_note": note}
-        stamps = await take_stamps(conn)
+        assert stamps is not None  # the visit exists: its planner was locked
         values.update(version=row.version + 1, reviewed_by=user.id, reviewed_at=now, updated_at=now)
         values.update(stamps.at())
         await conn.execute(_visits.update().where(_visits.c.id == visit_id).values(**values))

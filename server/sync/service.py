@@ -24,7 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,7 +42,6 @@ from server.core.db import (
     one_of,
     position_order,
     pull_horizon,
-    take_stamps,
     utcnow,
 )
 from server.core.errors import bad_request, forbidden
@@ -50,7 +51,6 @@ from server.core.settings import Settings
 from server.sync import totals
 from server.sync.totals import Counted, Tally
 from shared import protocol
-from shared.profiles import Profile
 from shared.records import (
     INVITATION_RESPONSE,
     KINDS,
@@ -60,10 +60,9 @@ from shared.records import (
     VISIT,
     RecordError,
     Times,
-    parse_time,
     validate_parsed,
 )
-from shared.rules import CONFIRMED, PENDING, REJECTED, hours, left_open_overnight
+from shared.rules import CONFIRMED, PENDING, REJECTED, hours
 
 _ops = table_of(AppliedOp)
 _conflicts = table_of(Conflict)
@@ -281,8 +280,10 @@ async def push(db: Database, user: CurrentUser, body: Any, tz: str) -> dict[str,
     result_ops: list[ParsedOp] = []
     async with db.write() as conn:
         known: dict[str, tuple[str, int | None]] = {}
+        stamps = Stamps(0, [])
         if req.ops:
-            await lock_planner(conn, user.id)
+            # Positions for every op that may apply, taken with the lock: one round trip fewer.
+            stamps = await lock_planner(conn, user.id, stamps=len(req.ops))
             rows = await conn.execute(
                 sa.select(_ops.c.op_id, _ops.c.status, _ops.c.version).where(
                     _ops.c.user_id == user.id, one_of(conn, _ops.c.op_id, {op.op_id for op in req.ops})
@@ -298,7 +299,6 @@ async def push(db: Database, user: CurrentUser, body: Any, tz: str) -> dict[str,
             for op in req.ops
             if op.op_id not in known and op.error is None and op.kind != INVITATION_RESPONSE
         ]
-        stamps = await take_stamps(conn, len(todo)) if todo else Stamps(0, [])
         placed = 0  # how many of the stamps the applied ops have used
         current = await _load_current(conn, todo)
         # Each record's counted state before this batch touched it (None: new), for the totals' deltas.
@@ -574,66 +574,90 @@ def _scope(t: sa.Table, user: CurrentUser) -> sa.ColumnElement[bool]:
     return sa.false()
 
 
+class ChangeShaper:
+    """Shapes records as pulled changes, with what every row of a pull needs looked up once per pull:
+    the zone, the profile's flag rules, the local date of ``now`` (a page is up to 1,000 rows)."""
+
+    def __init__(self, settings: Settings, now: datetime) -> None:
+        exc = settings.profile.exceptions
+        self.zone = ZoneInfo(settings.tz)
+        self.today = now.astimezone(self.zone).date()
+        self.skew_s = None if exc.clock_skew_minutes is None else exc.clock_skew_minutes * 60
+        self.late = None if exc.late_sync_days is None else timedelta(days=exc.late_sync_days)
+
+    def change(self, kind: str, row: Any) -> dict[str, Any]:
+        deleted = bool(row.deleted)
+        data = row.data
+        if isinstance(data, str):
+            # A pull reads ``data`` as the database's JSON text (`_PULLED`): it goes out as it is, not
+            # decoded into objects and encoded again.
+            data = msgspec.Raw(data)
+        return {
+            "kind": kind,
+            "id": row.id,
+            "version": row.version,
+            "deleted": deleted,
+            "data": None if deleted else data,
+            "state": self.state(kind, row),
+        }
+
+    def state(self, kind: str, row: Any) -> dict[str, Any]:
+        """The server-set fields of a record as pulled: review, hours, flags."""
+        state: dict[str, Any] = {
+            "planner_id": row.planner_id,
+            "district_id": row.district_id,
+            "received_at": row.received_at.isoformat(),
+            "seq": row.seq,
+        }
+        if kind != VISIT:
+            return state
+        reviewed_at = row.reviewed_at.isoformat() if row.reviewed_at else None
+        state["review"] = row.review
+        state["reject_reason"] = row.reject_reason
+        state["review_note"] = row.review_note
+        state["reason_code"] = row.reason_code
+        state["reviewed_by"] = row.reviewed_by
+        state["reviewed_at"] = reviewed_at
+        state["confirmed_at"] = reviewed_at if row.review == CONFIRMED else None
+        state["hours"] = hours(row.duration_s)
+        state["clock_offset_s"] = row.clock_offset_s
+        state["flags"] = self.flags(row)
+        return state
+
+    def flags(self, row: Any) -> list[str]:
+        """As `shared.rules.left_open_overnight` and the profile's exception rules decide, from the typed
+        copies of the visit's times (the same instants as in its ``data``)."""
+        started, end = row.started_at, row.ended_at
+        flags: list[str] = []
+        if started is None:
+            return flags
+        end_day = self.today if end is None else end.astimezone(self.zone).date()
+        if end_day > started.astimezone(self.zone).date():
+            flags.append("open_overnight")
+        skew = row.clock_offset_s
+        if self.skew_s is not None and skew is not None and abs(skew) > self.skew_s:
+            flags.append("clock_skew")
+        if self.late is not None and end is not None and row.received_at - end > self.late:
+            flags.append("late_sync")
+        return flags
+
+
 def record_state(kind: str, row: Any, settings: Settings, now: datetime) -> dict[str, Any]:
     """The server-set fields of a record as pulled: review, hours, flags."""
-    state: dict[str, Any] = {
-        "planner_id": row.planner_id,
-        "district_id": row.district_id,
-        "received_at": row.received_at.isoformat(),
-        "seq": row.seq,
-    }
-    if kind != VISIT:
-        return state
-    data = row.data or {}
-    started, ended = data.get("started_at"), data.get("ended_at")
-    state.update(
-        review=row.review,
-        reject_reason=row.reject_reason,
-        review_note=row.review_note,
-        reason_code=row.reason_code,
-        reviewed_by=row.reviewed_by,
-        reviewed_at=row.reviewed_at.isoformat() if row.reviewed_at else None,
-        confirmed_at=row.reviewed_at.isoformat() if row.reviewed_at and row.review == CONFIRMED else None,
-        hours=hours(row.duration_s),
-        clock_offset_s=row.clock_offset_s,
-        flags=_flags(settings.profile, started, ended, row, settings.tz, now),
-    )
-    return state
-
-
-def _flags(
-    profile: Profile, started: str | None, ended: str | None, row: Any, tz: str, now: datetime
-) -> list[str]:
-    flags: list[str] = []
-    if started is None:
-        return flags
-    exc = profile.exceptions
-    end = None if ended is None else parse_time(ended)
-    if left_open_overnight(parse_time(started), end, now, tz):
-        flags.append("open_overnight")
-    skew = row.clock_offset_s
-    if exc.clock_skew_minutes is not None and skew is not None and abs(skew) > exc.clock_skew_minutes * 60:
-        flags.append("clock_skew")
-    late = None if exc.late_sync_days is None else timedelta(days=exc.late_sync_days)
-    if late is not None and end is not None and row.received_at - end > late:
-        flags.append("late_sync")
-    return flags
+    return ChangeShaper(settings, now).state(kind, row)
 
 
 def change_of(kind: str, row: Any, settings: Settings, now: datetime) -> dict[str, Any]:
-    return {
-        "kind": kind,
-        "id": row.id,
-        "version": row.version,
-        "deleted": bool(row.deleted),
-        "data": None if row.deleted else row.data,
-        "state": record_state(kind, row, settings, now),
-    }
+    return ChangeShaper(settings, now).change(kind, row)
 
 
-#: The columns `change_of` reads: the typed copies of times that are in ``data`` are not read back.
+#: The columns a pull reads, ``data`` as JSON text (`ChangeShaper.change` sends it on as it is).
 _PULLED = {
-    kind: [c for c in t.c if c.name not in {"started_at", "ended_at", "updated_at", "device_id"}]
+    kind: [
+        sa.cast(c, sa.Text).label("data") if c.name == "data" else c
+        for c in t.c
+        if c.name not in {"updated_at", "device_id"}
+    ]
     for kind, t in TABLES.items()
 }
 
@@ -686,8 +710,9 @@ async def pull(
     rows.sort(key=lambda x: x[0])
     page = rows[:limit]
     last = page[-1][0] if page else after
+    shape = ChangeShaper(settings, now).change
     return {
-        "changes": [r if kind == INVITATION else change_of(kind, r, settings, now) for _, kind, r in page],
+        "changes": [r if kind == INVITATION else shape(kind, r) for _, kind, r in page],
         "cursor": protocol.encode_cursor(last.seq, last.txid),
         "has_more": len(rows) > limit,
     }
