@@ -1,7 +1,8 @@
 """Time ``GET /api/appraisal/{year}`` (coordinator, all planners) over 1,000,000 visits of 2,000 planners.
 
 Uses the dataset of `bench.dashboard` (the cached visits of `bench.summary` plus opinions, follow-ups,
-feedback, terms and attendance) on a real server subprocess (SQLite). ``BENCH_BEFORE=<git ref>`` also
+feedback, terms and attendance) on a real server subprocess (SQLite; ``BENCH_ENGINE=postgresql``: the same
+rows on PostgreSQL, `bench._pg`). ``BENCH_BEFORE=<git ref>`` also
 times the server of that commit (a temporary ``git worktree``) on the same database in the same run, and
 checks that both answer the same numbers and grades. Prints JSON: the median over ``BENCH_RUNS`` HTTP
 requests after one warm-up, per server, and the dashboard's median on the same data for comparison.
@@ -22,7 +23,7 @@ from typing import Any
 
 from bench._server import ServerProcess, timed_get
 from bench.dashboard import add_extras
-from bench.summary import PLANNERS, RUNS, VISITS, YEAR, YEARS, prepared_db
+from bench.summary import DATABASE, ENGINE, PLANNERS, RUNS, VISITS, YEAR, YEARS, prepared_db
 
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE = os.environ.get("BENCH_BEFORE", "").strip()
@@ -85,7 +86,7 @@ def essentials(body: dict[str, Any]) -> list[tuple[Any, ...]]:
 
 
 def main() -> int:
-    cached, gen_s = prepared_db()
+    cached, gen_s = prepared_db() if ENGINE != "postgresql" else (Path(), 0.0)
     path = f"/api/appraisal/{YEAR}"
     result: dict[str, Any] = {
         "benchmark": "appraisal",
@@ -93,16 +94,23 @@ def main() -> int:
         "planners": PLANNERS,
         "year": YEAR,
         "years_of_visits": YEARS,
-        "database": "SQLite (server subprocess on 127.0.0.1), no ANALYZE",
+        "database": DATABASE,
         "runs": RUNS,
         "cpus": os.cpu_count(),
     }
-    with ServerProcess() as srv:
-        srv.data_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy(cached, srv.db_path)
-        srv.migrate()
-        result.update(add_extras(srv.db_path))
-        srv.cli("db", "totals", "--repair")  # the extras were written behind the server's back
+    url = ""
+    if ENGINE == "postgresql":
+        from bench._pg import dashboard_dataset
+
+        url, gen_s, extras = dashboard_dataset()
+        result.update(extras)
+    with ServerProcess(database_url=url) as srv:
+        if not url:
+            srv.data_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(cached, srv.db_path)
+            srv.migrate()
+            result.update(add_extras(srv.db_path))
+            srv.cli("db", "totals", "--repair")  # the extras were written behind the server's back
         before_body = None
         if BEFORE:
             with checkout(BEFORE) as tree:

@@ -1,4 +1,5 @@
-"""Time ``GET /api/dashboard`` (coordinator, all planners) over 1,000,000 visits of 2,000 planners (SQLite).
+"""Time ``GET /api/dashboard`` (coordinator, all planners) over 1,000,000 visits of 2,000 planners (SQLite;
+``BENCH_ENGINE=postgresql``: the same rows on PostgreSQL, `bench._pg`).
 
 Reuses the visit generator and cache of `bench.summary` and adds, per planner, opinions with follow-ups,
 feedback, a term start, and district activities with attendance (``BENCH_OPINIONS_PER_PLANNER``, default 20).
@@ -18,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bench._server import ServerProcess, timed_get
-from bench.summary import PLANNERS, RUNS, VISITS, YEAR, YEARS, prepared_db
+from bench.summary import DATABASE, ENGINE, PLANNERS, RUNS, VISITS, YEAR, YEARS, prepared_db
 
 OPINIONS = int(os.environ.get("BENCH_OPINIONS_PER_PLANNER", "20"))
 
@@ -94,15 +95,23 @@ def add_extras(db: Path) -> dict[str, int]:
 
 
 def main() -> int:
-    cached, gen_s = prepared_db()
-    with ServerProcess() as srv:
-        srv.data_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy(cached, srv.db_path)
-        srv.migrate()
-        extras = add_extras(srv.db_path)
-        srv.cli("db", "totals", "--repair")  # the extras were written behind the server's back
-        srv.start()
-        times, warm = timed_get(srv, f"/api/dashboard?year={YEAR}", RUNS)
+    if ENGINE == "postgresql":
+        from bench._pg import dashboard_dataset
+
+        url, gen_s, extras = dashboard_dataset()
+        with ServerProcess(database_url=url) as srv:
+            srv.start()
+            times, warm = timed_get(srv, f"/api/dashboard?year={YEAR}", RUNS)
+    else:
+        cached, gen_s = prepared_db()
+        with ServerProcess() as srv:
+            srv.data_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(cached, srv.db_path)
+            srv.migrate()
+            extras = add_extras(srv.db_path)
+            srv.cli("db", "totals", "--repair")  # the extras were written behind the server's back
+            srv.start()
+            times, warm = timed_get(srv, f"/api/dashboard?year={YEAR}", RUNS)
     body = warm.json()
     assert len(body["planners"]) == PLANNERS, len(body["planners"])
     med = statistics.median(times)
@@ -115,7 +124,7 @@ def main() -> int:
                 "year": YEAR,
                 "years_of_visits": YEARS,
                 **extras,
-                "database": "SQLite (server subprocess on 127.0.0.1), no ANALYZE",
+                "database": DATABASE,
                 "runs": RUNS,
                 "cpus": os.cpu_count(),
                 "load_avg_1m_at_end": round(os.getloadavg()[0], 2),
