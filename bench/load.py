@@ -14,7 +14,7 @@ attempts, backoff from 0.5 s doubling). ``request_errors`` counts every failed a
 
 In the same run, the baselines the crowd is compared with:
 
-* ``solo``: one device of a planner of its own does the same (5 pushes of 20, then pull), alone, three
+* ``solo``: one device of a planner of its own does the same (5 pushes of 20, then pull), alone, five
   times (median); ``solo_bulk``: one device pushes as many visits as the whole crowd in the phone's batches
   of 500, alone (the shape of ``bench.sync_push``).
 * ``crowd_push_visits_per_s``: the crowd's visits ÷ the time from the start until the last push was
@@ -70,7 +70,7 @@ PER_BATCH = 20
 PULL_LIMIT = 500
 BULK_BATCH = 500
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
-SOLO_RUNS = 3
+SOLO_RUNS = 5
 CONFIGS = os.environ.get("BENCH_CONFIGS", "sqlite:1,postgresql:1,postgresql:2,postgresql:4")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PHASE_TIMEOUT_S = float(os.environ.get("BENCH_PHASE_TIMEOUT_S", "600"))
@@ -379,7 +379,7 @@ async def one_run(engine: str, workers: int) -> dict[str, Any]:
         tokens = {n: await _sign_in(srv.url, n) for n in [*names, "solo", "coord"]}
         start = datetime(YEAR, 3, 1, 1, 0, tzinfo=UTC)
 
-        # Baselines, alone: the same shape as one crowd device, three times; then one bulk push.
+        # Baselines, alone: the same shape as one crowd device, five times; then one bulk push.
         solo_s = []
         for k in range(SOLO_RUNS):
             device = Device.make(f"solo-{k}", tokens["solo"], district, BATCHES * PER_BATCH, PER_BATCH, start)
