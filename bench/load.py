@@ -4,7 +4,9 @@
 planner i mod P) each push 5 batches of 20 new visits, one batch after the other, and then pull until the
 server says there is no more, **all devices at once**; then every device sends all its batches again.
 Each configuration of ``BENCH_CONFIGS`` (default ``sqlite:1,postgresql:1,postgresql:2,postgresql:4``: the
-engine and ``fieldlog serve --workers N``) gets ``BENCH_RUNS`` runs (default 3), each on a fresh database.
+engine and ``fieldlog serve --workers N``) gets ``BENCH_RUNS`` runs (default 3), each on a fresh database,
+round by round (every configuration once per round, so all of them sample the same hours of a shared
+machine); worker counts are compared round by round (``ratios_same_round``).
 
 A simulated device is a light asyncio client with its own connection, as each phone has: it sends the
 bodies the phone's engine sends (JSON, gzip level 1, built before the clock starts), pulls 500 at a time
@@ -527,6 +529,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {k: _median(runs, k) for k in keys}
     for phase in ("push", "pull", "resend_push"):
         out[phase] = {q: _median(runs, phase, q) for q in ("p50_s", "p95_s", "p99_s")}
+    out["cpu_s"] = {k: _median(runs, "cpu_s", k) for k in ("server", "postgresql_backends", "load_generator")}
     out["request_errors"] = sum(sum(r["request_errors"].values()) for r in runs)
     out["errors_reaching_phone"] = sum(len(r["errors_reaching_phone"]) for r in runs)
     out["all_checks_passed"] = all(all(r["checks"].values()) for r in runs)
@@ -544,20 +547,32 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "configs": {},
     }
-    for engine, workers in configs:
-        runs = []
-        for k in range(RUNS):
-            log(f"{engine} with {workers} worker(s), run {k + 1} of {RUNS}")
-            runs.append(asyncio.run(one_run(engine, workers)))
-            log(json.dumps({x: runs[-1][x] for x in ("first_sync_s", "push", "pull", "checks")}))
-        report["configs"][f"{engine}:{workers}"] = {"median": summarise(runs), "runs": runs}
+    names = [f"{engine}:{workers}" for engine, workers in configs]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for k in range(RUNS):
+        # Round by round, every configuration once: each samples the same stretch of the machine's day.
+        for (engine, workers), name in zip(configs, names, strict=True):
+            log(f"round {k + 1} of {RUNS}: {engine} with {workers} worker(s)")
+            load = os.getloadavg()[0]
+            runs[name].append({"load_avg_1m_before": round(load, 2), **asyncio.run(one_run(engine, workers))})
+            log(json.dumps({x: runs[name][-1][x] for x in ("first_sync_s", "push", "pull", "checks")}))
+    for name in names:
+        report["configs"][name] = {"median": summarise(runs[name]), "runs": runs[name]}
     medians = {name: c["median"] for name, c in report["configs"].items()}
-    pg = {w: medians.get(f"postgresql:{w}") for w in (1, 2, 4)}
-    if all(pg.values()):
-        report["ratios_same_run"] = {
-            "pg_first_sync_2_over_1_workers": round(pg[2]["first_sync_s"] / pg[1]["first_sync_s"], 3),  # type: ignore[index]
-            "pg_first_sync_4_over_2_workers": round(pg[4]["first_sync_s"] / pg[2]["first_sync_s"], 3),  # type: ignore[index]
-        }
+    pg = {w: runs.get(f"postgresql:{w}") for w in (1, 2, 4)}
+
+    def ratio(more: int, fewer: int) -> float | None:
+        a, b = pg[more], pg[fewer]
+        if not a or not b:
+            return None
+        pairs = zip(a, b, strict=True)
+        return round(statistics.median(x["first_sync_s"] / y["first_sync_s"] for x, y in pairs), 3)
+
+    # Of the first sync's wall time, same round: below 1, more workers were faster.
+    report["ratios_same_round"] = {
+        "pg_first_sync_2_over_1_workers": ratio(2, 1),
+        "pg_first_sync_4_over_2_workers": ratio(4, 2),
+    }
     print(json.dumps(report, ensure_ascii=False, indent=2))
     ok = all(m["all_checks_passed"] and m["errors_reaching_phone"] == 0 for m in medians.values())
     return 0 if ok else 1
