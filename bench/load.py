@@ -55,6 +55,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -176,9 +177,8 @@ async def _request(
 
 async def push_all(client: httpx.AsyncClient, device: Device, stats: Stats) -> bool:
     for body in device.bodies:
-        answer = await _request(
-            client, stats, "push", lambda b=body: client.post("/api/sync/push", content=b, headers=_GZIP_JSON)
-        )
+        send = partial(client.post, "/api/sync/push", content=body, headers=_GZIP_JSON)
+        answer = await _request(client, stats, "push", send)
         if answer is None:
             return False
         for r in answer["results"]:
@@ -191,9 +191,7 @@ async def pull_all(client: httpx.AsyncClient, stats: Stats) -> bool:
     cursor = ""
     while True:
         params = {"limit": str(PULL_LIMIT), **({"cursor": cursor} if cursor else {})}
-        answer = await _request(
-            client, stats, "pull", lambda p=params: client.get("/api/sync/pull", params=p)
-        )
+        answer = await _request(client, stats, "pull", partial(client.get, "/api/sync/pull", params=params))
         if answer is None:
             return False
         stats.pulled += len(answer["changes"])

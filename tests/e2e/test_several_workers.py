@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import random
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -263,3 +264,44 @@ def test_serve_with_two_workers_runs_two_processes_that_share_the_sign_in_limit(
             ops = [op("visit", visit(d.district_id, day=i + 1)) for i in range(5)]
             pushed = client.post("/api/sync/push", json=push_body(*ops))
             assert [r["status"] for r in pushed.json()["results"]] == ["applied"] * 5
+
+
+def _large_photo() -> bytes:
+    """A photo of a few MB (noise does not compress), so that its upload takes a while."""
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (1400, 1000), random.Random(7).randbytes(1400 * 1000 * 3)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_a_photo_being_uploaded_through_one_server_is_never_served_in_part_by_the_other(
+    two_servers: Deployment,
+) -> None:
+    a, b = two_servers.servers
+    photo = _large_photo()
+    digest = hashlib.sha256(photo).hexdigest()
+    with a.login("planner1") as planner:
+        pushed = planner.post(
+            "/api/sync/push", json=push_body(op("visit", visit(two_servers.district_id, photos=[digest])))
+        )
+        assert pushed.json()["results"][0]["status"] == "applied"
+    answers: list[tuple[int, str | None]] = []
+    with b.login("staff1") as staff, ThreadPoolExecutor(max_workers=1) as pool:
+        with a.login("planner1") as uploader:
+            upload = pool.submit(
+                uploader.put,
+                f"/api/attachments/{digest}",
+                content=photo,
+                headers={"Content-Type": "image/png"},
+            )
+            while not upload.done():
+                got = staff.get(f"/api/attachments/{digest}")
+                answers.append(
+                    (got.status_code, hashlib.sha256(got.content).hexdigest() if got.is_success else None)
+                )
+            assert upload.result().status_code == 201
+        got = staff.get(f"/api/attachments/{digest}")
+        answers.append((got.status_code, hashlib.sha256(got.content).hexdigest()))
+    # Before the upload completes: not there (404); after: the whole photo. Nothing in between.
+    assert {status for status, _ in answers} <= {200, 404}
+    assert all(sha == digest for status, sha in answers if status == 200)
+    assert answers[-1] == (200, digest)
