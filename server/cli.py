@@ -197,11 +197,12 @@ def _roster_bytes(path: str) -> bytes:
     return file.read_bytes()
 
 
-async def _roster_import(db: Database, settings: Settings, data: bytes, path: str, dry_run: bool) -> int:
+async def _roster_import(db: Database, settings: Settings, path: str, dry_run: bool) -> int:
     """Check, and unless ``dry_run`` import, a roster; each bad row is one line on stderr (exit 1)."""
     from server.admin.roster import RosterFileError
     from server.admin.service import apply_roster, check_roster, sorted_errors
 
+    data = _roster_bytes(path)
     try:
         roster = await check_roster(db, settings.profile, data)
     except RosterFileError as exc:
@@ -342,8 +343,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{args.username} {args.user_command}d")
         return 0
     if args.command == "roster":
-        data = _roster_bytes(args.file)
-        return _run(settings, lambda db: _roster_import(db, settings, data, args.file, args.dry_run))
+        # The file is read once the database is known to answer: a setup mistake is named first.
+        return _run(settings, lambda db: _roster_import(db, settings, args.file, args.dry_run))
     if args.command == "user":
         from server.people.service import create_user, district_ids_by_name, set_password
 

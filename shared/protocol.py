@@ -93,11 +93,13 @@ Sites (server -> phone), ``GET /api/sites?cursor=&limit=``, after every pull::
   of the newest visit that had a fix) and the ``subject`` of its opinions (kind ``project``). District
   staff curate them: add one (a position is optional), rename one (the old name becomes an alias, whose
   records count for the new name; renaming onto another site merges them), retire one.
-* The cursor follows the pull's change sequence: a site is sent again when a record naming it or its
-  curated row took a number after the cursor. ``state`` says what to do: ``live`` (offer it),
-  ``retired`` (keep it off the lists), ``gone`` (forget it). An answer reads the sequence's committed value
-  first and looks at no change past it, so its several statements agree with each other even where each
-  sees its own snapshot. Each page is applied with its cursor in one local transaction.
+* The cursor follows the pull's order of changes: a site is sent again when a record naming it or its
+  curated row took a position after the cursor. ``state`` says what to do: ``live`` (offer it),
+  ``retired`` (keep it off the lists), ``gone`` (forget it). An answer first fixes a bound below which
+  every change has committed (SQLite: the counter's value; PostgreSQL: the pull's horizon) and looks at no
+  change past it, so its several statements agree with each other even where each sees its own snapshot,
+  and a change that commits late is never passed. Each page is applied with its cursor in one local
+  transaction.
 * A site can also vanish, or exist unseen, with no change of its own after the cursor (the last record
   naming it was renamed; a district newly served brings its older sites). So the last page carries
   ``counts``, the live sites of each district: a phone holding other numbers fetches again from an empty
@@ -209,7 +211,6 @@ class SitesResponse(TypedDict):
     has_more: bool
     #: On the last page: district id (as text) -> its live sites.
     counts: NotRequired[dict[str, int]]
-
 
 
 class Position(NamedTuple):

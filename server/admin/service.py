@@ -23,7 +23,7 @@ from server.admin.roster import COLUMNS, SERVING_ROLES, Roster, RosterFileError,
 from server.core.access import require_role
 from server.core.audit import audit
 from server.core.auth import ADMIN, CurrentUser, hash_password
-from server.core.db import Database, lock_writers, utcnow
+from server.core.db import Database, lock_bureau, utcnow
 from server.core.errors import ApiError, bad_request, not_found
 from server.core.models import ROLES, District, User, UserDistrict, planner_profiles, table_of
 from server.core.parsing import MAX_ROW_ID, body_object, parse_text
@@ -204,7 +204,7 @@ async def set_districts(db: Database, user: CurrentUser, user_id: int, body: Any
         raise bad_request("district_ids", "is required (a list of district ids, [] for none)")
     ids = _district_ids(body["district_ids"])
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         before = await _user(conn, user_id)
         await _check_districts(conn, ids, before["role"])
         await conn.execute(_links.delete().where(_links.c.user_id == user_id))

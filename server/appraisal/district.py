@@ -19,7 +19,7 @@ from server.appraisal.grading import normalise_grade
 from server.core.access import district_names, load_planner_for, planner_districts, require_role
 from server.core.audit import audit
 from server.core.auth import BUREAU, DISTRICT, CurrentUser
-from server.core.db import Database, lock_writers, utcnow
+from server.core.db import Database, lock_bureau, utcnow
 from server.core.errors import ApiError, bad_request, forbidden, not_found
 from server.core.models import User, district_assessments, table_of
 from server.core.parsing import body_object, parse_int
@@ -154,7 +154,7 @@ async def record_assessment(
             raise bad_request("grade", f"must be one of {', '.join(profile.grades)} or null")
         grade = name
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         await load_planner_for(conn, user, planner_id)
         if district_id not in (await planner_districts(conn, [planner_id])).get(planner_id, []):
             raise not_found("planner_id", "the planner does not serve this district")

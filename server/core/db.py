@@ -120,8 +120,13 @@ class Database:
 
 
 _seq = table_of(ChangeSeq)
-#: The key space of the advisory locks on one planner's records (the second key is the planner's id).
+#: The key spaces of the advisory locks (the first key; the second says what in that space is locked).
+#: One planner's records, by the planner's id:
 _PLANNER_LOCKS = 1
+#: One district's curated sites, by the district's id:
+_SITE_LOCKS = 2
+#: The bureau's own rows (money, administration, appraisal parts, hand-overs), one lock for all:
+_BUREAU_LOCKS = 3
 
 #: The tables whose writers `lock_writers` keeps out, in the order every writer first touches them.
 _WRITTEN = ("visits", "opinions", "feedback", "invitations", "planner_year_totals")
@@ -212,19 +217,42 @@ async def lock_planner(conn: AsyncConnection, planner_id: int, stamps: int = 0) 
     SQLite: ``BEGIN IMMEDIATE`` has queued behind every writer already. PostgreSQL: a transaction-level
     advisory lock on the planner, so writers of other planners go on at the same time.
     """
+    return await _advisory_lock(conn, _PLANNER_LOCKS, planner_id, stamps)
+
+
+async def lock_district_sites(conn: AsyncConnection, district_id: int, stamps: int = 0) -> Stamps:
+    """Queue behind every other transaction curating ``district_id``'s sites, as `lock_planner` does for a
+    planner's records: curators of other districts, and pushes, go on at the same time."""
+    return await _advisory_lock(conn, _SITE_LOCKS, district_id, stamps)
+
+
+async def lock_bureau(conn: AsyncConnection) -> None:
+    """Queue behind every other writer of the bureau's own rows (allowance settlements, claims, work funds,
+    users and districts, appraisal parts, report hand-overs) until this transaction ends, so two changes
+    of one row are judged one after the other.
+
+    SQLite: ``BEGIN IMMEDIATE`` has done it. PostgreSQL: one advisory lock, which no push or pull takes,
+    so these writers never hold up the phones.
+    """
+    await _advisory_lock(conn, _BUREAU_LOCKS, 0, 0)
+
+
+async def _advisory_lock(conn: AsyncConnection, space: int, key: int, stamps: int) -> Stamps:
+    """A transaction-level advisory lock on ``(space, key)`` on PostgreSQL, with ``stamps`` positions
+    taken in the same round trip; on SQLite only the positions."""
     if conn.dialect.name == "sqlite":
         return await take_stamps(conn, stamps) if stamps else Stamps(0, [])
     if not stamps:
-        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PLANNER_LOCKS, planner_id)))
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(space, key)))
         return Stamps(0, [])
     rows = (
         await conn.execute(
             sa.text(
-                "WITH locked AS (SELECT pg_advisory_xact_lock(:space, :planner))"
+                "WITH locked AS (SELECT pg_advisory_xact_lock(:space, :key))"
                 " SELECT pg_current_xact_id()::text::bigint, nextval('change_numbers')"
                 " FROM locked, generate_series(1, :n)"
             ),
-            {"space": _PLANNER_LOCKS, "planner": planner_id, "n": stamps},
+            {"space": space, "key": key, "n": stamps},
         )
     ).all()
     return Stamps(int(rows[0][0]), sorted(int(r[1]) for r in rows))

@@ -780,8 +780,10 @@ class DistrictSite(Base):
     #: Earlier names: records made under them count for this site.
     aliases: Mapped[list[str]] = mapped_column(JSONType, default=list)
     retired: Mapped[bool] = mapped_column(default=False)
-    #: Taken from the server-wide change sequence, so phones fetch only what changed.
+    #: With ``txid``, the row's position in the server-wide order of changes (shared/protocol.py), so
+    #: phones fetch only what changed.
     seq: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    txid: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     updated_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[datetime]
     __table_args__ = (

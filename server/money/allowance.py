@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.core.access import district_names, require_role
 from server.core.audit import audit
 from server.core.auth import BUREAU, PLANNER, CurrentUser
-from server.core.db import Database, lock_writers, utcnow
+from server.core.db import Database, lock_bureau, utcnow
 from server.core.errors import ApiError, bad_request, forbidden, not_found
 from server.core.models import User, allowance_lines, allowance_periods, table_of
 from server.core.parsing import body_object, parse_date, parse_text
@@ -234,7 +234,7 @@ async def create_period(db: Database, profile: Profile, user: CurrentUser, body:
     if (ends_on - starts_on).days + 1 > MAX_PERIOD_DAYS:
         raise bad_request("ends_on", f"a settlement period is at most {MAX_PERIOD_DAYS} days")
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         if (await conn.execute(sa.select(_periods.c.id).where(_periods.c.name == name))).first():
             raise ApiError(409, "name", f"a settlement period called {name!r} exists")
         overlap = (
@@ -279,7 +279,7 @@ async def refresh_period(db: Database, profile: Profile, user: CurrentUser, peri
     require_role(user, *BUREAU)
     _, term_years = _require_allowance(profile)
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         p = await _period_row(conn, period_id)
         changed = await _settle(conn, p, term_years)
         if any(changed[k] for k in ("added", "recomputed", "dropped")):
@@ -323,7 +323,7 @@ async def update_line(
     if "paid" in body and not isinstance(paid, bool):
         raise bad_request("paid", "must be true or false")
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         await _period_row(conn, period_id)
         [line] = await _lines_of(conn, period_id, planner_id) or [None]
         if line is None:

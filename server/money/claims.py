@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.core.access import district_names, require_role
 from server.core.audit import audit
 from server.core.auth import BUREAU, DISTRICT, PLANNER, CurrentUser
-from server.core.db import Database, lock_writers, utcnow
+from server.core.db import Database, lock_bureau, utcnow
 from server.core.errors import ApiError, bad_request, forbidden, not_found
 from server.core.models import Attachment, User, table_of, travel_claims
 from server.core.parsing import body_object, is_record_id, parse_date, parse_int, parse_text
@@ -193,7 +193,7 @@ async def decide_claim(
     body = body_object(body if body is not None else {})
     reason = parse_text(body, "reason", required=status == REJECTED, max_len=2000)
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         row = await _visible_claim(conn, user, claim_id)
         if user.role != DISTRICT:
             raise forbidden("role", "the staff of the claim's district decide it (CQ-6)")

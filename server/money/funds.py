@@ -13,7 +13,7 @@ from server.appraisal.data import load_planners
 from server.core.access import require_role
 from server.core.audit import audit
 from server.core.auth import BUREAU, PLANNER, CurrentUser
-from server.core.db import Database, lock_writers, utcnow
+from server.core.db import Database, lock_bureau, utcnow
 from server.core.errors import ApiError, bad_request, forbidden
 from server.core.models import final_grades, work_funds
 from server.core.parsing import body_object
@@ -98,7 +98,7 @@ async def set_funds(
         wanted[int(key)] = (fen, note.strip() if isinstance(note, str) and note.strip() else None)
     now = utcnow()
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         appraised = {p.id for p in await load_planners(conn)}
         for pid in wanted:
             if pid not in appraised:

@@ -25,7 +25,7 @@ from server.core.auth import (
     find_credentials,
     hash_password,
 )
-from server.core.db import Database, lock_writers, utcnow
+from server.core.db import Database, lock_bureau, utcnow
 from server.core.errors import ApiError, bad_request
 from server.core.models import (
     ROLES,
@@ -83,7 +83,7 @@ async def insert_user(
     by: int | None,
 ) -> int:
     """Add a checked user inside the caller's transaction (audited); ValueError when the name is taken."""
-    await lock_writers(conn)  # two additions of one name queue, and the second finds it taken
+    await lock_bureau(conn)  # two additions of one name queue, and the second finds it taken
     taken = (await conn.execute(sa.select(_users.c.id).where(_users.c.username == username))).first()
     if taken:
         raise ValueError(f"username: {username!r} is taken")
@@ -197,7 +197,7 @@ async def add_district(db: Database, name: str, by: int | None = None) -> int:
     if "\x00" in name:
         raise ValueError(f"name: {NUL_MESSAGE}")
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         if (await conn.execute(sa.select(_districts.c.id).where(_districts.c.name == name))).first():
             raise ValueError(f"name: a district called {name!r} exists")
         new_id = (

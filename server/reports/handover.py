@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from server.core.access import district_names, require_role
 from server.core.audit import audit
 from server.core.auth import BUREAU, DISTRICT, CurrentUser
-from server.core.db import Database, lock_writers, utcnow
+from server.core.db import Database, lock_bureau, utcnow
 from server.core.errors import ApiError, bad_request, forbidden, not_found
 from server.core.models import report_forwards, report_submissions
 from server.core.parsing import body_object, parse_date, parse_text
@@ -120,7 +120,7 @@ async def record_submission(
     submitted_on = _day(settings, body, "submitted_on")
     note = parse_text(body, "note", required=False, max_len=2000)
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         if district_id not in await district_names(conn):
             raise not_found("district_id", "no such district")
         if district_id not in user.district_ids:
@@ -170,7 +170,7 @@ async def record_forward(
     forwarded_on = _day(settings, body, "forwarded_on")
     note = parse_text(body, "note", required=False, max_len=2000)
     async with db.write() as conn:
-        await lock_writers(conn)  # concurrent changes of these rows queue, not collide
+        await lock_bureau(conn)  # concurrent changes of these rows queue, not collide
         submitted = sorted(
             (
                 await conn.execute(

@@ -2,8 +2,9 @@
 
 Only staff (role ``district``) linked to the visit's district may review it; coordinators and admins see
 visits but do not confirm them, and planners never review, not even their own. A visit the user may not
-see is a 404, so its existence is not revealed. Each review bumps the visit's version and change sequence,
-so the planner's phone pulls it, and is written to the audit log with the visit before and after.
+see is a 404, so its existence is not revealed. Each review bumps the visit's version and gives it a new
+position in the order of changes, so the planner's phone pulls it, and is written to the audit log with
+the visit before and after.
 
 Undo re-opens a decision a reviewer has just made by mistake: the same person, within
 ``review_undo_minutes`` of deciding, and only while the visit is still as that decision left it (the
@@ -134,7 +135,13 @@ async def undo_review(
         raise not_found("id", "no such visit")
     now = utcnow()
     async with db.write() as conn:
-        seq = await take_seq(conn)
+        owner = (
+            await conn.execute(sa.select(_visits.c.planner_id).where(_visits.c.id == visit_id))
+        ).scalar_one_or_none()
+        stamps = None
+        if owner is not None:
+            # Queued with the planner's pushes, then read: the version compared is the one the undo writes on.
+            stamps = await lock_planner(conn, owner, stamps=1)
         row = (
             await conn.execute(
                 sa.select(_visits).where(_visits.c.id == visit_id, _visits.c.deleted.is_(False))
@@ -166,6 +173,7 @@ async def undo_review(
                 "reviewed_at",
                 f"the decision is older than {settings.review_undo_minutes} minutes; decide again instead",
             )
+        assert stamps is not None  # the visit exists: its planner was locked
         values = {
             "review": PENDING,
             "reject_reason": None,
@@ -174,8 +182,8 @@ async def undo_review(
             "reviewed_by": None,
             "reviewed_at": None,
             "version": row.version + 1,
-            "seq": seq,
             "updated_at": now,
+            **stamps.at(),
         }
         await conn.execute(_visits.update().where(_visits.c.id == visit_id).values(**values))
         # The flags kept for a confirmation belong to that confirmation (the audit log keeps them).

@@ -19,6 +19,7 @@ from typing import Any
 from shared.protocol import SITE_GONE as GONE
 from shared.protocol import SITE_LIVE as LIVE
 from shared.protocol import SITE_RETIRED as RETIRED
+from shared.protocol import Position
 
 Key = tuple[int, str, str]
 
@@ -33,7 +34,8 @@ class Curated:
     lon: float | None
     aliases: tuple[str, ...]
     retired: bool
-    seq: int
+    #: Where its last change stands in the order of changes.
+    position: Position
 
     @property
     def key(self) -> Key:
@@ -82,34 +84,37 @@ def canonical(key: Key, names: Mapping[Key, Curated]) -> Key:
 
 
 def changed_keys(
-    record_events: Iterable[tuple[Key, int]], curated_changed: Iterable[Curated], names: Mapping[Key, Curated]
-) -> dict[Key, int]:
-    """The keys a phone must hear about after a cursor, each with the newest change number behind it.
+    record_events: Iterable[tuple[Key, Position]],
+    curated_changed: Iterable[Curated],
+    names: Mapping[Key, Curated],
+) -> dict[Key, Position]:
+    """The keys a phone must hear about after a cursor, each with the newest change's position behind it.
 
     A record under an alias changes its curated site (and the alias is told again to be gone); a curated
     row's change concerns its name and every alias.
     """
-    out: dict[Key, int] = {}
+    out: dict[Key, Position] = {}
 
-    def note(key: Key, seq: int) -> None:
-        if seq > out.get(key, -1):
-            out[key] = seq
+    def note(key: Key, position: Position) -> None:
+        known = out.get(key)
+        if known is None or position > known:
+            out[key] = position
 
-    for key, seq in record_events:
-        note(canonical(key, names), seq)
+    for key, position in record_events:
+        note(canonical(key, names), position)
         if canonical(key, names) != key:
-            note(key, seq)
+            note(key, position)
     for c in curated_changed:
         for name in c.names():
-            note((c.district_id, c.kind, name), c.seq)
+            note((c.district_id, c.kind, name), c.position)
     return out
 
 
-def page(keys: Mapping[Key, int], limit: int) -> tuple[list[Key], int | None, bool]:
-    """The first ``limit`` keys in change order, with every key of the last change number taken too.
+def page(keys: Mapping[Key, Position], limit: int) -> tuple[list[Key], Position | None, bool]:
+    """The first ``limit`` keys in change order, with every key of the last position taken too.
 
-    Returns the keys, the change number to continue after (None: nothing changed) and whether more remain.
-    A change number is never split across pages, so "after this number" loses nothing.
+    Returns the keys, the position to continue after (None: nothing changed) and whether more remain.
+    A position is never split across pages, so "after this position" loses nothing.
     """
     ordered = sorted(keys.items(), key=lambda kv: (kv[1], kv[0]))
     if not ordered:

@@ -1,10 +1,15 @@
 """Sites: the list a phone fetches after its pull, and district staff's curation (add, rename, retire).
 
-The list follows the server's change sequence like the pull does (`shared.protocol`, "Sites"): a site is
-sent again when a record naming it, or its curated row, took a change number after the phone's cursor. Each
-answer first reads the sequence's committed value and looks only at changes up to it: numbers are taken
-under a lock held until commit, so everything up to that value has committed, and the statements of one
-answer agree whatever commits while they run (PostgreSQL gives each statement its own snapshot).
+The list follows the server's order of changes like the pull does (`shared.protocol`, "Sites"): a site is
+sent again when a record naming it, or its curated row, took a position after the phone's cursor. Each
+answer first fixes a bound below which every change has committed, and looks only at changes below it, so
+the statements of one answer agree whatever commits while they run (PostgreSQL gives each statement its
+own snapshot). On SQLite the bound is the counter's value (numbers are taken one writer at a time); on
+PostgreSQL it is the pull's horizon (`server.core.db.pull_horizon`), and a finished answer's cursor is the
+horizon itself, so the next one starts there.
+
+Curators of one district queue behind each other (an advisory lock on PostgreSQL); curators of other
+districts, and the phones' pushes, go on at the same time.
 
 What a site *is* (its state, position, last use) is decided in `server.sites.derive`.
 """
@@ -16,12 +21,22 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from server.core.access import require_role
 from server.core.audit import audit
 from server.core.auth import BUREAU, DISTRICT, PLANNER, CurrentUser
-from server.core.db import Database, live, one_of, take_seq, utcnow
+from server.core.db import (
+    Database,
+    Stamps,
+    after_position,
+    live,
+    lock_district_sites,
+    one_of,
+    pull_horizon,
+    utcnow,
+)
 from server.core.errors import bad_request, forbidden, not_found
 from server.core.models import ChangeSeq, District, DistrictSite, Opinion, Visit, planner_profiles, table_of
 from server.core.parsing import body_object, parse_int, parse_text
@@ -38,7 +53,7 @@ from server.sites.derive import (
     page,
 )
 from shared import protocol
-from shared.protocol import PROJECT, SITE, SITE_KINDS
+from shared.protocol import PROJECT, SITE, SITE_KINDS, Position
 from shared.records import MAX_ID, MAX_SHORT
 
 _visits, _opinions, _curated = table_of(Visit), table_of(Opinion), table_of(DistrictSite)
@@ -106,7 +121,7 @@ def _curated_of(row: Any) -> Curated:
         row.lon,
         tuple(row.aliases or ()),
         bool(row.retired),
-        row.seq,
+        Position(int(row.txid), int(row.seq)),
     )
 
 
@@ -180,43 +195,76 @@ async def list_sites(
         raise bad_request("cursor", "is not a cursor this server gave out") from None
     ids = _scope(user, district_id)
     async with db.read() as conn:
-        upto = int((await conn.execute(sa.select(_seq.c.value).where(_seq.c.id == 1))).scalar_one())
+        horizon = await pull_horizon(conn)
+        if horizon is None:
+            # SQLite: one writer at a time takes the numbers, so every number up to the counter's committed.
+            upto = int((await conn.execute(sa.select(_seq.c.value).where(_seq.c.id == 1))).scalar_one())
+            bound = Position(0, upto)
+        else:
+            bound = Position(horizon, 0)
+
+        def changed(p: Position) -> bool:
+            return after < p and (p <= bound if horizon is None else p.txid < horizon)
+
         districts = await _districts_for(conn, user, ids)
-        if ids == [] or upto <= after:
+        if ids == [] or bound <= after:
             unchanged = await _counts(conn, ids, None) if ids != [] else {}
-            return _answer(districts, [], max(after, upto), False, unchanged)
+            return _answer(districts, [], max(after, bound), False, unchanged)
         curated = await _curated_rows(conn, ids)
         names = by_name(curated)
-        events: list[tuple[Key, int]] = []
+        events: list[tuple[Key, Position]] = []
         for src in _SOURCES:
-            t = src.table
-            rows = await conn.execute(
-                sa.select(t.c.district_id, src.name, sa.func.max(t.c.seq))
-                .where(_in(t.c.district_id, ids), t.c.seq > after, t.c.seq <= upto)
-                .group_by(t.c.district_id, src.name)
-            )
-            events.extend(((d, src.kind, n), s) for d, n, s in rows if isinstance(n, str))
-        changed = [c for c in curated if after < c.seq <= upto]
-        taken, last, has_more = page(changed_keys(events, changed, names), limit)
+            events.extend(await _record_events(conn, src, ids, after, horizon, bound))
+        taken, last, has_more = page(
+            changed_keys(events, [c for c in curated if changed(c.position)], names), limit
+        )
         uses = await _uses(conn, taken, names)
         counts = None if has_more else await _counts(conn, ids, curated)
     entries = [entry(k, names, uses.get(k)) for k in taken]
-    if after == 0:  # a phone starting from nothing has nothing to forget
+    if after == Position(0, 0):  # a phone starting from nothing has nothing to forget
         entries = [e for e in entries if e["state"] != GONE]
-    return _answer(districts, entries, upto if last is None or not has_more else last, has_more, counts)
+    return _answer(districts, entries, bound if last is None or not has_more else last, has_more, counts)
+
+
+async def _record_events(
+    conn: AsyncConnection,
+    src: _Source,
+    ids: list[int] | None,
+    after: Position,
+    horizon: int | None,
+    bound: Position,
+) -> list[tuple[Key, Position]]:
+    """Each name ``src``'s records changed after ``after`` and below the answer's bound, with the newest
+    position behind it."""
+    t = src.table
+    where = [_in(t.c.district_id, ids), *after_position(t, after, horizon)]
+    if horizon is None:
+        newest: sa.ColumnElement[Any] = sa.func.max(t.c.seq)
+        where.append(t.c.seq <= bound.seq)
+    else:
+        # Arrays compare element by element: the greatest (txid, seq) pair in one aggregate.
+        newest = sa.func.max(postgresql.array([t.c.txid, t.c.seq]))
+    rows = await conn.execute(
+        sa.select(t.c.district_id, src.name, newest).where(*where).group_by(t.c.district_id, src.name)
+    )
+    return [
+        ((d, src.kind, n), Position(0, int(p)) if horizon is None else Position(int(p[0]), int(p[1])))
+        for d, n, p in rows
+        if isinstance(n, str)
+    ]
 
 
 def _answer(
     districts: list[dict[str, Any]],
     entries: list[dict[str, Any]],
-    seq: int,
+    position: Position,
     has_more: bool,
     counts: dict[int, int] | None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "districts": districts,
         "sites": entries,
-        "cursor": protocol.encode_cursor(seq),
+        "cursor": protocol.encode_cursor(position.seq, position.txid),
         "has_more": has_more,
     }
     if counts is not None:
@@ -301,16 +349,18 @@ def _earlier_name(field: str, c: Curated) -> Exception:
 
 async def _prepare(
     conn: AsyncConnection, user: CurrentUser, t: _Target
-) -> tuple[int, list[Curated], Curated | None]:
-    """Check the district, number the change, and find the curated row named ``t.name`` (if any)."""
+) -> tuple[Stamps, list[Curated], Curated | None]:
+    """Check the district, queue behind its other curators and place the change, and find the curated
+    row named ``t.name`` (if any)."""
     await _check_district(conn, user, t.district_id)
-    seq = await take_seq(conn)  # first: on PostgreSQL it also queues concurrent curators of any district
+    # Before the rows are read: each curator of the district decides on what the one before committed.
+    stamps = await lock_district_sites(conn, t.district_id, stamps=1)
     curated = [c for c in await _curated_rows(conn, [t.district_id]) if c.kind == t.kind]
     names = by_name(curated)
     owner = names.get((t.district_id, t.kind, t.name))
     if owner is not None and owner.name != t.name:
         raise _earlier_name("name", owner)
-    return seq, curated, owner
+    return stamps, curated, owner
 
 
 def _row(c: Curated) -> dict[str, Any]:
@@ -324,8 +374,8 @@ async def add_site(db: Database, user: CurrentUser, body: Any) -> dict[str, Any]
     lat, lon = _position(body)
     now = utcnow()
     async with db.write() as conn:
-        seq, _curated_now, c = await _prepare(conn, user, t)
-        values = {"seq": seq, "updated_by": user.id, "updated_at": now}
+        stamps, _curated_now, c = await _prepare(conn, user, t)
+        values: dict[str, Any] = {**stamps.at(), "updated_by": user.id, "updated_at": now}
         if c is None:
             new_id = (
                 await conn.execute(
@@ -368,7 +418,7 @@ async def rename_site(db: Database, user: CurrentUser, body: Any) -> dict[str, A
         raise bad_request("new_name", "is the site's name already")
     now = utcnow()
     async with db.write() as conn:
-        seq, curated, c = await _prepare(conn, user, t)
+        stamps, curated, c = await _prepare(conn, user, t)
         if c is None and not await _in_use(conn, t):
             raise not_found("name", f"no {t.kind} called {t.name!r} in this district")
         into = by_name(curated).get((t.district_id, t.kind, new_name))
@@ -376,7 +426,7 @@ async def rename_site(db: Database, user: CurrentUser, body: Any) -> dict[str, A
             into = None  # the site's own earlier name: taking it back is an ordinary rename
         if into is not None and into.name != new_name:
             raise _earlier_name("new_name", into)
-        values: dict[str, Any] = {"seq": seq, "updated_by": user.id, "updated_at": now}
+        values: dict[str, Any] = {**stamps.at(), "updated_by": user.id, "updated_at": now}
         earlier = [t.name, *(c.aliases if c is not None else ())]
         if into is None and c is not None:
             aliases = _unique([*c.aliases, t.name], drop=new_name)
@@ -426,8 +476,8 @@ async def retire_site(db: Database, user: CurrentUser, body: Any) -> dict[str, A
     t = _target(body)
     now = utcnow()
     async with db.write() as conn:
-        seq, _curated_now, c = await _prepare(conn, user, t)
-        values = {"seq": seq, "updated_by": user.id, "updated_at": now, "retired": True}
+        stamps, _curated_now, c = await _prepare(conn, user, t)
+        values: dict[str, Any] = {**stamps.at(), "updated_by": user.id, "updated_at": now, "retired": True}
         if c is None:
             if not await _in_use(conn, t):
                 raise not_found("name", f"no {t.kind} called {t.name!r} in this district")

@@ -27,6 +27,9 @@ COMMANDS: dict[str, list[str]] = {
     "district add": ["district", "add", "甲区"],
     "user add": ["user", "add", "planner1", "--role", "planner"],
     "user password": ["user", "password", "planner1"],
+    "user disable": ["user", "disable", "planner1"],
+    "user enable": ["user", "enable", "planner1"],
+    "roster import": ["roster", "import", "roster.xlsx", "--dry-run"],
     "demo": ["demo", "--no-app", "--port", "0"],
 }
 #: The commands that make a missing database (``db upgrade``, and ``demo``, which runs it first).
@@ -58,7 +61,9 @@ def assert_one_line(result: subprocess.CompletedProcess[str], *words: str) -> st
 
 
 def every_command(
-    env: Mapping[str, str], words: Sequence[str], skip: set[str] = frozenset()  # type: ignore[assignment]
+    env: Mapping[str, str],
+    words: Sequence[str],
+    skip: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> dict[str, str]:
     """Run each command (two at a time) and check each answers with one line naming ``words``."""
     names = [n for n in COMMANDS if n not in skip]

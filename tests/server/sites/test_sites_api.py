@@ -1,6 +1,6 @@
 """The sites phones fetch after their pull, and district staff's curation, over the real app and database.
 
-Sites come from the district's records (every planner's), follow the change sequence, vanish when no live
+Sites come from the district's records (every planner's), follow the order of changes, vanish when no live
 record names them, and the last page counts each district's live sites. Staff add, rename and retire.
 """
 
@@ -110,7 +110,7 @@ async def test_after_the_cursor_only_changed_sites_come_and_a_site_nobody_names_
 
 
 async def test_a_renamed_visit_leaves_its_old_site_for_the_count_to_reveal(world: World) -> None:
-    """The old name takes no change number of its own: the phone learns it from counts (then fetches all)."""
+    """The old name takes no position of its own: the phone learns it from counts (then fetches all)."""
     rid = await new_visit(world.p1, world.a, site="错别字工地")
     first = await sites(world.p1)
     [res] = await push(world.p1, op("visit", visit(world.a, site="正确工地"), rid, base_version=1))

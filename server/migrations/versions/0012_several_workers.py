@@ -2,14 +2,14 @@
 of different planners commit side by side on PostgreSQL.
 
 * ``signin_counts``: the sign-in throttle's counts (`server.core.throttle.DatabaseCounts`).
-* ``txid`` on every pulled table (visits, opinions, feedback, invitations): with ``seq``, a change's
-  position (shared/protocol.py). Rows written before get 0, so their old numbers keep their order and a
-  phone's old cursor goes on from where it was.
+* ``txid`` on every pulled table (visits, opinions, feedback, invitations) and on the curated sites
+  (``district_sites``): with ``seq``, a change's position (shared/protocol.py). Rows written before get 0,
+  so their old numbers keep their order and a phone's old cursor goes on from where it was.
 * PostgreSQL: the ``change_numbers`` sequence, starting after the last number the counter row gave out,
   and the ``(scope, txid, seq)`` indexes pulls read.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-03 09:00:00
 """
 
@@ -20,13 +20,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 RECORDS = ("visits", "opinions", "feedback")
 PULLED = (*RECORDS, "invitations")
+#: Every table whose rows carry a position.
+POSITIONED = (*PULLED, "district_sites")
 
 
 def _position_indexes() -> list[tuple[str, str, list[str]]]:
@@ -51,7 +53,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_signin_counts_expires_at"), "signin_counts", ["expires_at"])
     # Plain ALTER TABLE (no batch rebuild on SQLite): a constant default fills the existing rows.
-    for table in PULLED:
+    for table in POSITIONED:
         op.add_column(table, sa.Column("txid", sa.BigInteger(), server_default="0", nullable=False))
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -70,7 +72,7 @@ def downgrade() -> None:
             sa.text("UPDATE change_seq SET value = GREATEST(value, (SELECT last_value FROM change_numbers))")
         )
         op.execute(sa.text("DROP SEQUENCE change_numbers"))
-    for table in PULLED:
+    for table in POSITIONED:
         op.drop_column(table, "txid")  # SQLite 3.35 and later drop a column in place
     op.drop_index(op.f("ix_signin_counts_expires_at"), table_name="signin_counts")
     op.drop_table("signin_counts")
