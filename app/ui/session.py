@@ -13,7 +13,7 @@ import functools
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import flet as ft
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from app.ui.planner.records import RecordDetail, RecordItem, RecordSearch
     from app.ui.planner.sync import SyncState, SyncSummary
     from app.ui.planner.visit import PlaceDraft
+
+T = TypeVar("T")
 
 #: Every screen of the phone's own session (staff and coordinators have theirs: `app.ui.staff`, ...).
 SCREENS = (
@@ -193,19 +195,26 @@ class SessionBase:
 
     def _save(self, kind: str, data: dict[str, Any], record_id: str | None = None) -> str | None:
         """Save a record on the phone; a refusal names the field in ``field_error`` and nothing is stored."""
-        try:
-            rid: str = self.store.save(kind, data, record_id=record_id)
-        except rec.RecordError as exc:
-            self.field_error = i18n.field_error(self.lang, exc.field, exc.message)
-            return None
-        except Exception as exc:
-            # The record and its outbox op go in one transaction: refused together, nothing half-saved.
-            if not self._refused_by_storage(exc):
-                raise
+        rid: str | None = self._write(lambda: self.store.save(kind, data, record_id=record_id))
+        if rid is None:
             return None
         self.field_error = None
         self.touch()
         return rid
+
+    def _write(self, change: Callable[[], T]) -> T | None:
+        """Make one change to the store; invalid data (named field) or a refusing store leaves
+        ``field_error`` in words and None, with nothing changed."""
+        try:
+            return change()
+        except rec.RecordError as exc:
+            self.field_error = i18n.field_error(self.lang, exc.field, exc.message)
+            return None
+        except Exception as exc:
+            # Each change and its outbox op go in one transaction: refused together, nothing half-saved.
+            if not self._refused_by_storage(exc):
+                raise
+            return None
 
     def _refused_by_storage(self, exc: BaseException) -> bool:
         problem = storage_problem(exc)

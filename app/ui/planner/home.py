@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import flet as ft
 
-from app import i18n
 from app.i18n import fmt_hours, fmt_time
 from app.ui.session import SessionBase, get, signed_in
 from app.ui.theme import ACCENT, MUTED
@@ -189,14 +188,7 @@ class HomeState(SessionBase):
 
     def answer_invitation(self, invitation_id: str, response: str) -> bool:
         """Accept or decline offline: saved on the phone, sent with the next sync."""
-        try:
-            answer_invitation(self.store, invitation_id, response)
-        except rec.RecordError as exc:
-            self.field_error = i18n.field_error(self.lang, exc.field, exc.message)
-            return False
-        except Exception as exc:
-            if not self._refused_by_storage(exc):
-                raise
+        if self._write(lambda: answer_invitation(self.store, invitation_id, response)) is None:
             return False
         self.notice = self.tr(f"invitation.{response}")
         self.touch()

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app import i18n
 from app.edits import Changeable, RecordEditor
 from app.i18n import fmt_hours, fmt_time
 from app.status import RecordStatus, record_status
@@ -242,14 +241,8 @@ class RecordsState(SessionBase):
     def delete_record(self, kind: str, record_id: str) -> str | None:
         """Delete one of the planner's records (`app.edits`); the list then says what became of it."""
         self.confirm_delete = False
-        try:
-            outcome = RecordEditor(self.store).delete(kind, record_id)
-        except rec.RecordError as exc:
-            self.field_error = i18n.field_error(self.lang, exc.field, exc.message)
-            return None
-        except Exception as exc:
-            if not self._refused_by_storage(exc):
-                raise
+        outcome = self._write(lambda: RecordEditor(self.store).delete(kind, record_id))
+        if outcome is None:
             return None
         if kind == rec.VISIT and self.visit_id == record_id:
             self.visit_id = None
