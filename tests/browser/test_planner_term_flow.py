@@ -34,10 +34,11 @@ def _sign_in(phone: Phone, username: str, then: str, password: str = DEFAULT_PAS
     phone.see(then, timeout=60_000)
 
 
-def _choose(phone: Phone, chip: str) -> None:
-    """Tap a choice chip once the screen has stopped moving: a tap that scrolls the form into place
-    re-lays it out, and a click sent at that instant lands on the chip beside."""
-    target = phone.page.get_by_role("button", name=chip, exact=True).first
+def _press(phone: Phone, name: str) -> None:
+    """Tap a chip or a button of a long form once the screen has stopped moving: typing and scrolling
+    re-lay the form out, and a click sent to screen coordinates at that instant lands on its neighbour."""
+    target = phone.page.get_by_role("button", name=name, exact=True).first
+    target.wait_for(state="visible", timeout=30_000)
     target.scroll_into_view_if_needed()
     time.sleep(0.6)
     # To the chip's own node, not to screen coordinates the re-laid form may have moved.
@@ -71,20 +72,20 @@ def test_pds3_pds4_pds7_a_candidate_goes_through_notice_and_pool_to_dispatch_and
                 coord.tap("录入候选人")
                 coord.type_into("姓名", "王规划")
                 coord.type_into("报名日期", "2026-09-01")
-                _choose(coord, "硕士研究生")
-                _choose(coord, "城乡规划")
-                _choose(coord, "副高级")
+                _press(coord, "硕士研究生")
+                _press(coord, "城乡规划")
+                _press(coord, "副高级")
                 coord.type_into("从业年限（年）", "12")
-                _choose(coord, "城市更新")
+                _press(coord, "城市更新")
                 coord.shot("zh-flow-01-new-candidate")
-                coord.tap("保存候选人")
+                _press(coord, "保存候选人")
                 coord.see("符合入库条件（PDS-3）")
                 coord.see("所学专业：城乡规划")
                 coord.type_into("审核日期", "2026-09-28")
-                coord.tap("审核通过")
+                _press(coord, "审核通过")
                 coord.see("审核通过。")
                 coord.type_into("开始日期", "2026-09-29")
-                coord.tap("发布公示")
+                _press(coord, "发布公示")
                 coord.see("已公示：2026-09-29 至 2026-10-10")
                 coord.shot("zh-flow-02-notice-over-member")
 
@@ -92,10 +93,10 @@ def test_pds3_pds4_pds7_a_candidate_goes_through_notice_and_pool_to_dispatch_and
                 _sign_in(staff, "staff1", then="待确认的实地指导")
                 staff.tap("派驻", role="tab")
                 staff.tap("提出派驻申请")
-                _choose(staff, "城市更新")
+                _press(staff, "城市更新")
                 staff.type_into("服务重点", "老城更新项目技术把关")
                 staff.shot("zh-flow-03-request")
-                staff.tap("提交申请")
+                _press(staff, "提交申请")
                 staff.see("示范区 的派驻申请已提交。")
 
                 coord.tap("返回", then="长期未服务的成员")
@@ -104,11 +105,11 @@ def test_pds3_pds4_pds7_a_candidate_goes_through_notice_and_pool_to_dispatch_and
                 coord.tap("老城更新项目技术把关")
                 coord.see("第 1 位 · 王规划")
                 coord.shot("zh-flow-04-ranked")
-                coord.tap("选派此人")
+                _press(coord, "选派此人")
                 coord.type_into("派驻开始日期", "2026-10-12")
                 coord.type_into("用户名", "wangguihua")
                 coord.type_into("初始密码（至少 8 位）", NEW_PASSWORD)
-                coord.tap("确认派驻")
+                _press(coord, "确认派驻")
                 coord.see("已派驻 王规划 到 示范区")
                 coord.shot("zh-flow-05-dispatched")
 
